@@ -1,0 +1,61 @@
+"""Measuring helpers shared by the benchmark modules.
+
+Every scenario measures lambda-toolkit and Powertools for AWS Lambda (Python) in the same
+process run, so the ratio between them is meaningful on a shared, noisy machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Scenario", "cold_import", "per_call"]
+
+
+@dataclass
+class Scenario:
+    """One comparison: ``ours`` and ``theirs`` return a figure in ``unit``.
+
+    ``higher_is_better`` is for throughputs (records/s); the ratio is always
+    lambda-toolkit / Powertools.
+    """
+
+    name: str
+    unit: str
+    ours: Callable[[], float]
+    theirs: Callable[[], float] | None
+    goal: str = ""
+    higher_is_better: bool = False
+    extra: dict[str, Callable[[], float]] = field(default_factory=dict)
+
+
+def per_call(fn: Callable[[], object], *, repeat: int = 7, min_time: float = 0.2) -> float:
+    """Median seconds per call of ``fn`` over ``repeat`` timed batches."""
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    number = max(number, int(number * min_time / 0.2))
+    samples = timer.repeat(repeat=repeat, number=number)
+    return statistics.median(samples) / number
+
+
+_IMPORT_PROBE = """
+import sys, time
+start = time.perf_counter()
+exec(sys.argv[1])
+print(time.perf_counter() - start)
+"""
+
+
+def cold_import(code: str, *, runs: int = 15) -> float:
+    """Median seconds to run ``code`` (imports) in a fresh interpreter, startup excluded."""
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE, code], capture_output=True, text=True, check=True
+        ).stdout
+        samples.append(float(out.strip().splitlines()[-1]))
+    return statistics.median(samples)

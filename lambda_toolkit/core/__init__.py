@@ -1,0 +1,44 @@
+"""The ground floor: middleware engine, per-invocation state, context protocol, errors.
+
+Every utility builds on this package and nothing in it imports a utility.
+"""
+
+from __future__ import annotations
+
+from lambda_toolkit.core.context import LambdaContext, check_context
+from lambda_toolkit.core.errors import (
+    ConfigurationError,
+    InvalidContextError,
+    InvalidEventError,
+    InvocationTimeout,
+    LambdaToolkitError,
+)
+from lambda_toolkit.core.middleware import Call, Hook, Middleware, MiddlewareDecorator, apply_middleware, middleware
+from lambda_toolkit.core.state import (
+    Invocation,
+    current_invocation,
+    get_correlation_id,
+    reset_cold_start,
+    set_correlation_id,
+)
+
+__all__ = [
+    "Call",
+    "ConfigurationError",
+    "Hook",
+    "InvalidContextError",
+    "InvalidEventError",
+    "Invocation",
+    "InvocationTimeout",
+    "LambdaContext",
+    "LambdaToolkitError",
+    "Middleware",
+    "MiddlewareDecorator",
+    "apply_middleware",
+    "check_context",
+    "current_invocation",
+    "get_correlation_id",
+    "middleware",
+    "reset_cold_start",
+    "set_correlation_id",
+]

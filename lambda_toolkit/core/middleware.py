@@ -1,0 +1,329 @@
+"""The one middleware engine every decorator of the package is built on.
+
+A utility describes its logic as a ``Middleware``: hooks that run before the wrapped
+function, after it, or when it raised. ``middleware(build)`` turns a builder of such a
+description into a decorator that works bare (``@trace``) and with options
+(``@trace(capture_response=False)``), keeps the wrapped function's name, docstring and
+signature, and stacks with the others in any order.
+
+Stacked decorators are flattened into one chain (onion order: befores outermost first,
+afters and on-errors innermost first), so a handler under five decorators is one wrapper,
+one per-invocation state and one loop, not five nested frames.
+
+A before hook may answer early with ``call.respond(value)``: the wrapped function and the
+inner layers are skipped, the outer layers see the answer as the response. An on-error
+hook may recover the same way. Hooks that a middleware does not set are resolved to a
+no-op once, at decoration time, so the hot path makes no checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from contextvars import Token
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from lambda_toolkit.core.context import check_context, looks_like_context
+from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvalidEventError
+from lambda_toolkit.core.state import Invocation, begin_invocation, current_invocation, end_invocation
+
+__all__ = ["Call", "Hook", "Middleware", "MiddlewareDecorator", "apply_middleware", "middleware"]
+
+P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_CHAIN_ATTR = "__lambda_toolkit_chain__"
+_TARGET_ATTR = "__lambda_toolkit_target__"
+
+
+class Call:
+    """One call of a wrapped function, as the hooks see it.
+
+    ``args``/``kwargs`` are what the target will receive (a hook may replace them),
+    ``response`` the value returned so far, ``error`` the exception in flight,
+    ``invocation`` the current Lambda invocation (None for a plain function called
+    outside one), ``data`` a scratch dict shared by the hooks of this call.
+    """
+
+    __slots__ = ("answered", "args", "data", "error", "invocation", "kwargs", "response", "target")
+
+    def __init__(self, target: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.target = target
+        self.args = args
+        self.kwargs = kwargs
+        self.response: Any = None
+        self.error: Exception | None = None
+        self.invocation: Invocation | None = None
+        self.answered = False
+        self.data: dict[str, Any] = {}
+
+    @property
+    def is_handler_call(self) -> bool:
+        """True when the call is a Lambda handler call, ``handler(event, context)``."""
+        return self.invocation is not None and len(self.args) >= 2 and self.args[-1] is self.invocation.context
+
+    @property
+    def event(self) -> Any:
+        """The event of a handler call (as the target will receive it), else None."""
+        return self.args[-2] if self.is_handler_call else None
+
+    @property
+    def context(self) -> Any:
+        """The Lambda context of a handler call, else None."""
+        return self.args[-1] if self.is_handler_call else None
+
+    def respond(self, value: Any) -> None:
+        """Answer the call with ``value``: from a before hook it skips the target and the
+        inner layers; from an on-error hook it recovers from the error."""
+        self.response = value
+        self.error = None
+        self.answered = True
+
+
+Hook = Callable[[Call], None]
+
+
+def _no_op(call: Call) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Middleware:
+    """What one layer does around the wrapped function.
+
+    ``handler_only``: the layer needs a Lambda handler call ``(event, context)`` with a
+    real context. ``mapping_event``: it also needs the event to be a mapping.
+    ``replaces_call``: the layer calls ``call.target`` itself or changes what it receives
+    (batch, parsing), so decorators below it stay a separate wrapper instead of being
+    flattened into its chain.
+    """
+
+    name: str
+    before: Hook | None = None
+    after: Hook | None = None
+    on_error: Hook | None = None
+    handler_only: bool = False
+    mapping_event: bool = False
+    replaces_call: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    middlewares: tuple[Middleware, ...]
+    befores: tuple[Hook, ...]
+    afters: tuple[Hook, ...]
+    on_errors: tuple[Hook, ...]
+    handler_only: bool
+    mapping_event: bool
+
+    @classmethod
+    def of(cls, middlewares: tuple[Middleware, ...]) -> _Chain:
+        return cls(
+            middlewares=middlewares,
+            befores=tuple(m.before or _no_op for m in middlewares),
+            afters=tuple(m.after or _no_op for m in middlewares),
+            on_errors=tuple(m.on_error or _no_op for m in middlewares),
+            handler_only=any(m.handler_only for m in middlewares),
+            mapping_event=any(m.mapping_event for m in middlewares),
+        )
+
+    def names(self) -> str:
+        return ", ".join(m.name for m in self.middlewares)
+
+
+def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
+    args = call.args
+    if len(args) >= 2 and looks_like_context(args[-1]):
+        event = args[-2]
+        if chain.mapping_event and not isinstance(event, Mapping):
+            raise InvalidEventError(
+                f"{chain.names()}: the event must be a mapping (a JSON object), got {type(event).__name__}"
+            )
+        invocation, token = begin_invocation(event, check_context(args[-1]))
+        call.invocation = invocation
+        return token
+    if chain.handler_only:
+        if len(args) < 2:
+            raise InvalidContextError(
+                f"{chain.names()}: a handler must be called as handler(event, context), "
+                f"got {len(args)} positional argument(s)"
+            )
+        check_context(args[-1], chain.names())  # raises, naming the missing attributes
+    call.invocation = current_invocation()
+    return None
+
+
+def _run_befores(chain: _Chain, call: Call) -> int:
+    """Run the before hooks; return how many layers must run their exit hooks."""
+    for depth, before in enumerate(chain.befores):
+        try:
+            before(call)
+        except Exception as exc:
+            call.error = exc
+            return depth
+        if call.answered:
+            return depth
+    return len(chain.befores)
+
+
+def _run_exits(chain: _Chain, call: Call, depth: int) -> Any:
+    afters, on_errors = chain.afters, chain.on_errors
+    for index in range(depth - 1, -1, -1):
+        error = call.error
+        try:
+            if error is None:
+                afters[index](call)
+            else:
+                on_errors[index](call)
+        except Exception as exc:
+            call.error = exc
+    if call.error is not None:
+        raise call.error
+    return call.response
+
+
+def _sync_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., Any]:
+    layers = len(chain.befores)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = Call(target, args, kwargs)
+        token = _enter(chain, call)
+        try:
+            depth = _run_befores(chain, call)
+            if depth == layers and call.error is None:
+                try:
+                    call.response = target(*call.args, **call.kwargs)
+                except Exception as exc:
+                    call.error = exc
+            return _run_exits(chain, call, depth)
+        finally:
+            end_invocation(token)
+
+    return wrapper
+
+
+def _async_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., Any]:
+    layers = len(chain.befores)
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = Call(target, args, kwargs)
+        token = _enter(chain, call)
+        try:
+            depth = _run_befores(chain, call)
+            if depth == layers and call.error is None:
+                try:
+                    call.response = await target(*call.args, **call.kwargs)
+                except Exception as exc:
+                    call.error = exc
+            return _run_exits(chain, call, depth)
+        finally:
+            end_invocation(token)
+
+    return wrapper
+
+
+def _generator_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., Any]:
+    layers = len(chain.befores)
+
+    # A generator may be resumed in another context, so it never sets the invocation
+    # state; it only sees the one current when it was called.
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = Call(target, args, kwargs)
+        call.invocation = current_invocation()
+        depth = _run_befores(chain, call)
+        if depth == layers and call.error is None:
+            try:
+                call.response = yield from target(*call.args, **call.kwargs)
+            except Exception as exc:
+                call.error = exc
+        return _run_exits(chain, call, depth)
+
+    return wrapper
+
+
+def apply_middleware(layer: Middleware, fn: F) -> F:
+    """Wrap ``fn`` in ``layer``, flattening into ``fn``'s chain when it already has one."""
+    if not callable(fn):
+        raise ConfigurationError(f"{layer.name} can only decorate a callable, got {type(fn).__name__}")
+    middlewares: tuple[Middleware, ...] = (layer,)
+    target: Callable[..., Any] = fn
+    inner: _Chain | None = getattr(fn, _CHAIN_ATTR, None)
+    if inner is not None and not layer.replaces_call:
+        middlewares += inner.middlewares
+        target = getattr(fn, _TARGET_ATTR)
+    chain = _Chain.of(middlewares)
+    if inspect.isgeneratorfunction(target):
+        if chain.handler_only:
+            raise ConfigurationError(f"{chain.names()} cannot decorate a generator function")
+        wrapper = _generator_wrapper(chain, target)
+    elif inspect.iscoroutinefunction(target):
+        wrapper = _async_wrapper(chain, target)
+    else:
+        wrapper = _sync_wrapper(chain, target)
+    functools.update_wrapper(wrapper, fn)
+    setattr(wrapper, _CHAIN_ATTR, chain)
+    setattr(wrapper, _TARGET_ATTR, target)
+    return wrapper  # type: ignore[return-value]
+
+
+class MiddlewareDecorator(Generic[P]):
+    """A decorator usable bare (``@name``) or with options (``@name(...)``).
+
+    Options are validated against the builder's signature when the decorator is set up,
+    so a misspelt option fails at import time, not at the first request.
+    """
+
+    def __init__(self, build: Callable[P, Middleware], name: str | None = None) -> None:
+        self._build = build
+        self._signature = inspect.signature(build)
+        self.__name__ = name or getattr(build, "__name__", "middleware")
+        self.__doc__ = build.__doc__
+        functools.update_wrapper(self, build)
+
+    @overload
+    def __call__(self, fn: F, /) -> F: ...
+
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[F], F]: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], type):
+            self._check_options()
+            return apply_middleware(self._build(), args[0])  # type: ignore[call-arg]
+        self._check_options(*args, **kwargs)
+        layer = self._build(*args, **kwargs)
+
+        def decorate(fn: F) -> F:
+            return apply_middleware(layer, fn)
+
+        return decorate
+
+    def _check_options(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            self._signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ConfigurationError(f"{self.__name__}: {exc}") from None
+
+    def __repr__(self) -> str:
+        return f"<middleware decorator {self.__name__}>"
+
+
+def middleware(build: Callable[P, Middleware]) -> MiddlewareDecorator[P]:
+    """Turn a builder of a ``Middleware`` into a decorator usable bare or with options.
+
+    ::
+
+        @middleware
+        def stopwatch(*, label: str = "handler") -> Middleware:
+            def before(call: Call) -> None:
+                call.data["t0"] = time.perf_counter()
+            def after(call: Call) -> None:
+                print(label, time.perf_counter() - call.data["t0"])
+            return Middleware("stopwatch", before=before, after=after)
+
+        @stopwatch
+        def handler(event, context): ...
+    """
+    return MiddlewareDecorator(build)

@@ -1,0 +1,138 @@
+"""The per-invocation state: one Invocation per handler call, held in a ContextVar.
+
+It is the only channel between the utilities: the logger reads the correlation id from
+it, batch and idempotency read the deadline, the timeout guard sets the interruption
+flag. A ContextVar keeps concurrent invocations (threads, asyncio tasks, Lambda Managed
+Instances running several invocations in one environment) apart.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_toolkit.core.context import LambdaContext
+
+__all__ = [
+    "Invocation",
+    "begin_invocation",
+    "current_invocation",
+    "end_invocation",
+    "get_correlation_id",
+    "reset_cold_start",
+    "set_correlation_id",
+]
+
+
+@dataclass(eq=False, slots=True)
+class Invocation:
+    """What the core knows about the invocation in progress.
+
+    ``deadline`` is a ``time.monotonic()`` instant derived from the context's remaining
+    time when the invocation began; ``data`` is a namespaced scratch space for utilities
+    (keys are prefixed with the utility name, e.g. ``"timeout.interrupted"``).
+    """
+
+    event: Any
+    context: LambdaContext
+    request_id: str
+    cold_start: bool
+    deadline: float | None
+    started: float
+    correlation_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def remaining_ms(self) -> float | None:
+        """Milliseconds left before the deadline (never negative), or None if unknown."""
+        if self.deadline is None:
+            return None
+        return max(0.0, (self.deadline - time.monotonic()) * 1000.0)
+
+    def elapsed_ms(self) -> float:
+        """Milliseconds since the invocation began."""
+        return (time.monotonic() - self.started) * 1000.0
+
+
+_current: ContextVar[Invocation | None] = ContextVar("lambda_toolkit_invocation", default=None)
+_cold_start_lock = threading.Lock()
+_cold_start_pending = True
+
+
+def _take_cold_start() -> bool:
+    global _cold_start_pending
+    if not _cold_start_pending:
+        return False
+    with _cold_start_lock:
+        first, _cold_start_pending = _cold_start_pending, False
+    # Provisioned concurrency initialises the sandbox ahead of any request, so no
+    # invocation of it pays the cold start.
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency":
+        return False
+    return first
+
+
+def reset_cold_start() -> None:
+    """Make the next invocation count as the cold start again (for tests)."""
+    global _cold_start_pending
+    with _cold_start_lock:
+        _cold_start_pending = True
+
+
+def _deadline_of(context: LambdaContext, now: float) -> float | None:
+    try:
+        remaining = context.get_remaining_time_in_millis()
+    except Exception:  # a test double that cannot tell: the deadline is unknown
+        return None
+    if not isinstance(remaining, (int, float)) or isinstance(remaining, bool):
+        return None
+    return now + max(0.0, float(remaining)) / 1000.0
+
+
+def begin_invocation(event: Any, context: LambdaContext) -> tuple[Invocation, Token[Invocation | None] | None]:
+    """Make (event, context) the current invocation.
+
+    When the same event and context are already current (a decorated handler calling
+    another decorated layer of itself), the existing invocation is reused and the token
+    is None, so that ``end_invocation`` leaves it in place.
+    """
+    existing = _current.get()
+    if existing is not None and existing.event is event and existing.context is context:
+        return existing, None
+    now = time.monotonic()
+    invocation = Invocation(
+        event=event,
+        context=context,
+        request_id=str(getattr(context, "aws_request_id", "")),
+        cold_start=_take_cold_start(),
+        deadline=_deadline_of(context, now),
+        started=now,
+    )
+    return invocation, _current.set(invocation)
+
+
+def end_invocation(token: Token[Invocation | None] | None) -> None:
+    """Restore the state that was current before ``begin_invocation``."""
+    if token is not None:
+        _current.reset(token)
+
+
+def current_invocation() -> Invocation | None:
+    """The invocation in progress in this thread or task, or None outside one."""
+    return _current.get()
+
+
+def get_correlation_id() -> str | None:
+    """The correlation id of the current invocation, or None outside one."""
+    invocation = _current.get()
+    return None if invocation is None else invocation.correlation_id
+
+
+def set_correlation_id(value: str | None) -> None:
+    """Set the correlation id of the current invocation (no effect outside one)."""
+    invocation = _current.get()
+    if invocation is not None:
+        invocation.correlation_id = value

@@ -1,0 +1,26 @@
+"""Shared fixtures: every test starts with a fresh cold-start flag and no AWS reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from lambda_toolkit.core import reset_cold_start
+
+
+@pytest.fixture(autouse=True)
+def _isolated_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    reset_cold_start()
+    # boto3 must never reach for an address off loopback, nor real credentials.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE", raising=False)
+    yield
+    reset_cold_start()
