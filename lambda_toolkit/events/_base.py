@@ -1,0 +1,27 @@
+"""The base of every trigger model: read-only, tolerant of new AWS fields, AWS aliases.
+
+Models use snake_case field names; the AWS names are aliases (camelCase by default, set
+explicitly with ``Field(alias=...)`` where AWS spells a name otherwise: ``detail-type``,
+``NewImage``, ``Records``). Unknown fields are kept (``extra="allow"``), so a field AWS adds
+later never breaks a function.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+__all__ = ["EventModel"]
+
+
+class EventModel(BaseModel):
+    """Base class of the trigger models and their parts."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="allow",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
