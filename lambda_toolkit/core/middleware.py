@@ -117,6 +117,7 @@ class _Chain:
     on_errors: tuple[Hook, ...]
     handler_only: bool
     mapping_event: bool
+    label: str
 
     @classmethod
     def of(cls, middlewares: tuple[Middleware, ...]) -> _Chain:
@@ -127,10 +128,8 @@ class _Chain:
             on_errors=tuple(m.on_error or _no_op for m in middlewares),
             handler_only=any(m.handler_only for m in middlewares),
             mapping_event=any(m.mapping_event for m in middlewares),
+            label=", ".join(m.name for m in middlewares),
         )
-
-    def names(self) -> str:
-        return ", ".join(m.name for m in self.middlewares)
 
 
 def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
@@ -139,18 +138,19 @@ def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
         event = args[-2]
         if chain.mapping_event and not isinstance(event, Mapping):
             raise InvalidEventError(
-                f"{chain.names()}: the event must be a mapping (a JSON object), got {type(event).__name__}"
+                f"{chain.label}: the event must be a mapping (a JSON object), got {type(event).__name__}"
             )
-        invocation, token = begin_invocation(event, check_context(args[-1]))
+        context = check_context(args[-1], chain.label) if chain.handler_only else args[-1]
+        invocation, token = begin_invocation(event, context)
         call.invocation = invocation
         return token
     if chain.handler_only:
         if len(args) < 2:
             raise InvalidContextError(
-                f"{chain.names()}: a handler must be called as handler(event, context), "
+                f"{chain.label}: a handler must be called as handler(event, context), "
                 f"got {len(args)} positional argument(s)"
             )
-        check_context(args[-1], chain.names())  # raises, naming the missing attributes
+        check_context(args[-1], chain.label)  # raises, naming the missing attributes
     call.invocation = current_invocation()
     return None
 
@@ -256,7 +256,7 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     chain = _Chain.of(middlewares)
     if inspect.isgeneratorfunction(target):
         if chain.handler_only:
-            raise ConfigurationError(f"{chain.names()} cannot decorate a generator function")
+            raise ConfigurationError(f"{chain.label} cannot decorate a generator function")
         wrapper = _generator_wrapper(chain, target)
     elif inspect.iscoroutinefunction(target):
         wrapper = _async_wrapper(chain, target)

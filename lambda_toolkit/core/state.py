@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_toolkit.core.context import LambdaContext
@@ -28,33 +27,50 @@ __all__ = [
 ]
 
 
-@dataclass(eq=False, slots=True)
+_UNSET: Any = object()
+
+
 class Invocation:
     """What the core knows about the invocation in progress.
 
     ``deadline`` is a ``time.monotonic()`` instant derived from the context's remaining
-    time when the invocation began; ``data`` is a namespaced scratch space for utilities
-    (keys are prefixed with the utility name, e.g. ``"timeout.interrupted"``).
+    time (computed on first use: the instant does not depend on when it is computed);
+    ``data`` is a namespaced scratch space for utilities (keys are prefixed with the
+    utility name, e.g. ``"timeout.interrupted"``).
     """
 
-    event: Any
-    context: LambdaContext
-    request_id: str
-    cold_start: bool
-    deadline: float | None
-    started: float
-    correlation_id: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("_deadline", "cold_start", "context", "correlation_id", "data", "event", "request_id", "started")
+
+    def __init__(self, event: Any, context: LambdaContext, *, cold_start: bool, started: float) -> None:
+        self.event = event
+        self.context = context
+        self.request_id: str = getattr(context, "aws_request_id", "")
+        self.cold_start = cold_start
+        self.started = started
+        self.correlation_id: str | None = None
+        self.data: dict[str, Any] = {}
+        self._deadline: float | None = _UNSET
+
+    @property
+    def deadline(self) -> float | None:
+        """The monotonic instant the invocation ends, or None when the context cannot tell."""
+        if self._deadline is _UNSET:
+            self._deadline = _deadline_of(self.context, time.monotonic())
+        return self._deadline
 
     def remaining_ms(self) -> float | None:
         """Milliseconds left before the deadline (never negative), or None if unknown."""
-        if self.deadline is None:
+        deadline = self.deadline
+        if deadline is None:
             return None
-        return max(0.0, (self.deadline - time.monotonic()) * 1000.0)
+        return max(0.0, (deadline - time.monotonic()) * 1000.0)
 
     def elapsed_ms(self) -> float:
         """Milliseconds since the invocation began."""
         return (time.monotonic() - self.started) * 1000.0
+
+    def __repr__(self) -> str:
+        return f"Invocation(request_id={self.request_id!r}, cold_start={self.cold_start})"
 
 
 _current: ContextVar[Invocation | None] = ContextVar("lambda_toolkit_invocation", default=None)
@@ -102,15 +118,7 @@ def begin_invocation(event: Any, context: LambdaContext) -> tuple[Invocation, To
     existing = _current.get()
     if existing is not None and existing.event is event and existing.context is context:
         return existing, None
-    now = time.monotonic()
-    invocation = Invocation(
-        event=event,
-        context=context,
-        request_id=str(getattr(context, "aws_request_id", "")),
-        cold_start=_take_cold_start(),
-        deadline=_deadline_of(context, now),
-        started=now,
-    )
+    invocation = Invocation(event, context, cold_start=_take_cold_start(), started=time.monotonic())
     return invocation, _current.set(invocation)
 
 
