@@ -1,0 +1,74 @@
+"""CachedStore: an in-process, bounded, TTL cache of completed records in front of any store.
+
+A replay found in the cache costs no call to the store. Only COMPLETED records are
+cached (a lock must always be decided by the store); an entry lives at most ``ttl``
+seconds and never beyond the record's own expiry.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError
+from lambda_toolkit.idempotency._store import COMPLETED, IdempotencyStore, Record
+
+__all__ = ["CachedStore"]
+
+
+class CachedStore:
+    """Wrap ``store`` with a cache of up to ``maxsize`` completed records kept ``ttl`` seconds."""
+
+    def __init__(self, store: IdempotencyStore, *, maxsize: int = 1024, ttl: float = 300.0) -> None:
+        if not isinstance(store, IdempotencyStore):
+            raise IdempotencyConfigurationError(f"CachedStore needs an idempotency store, got {type(store).__name__}")
+        if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize <= 0:
+            raise IdempotencyConfigurationError("CachedStore maxsize must be a positive integer")
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl <= 0:
+            raise IdempotencyConfigurationError("CachedStore ttl must be a positive number of seconds")
+        from cachetools import TTLCache
+
+        self.store = store
+        self._cache: TTLCache[str, Record] = TTLCache(maxsize=maxsize, ttl=ttl, timer=time.monotonic)
+        self._lock = threading.Lock()
+
+    def acquire(self, record: Record, now_ms: int) -> Record | None:
+        """Answer from the cache when a live completed record is there, else ask the store."""
+        with self._lock:
+            cached = self._cache.get(record.key)
+        if cached is not None:
+            if cached.is_live(now_ms):
+                return cached
+            self._forget(record.key)
+        existing = self.store.acquire(record, now_ms)
+        if existing is not None and existing.status == COMPLETED:
+            self._remember(existing)
+        return existing
+
+    def complete(self, record: Record) -> bool:
+        """Store through, then cache the completed record."""
+        stored = self.store.complete(record)
+        if stored:
+            self._remember(record)
+        return stored
+
+    def release(self, record: Record) -> None:
+        """Release through the store and drop any cached entry of the key."""
+        self._forget(record.key)
+        self.store.release(record)
+
+    def clear(self) -> None:
+        """Empty the cache (the store is untouched)."""
+        with self._lock:
+            self._cache.clear()
+
+    def _remember(self, record: Record) -> None:
+        with self._lock:
+            self._cache[record.key] = record
+
+    def _forget(self, key: str) -> None:
+        with self._lock:
+            self._cache.pop(key, None)
+
+    def __repr__(self) -> str:
+        return f"CachedStore({self.store!r}, size={len(self._cache)})"

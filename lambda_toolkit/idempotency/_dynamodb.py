@@ -1,0 +1,324 @@
+"""DynamoDBStore: the idempotency records in a DynamoDB table, one item per key.
+
+Each step is one request: the lock is a conditional ``PutItem`` that, when a live record
+exists, returns it (``ReturnValuesOnConditionCheckFailure=ALL_OLD``) so a duplicate is
+answered without a second read; completion is one ``UpdateItem`` conditioned on the
+lock's token; release is one conditional ``DeleteItem``. When a failed condition carries
+no item (some DynamoDB-compatible servers do not return it), a consistent ``GetItem``
+reads it instead.
+
+boto3 is imported and the client created on first use, never at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, IdempotencyStoreError
+from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, Record
+
+__all__ = ["DynamoDBStore"]
+
+MAX_ITEM_BYTES = 400 * 1024
+_ACQUIRE_ATTEMPTS = 3
+_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+_DENIED = frozenset(
+    {
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "MissingAuthenticationTokenException",
+    }
+)
+_LOCK_CONDITION = "attribute_not_exists(#k) OR #exp <= :now_s OR (#st = :inprogress AND #lexp <= :now_ms)"
+
+
+class _ConditionFailedError(Exception):
+    def __init__(self, item: dict[str, Any] | None) -> None:
+        super().__init__("condition failed")
+        self.item = item
+
+
+class DynamoDBStore:
+    """Idempotency records in the DynamoDB table ``table_name``.
+
+    The partition key is the string attribute ``key_attr`` (default ``id``). With
+    ``sort_key_attr``, one table serves many functions: the partition key holds the
+    function namespace and the sort key the key hash. ``expiry_attr`` holds epoch seconds
+    and can be the table's TTL attribute. ``client`` is a boto3 DynamoDB client; by
+    default one is created on first use (with ``region`` and ``endpoint_url`` if given).
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        client: Any = None,
+        *,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        key_attr: str = "id",
+        sort_key_attr: str | None = None,
+        expiry_attr: str = "expiration",
+        lock_expiry_attr: str = "in_progress_expiration",
+        status_attr: str = "status",
+        data_attr: str = "data",
+        error_attr: str = "error",
+        validation_attr: str = "validation",
+        token_attr: str = "token",
+    ) -> None:
+        if not isinstance(table_name, str) or not table_name:
+            raise IdempotencyConfigurationError("DynamoDBStore table_name must be a non-empty string")
+        names = {
+            "key_attr": key_attr,
+            "expiry_attr": expiry_attr,
+            "lock_expiry_attr": lock_expiry_attr,
+            "status_attr": status_attr,
+            "data_attr": data_attr,
+            "error_attr": error_attr,
+            "validation_attr": validation_attr,
+            "token_attr": token_attr,
+        }
+        if sort_key_attr is not None:
+            names["sort_key_attr"] = sort_key_attr
+        for option, value in names.items():
+            if not isinstance(value, str) or not value:
+                raise IdempotencyConfigurationError(f"DynamoDBStore {option} must be a non-empty string")
+        if len(set(names.values())) != len(names):
+            raise IdempotencyConfigurationError("DynamoDBStore attribute names must all differ")
+        self.table_name = table_name
+        self.key_attr = key_attr
+        self.sort_key_attr = sort_key_attr
+        self.expiry_attr = expiry_attr
+        self.lock_expiry_attr = lock_expiry_attr
+        self.status_attr = status_attr
+        self.data_attr = data_attr
+        self.error_attr = error_attr
+        self.validation_attr = validation_attr
+        self.token_attr = token_attr
+        self._region = region
+        self._endpoint_url = endpoint_url
+        self._client = client
+        self._client_lock = threading.Lock()
+        self._names = {
+            "#k": key_attr,
+            "#exp": expiry_attr,
+            "#st": status_attr,
+            "#lexp": lock_expiry_attr,
+        }
+
+    # -- the protocol --------------------------------------------------------------
+
+    def acquire(self, record: Record, now_ms: int) -> Record | None:
+        """One conditional PutItem; a live record that blocks it is returned (read back if needed)."""
+        item = self._to_item(record)
+        for _ in range(_ACQUIRE_ATTEMPTS):
+            try:
+                self._call(
+                    "PutItem",
+                    Item=item,
+                    ConditionExpression=_LOCK_CONDITION,
+                    ExpressionAttributeNames=self._names,
+                    ExpressionAttributeValues={
+                        ":now_s": {"N": str(now_ms // 1000)},
+                        ":now_ms": {"N": str(now_ms)},
+                        ":inprogress": {"S": INPROGRESS},
+                    },
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                return None
+            except _ConditionFailedError as failed:
+                existing = self._from_item(failed.item) if failed.item else self.get(record.key)
+            if existing is not None and existing.is_live(now_ms):
+                return existing
+            # The blocking record expired or was deleted between the write and the read:
+            # write again, with the time as it is now.
+            now_ms = max(now_ms, int(time.time() * 1000))
+        raise IdempotencyStoreError(
+            f"DynamoDB PutItem on table {self.table_name!r}: key {record.key_hash[:16]} kept changing "
+            f"under {_ACQUIRE_ATTEMPTS} attempts to lock it",
+            table=self.table_name,
+            action="PutItem",
+            reason="contention",
+        )
+
+    def complete(self, record: Record) -> bool:
+        """One UpdateItem turning our lock into the COMPLETED record; False when the lock is not ours."""
+        values: dict[str, Any] = {
+            ":st": {"S": COMPLETED},
+            ":exp": {"N": str(record.expires_at)},
+            ":tok": {"S": record.token},
+        }
+        names = {
+            "#st": self.status_attr,
+            "#exp": self.expiry_attr,
+            "#lexp": self.lock_expiry_attr,
+            "#tok": self.token_attr,
+        }
+        sets = ["#st = :st", "#exp = :exp"]
+        for placeholder, attr, value in (
+            ("data", self.data_attr, record.result),
+            ("err", self.error_attr, record.error),
+        ):
+            if value is not None:
+                names[f"#{placeholder}"] = attr
+                values[f":{placeholder}"] = {"S": value}
+                sets.append(f"#{placeholder} = :{placeholder}")
+        self._check_size(record)
+        try:
+            self._call(
+                "UpdateItem",
+                Key=self._key(record.key),
+                UpdateExpression=f"SET {', '.join(sets)} REMOVE #lexp",
+                ConditionExpression="#tok = :tok",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except _ConditionFailedError:
+            return False
+        return True
+
+    def release(self, record: Record) -> None:
+        """One conditional DeleteItem of our lock; nothing when the record is no longer our lock."""
+        try:
+            self._call(
+                "DeleteItem",
+                Key=self._key(record.key),
+                ConditionExpression="#tok = :tok AND #st = :inprogress",
+                ExpressionAttributeNames={"#tok": self.token_attr, "#st": self.status_attr},
+                ExpressionAttributeValues={":tok": {"S": record.token}, ":inprogress": {"S": INPROGRESS}},
+            )
+        except _ConditionFailedError:
+            return
+
+    def get(self, key: str) -> Record | None:
+        """The stored record of ``key`` (a consistent read), live or not, or None."""
+        response = self._call("GetItem", Key=self._key(key), ConsistentRead=True)
+        item = response.get("Item")
+        return self._from_item(item) if item else None
+
+    # -- items ---------------------------------------------------------------------
+
+    def _key(self, key: str) -> dict[str, Any]:
+        if self.sort_key_attr is None:
+            return {self.key_attr: {"S": key}}
+        namespace, _, key_hash = key.rpartition("#")
+        return {self.key_attr: {"S": namespace}, self.sort_key_attr: {"S": key_hash}}
+
+    def _to_item(self, record: Record) -> dict[str, Any]:
+        item = self._key(record.key)
+        item[self.status_attr] = {"S": record.status}
+        item[self.expiry_attr] = {"N": str(record.expires_at)}
+        item[self.token_attr] = {"S": record.token}
+        if record.lock_expires_at_ms is not None:
+            item[self.lock_expiry_attr] = {"N": str(record.lock_expires_at_ms)}
+        if record.payload_hash is not None:
+            item[self.validation_attr] = {"S": record.payload_hash}
+        if record.result is not None:
+            item[self.data_attr] = {"S": record.result}
+        if record.error is not None:
+            item[self.error_attr] = {"S": record.error}
+        return item
+
+    def _from_item(self, item: dict[str, Any]) -> Record:
+        def text(attr: str) -> str | None:
+            value = item.get(attr)
+            return None if value is None else str(value.get("S"))
+
+        def number(attr: str) -> int | None:
+            value = item.get(attr)
+            return None if value is None else int(float(value.get("N", "0")))
+
+        if self.sort_key_attr is None:
+            key = text(self.key_attr) or ""
+        else:
+            key = f"{text(self.key_attr)}#{text(self.sort_key_attr)}"
+        return Record(
+            key=key,
+            status=text(self.status_attr) or "",
+            expires_at=number(self.expiry_attr) or 0,
+            lock_expires_at_ms=number(self.lock_expiry_attr),
+            token=text(self.token_attr) or "",
+            payload_hash=text(self.validation_attr),
+            result=text(self.data_attr),
+            error=text(self.error_attr),
+        )
+
+    def _check_size(self, record: Record) -> None:
+        size = sum(len(k.encode()) + len(str(v).encode()) for k, v in self._to_item(record).items())
+        if size > MAX_ITEM_BYTES:
+            raise IdempotencyStoreError(
+                f"DynamoDB UpdateItem on table {self.table_name!r}: the result of key {record.key_hash[:16]} "
+                f"makes an item of about {size // 1024} KB, over DynamoDB's 400 KB limit; it was not stored",
+                table=self.table_name,
+                action="UpdateItem",
+                reason="too_large",
+            )
+
+    # -- requests ------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The boto3 DynamoDB client (created on first use)."""
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                if self._client is None:
+                    import boto3
+                    from botocore.config import Config
+
+                    # A session of our own: boto3's default session is not thread-safe.
+                    self._client = boto3.session.Session().client(
+                        "dynamodb",
+                        region_name=self._region,
+                        endpoint_url=self._endpoint_url,
+                        config=Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=10),
+                    )
+                client = self._client
+        return client
+
+    def _call(self, action: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        method = getattr(self.client, _SNAKE[action])
+        try:
+            return method(TableName=self.table_name, **kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            if code == "ConditionalCheckFailedException":
+                raise _ConditionFailedError(exc.response.get("Item")) from None
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            raise self._client_error(action, code, status, str(error.get("Message", ""))) from None
+        except BotoCoreError as exc:
+            raise IdempotencyStoreError(
+                f"DynamoDB {action} on table {self.table_name!r} failed: could not reach DynamoDB "
+                f"({type(exc).__name__})",
+                table=self.table_name,
+                action=action,
+                reason="connection",
+            ) from None
+
+    def _client_error(self, action: str, code: str, status: int, message: str) -> IdempotencyStoreError:
+        where = f"DynamoDB {action} on table {self.table_name!r}"
+        if code == "ResourceNotFoundException":
+            text, reason = f"{where} failed: the table does not exist (check its name and region)", "missing_table"
+        elif code in _DENIED:
+            text, reason = f"{where} was denied ({code}): allow dynamodb:{action} on it", "access_denied"
+        elif code in _THROTTLED:
+            text, reason = f"{where} was throttled ({code}) after retries", "throttled"
+        elif status >= 500 or code in ("InternalServerError", "ServiceUnavailable"):
+            text, reason = f"{where} failed with a server error ({code or status})", "server_error"
+        elif code == "ValidationException" and "size" in message.lower():
+            text, reason = f"{where} failed: the item is over DynamoDB's 400 KB limit", "too_large"
+        else:
+            text, reason = f"{where} failed ({code or status})", "client_error"
+        return IdempotencyStoreError(text, table=self.table_name, action=action, reason=reason)
+
+    def __repr__(self) -> str:
+        return f"DynamoDBStore(table_name={self.table_name!r})"
+
+
+_SNAKE = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item", "GetItem": "get_item"}

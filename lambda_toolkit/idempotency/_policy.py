@@ -1,0 +1,259 @@
+"""The state machine: lock, run once, store the result, replay it to duplicates.
+
+For each call: extract and hash the key; ``acquire`` an INPROGRESS record in the store.
+If the lock is ours, the function runs; its result is stored (COMPLETED) after it
+returns, or the lock is released when it raises (so a retry can run), unless the
+exception type is one whose outcome is stored. If a live record exists, a COMPLETED one
+is replayed (after the payload check) and an INPROGRESS one raises
+``IdempotencyInProgressError`` (or is waited on, up to a bound).
+
+An INPROGRESS lock ends at the invocation's deadline, or ``in_progress_timeout`` seconds
+from now when there is no deadline (or the remaining time reads 0), so a sandbox that
+crashed never blocks a key for good.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Literal
+
+from lambda_toolkit.core.middleware import Call
+from lambda_toolkit.idempotency._errors import (
+    IdempotencyConfigurationError,
+    IdempotencyError,
+    IdempotencyInProgressError,
+    IdempotencyKeyError,
+    IdempotencyPayloadMismatchError,
+    IdempotencyStoreError,
+)
+from lambda_toolkit.idempotency._hashing import digest
+from lambda_toolkit.idempotency._keys import MISSING, KeySpec, compile_key
+from lambda_toolkit.idempotency._serialize import Decoder, dump_result, make_decoder, return_type_of
+from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, IdempotencyStore, Record
+
+__all__ = ["Policy", "ReplayHook"]
+
+logger = logging.getLogger("lambda_toolkit.idempotency")
+
+ReplayHook = Callable[[Any], Any]
+_DATA = "idempotency.record"
+_MAX_WAIT_STEP = 1.0
+
+
+def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise IdempotencyConfigurationError(f"idempotency: {name} must be a number of seconds")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise IdempotencyConfigurationError(f"idempotency: {name} must be {'>= 0' if allow_zero else '> 0'} seconds")
+    return float(value)
+
+
+class Policy:
+    """One decorator's idempotency settings and the hooks that apply them."""
+
+    def __init__(
+        self,
+        *,
+        store: IdempotencyStore,
+        key: KeySpec,
+        payload: KeySpec,
+        name: str | None,
+        key_prefix: str | None,
+        expires_after: float,
+        in_progress_timeout: float,
+        on_missing_key: Literal["raise", "warn"],
+        output_type: Any,
+        store_errors: tuple[type[BaseException], ...],
+        wait: float,
+        on_replay: ReplayHook | None,
+        source: Callable[[Call], Any],
+    ) -> None:
+        if not isinstance(store, IdempotencyStore):
+            raise IdempotencyConfigurationError(
+                f"idempotency: store must have acquire/complete/release methods, got {type(store).__name__}"
+            )
+        if on_missing_key not in ("raise", "warn"):
+            raise IdempotencyConfigurationError("idempotency: on_missing_key must be 'raise' or 'warn'")
+        if not isinstance(store_errors, tuple) or not all(
+            isinstance(t, type) and issubclass(t, Exception) for t in store_errors
+        ):
+            raise IdempotencyConfigurationError("idempotency: store_errors must be a tuple of exception classes")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise IdempotencyConfigurationError("idempotency: name must be a non-empty string")
+        if on_replay is not None and not callable(on_replay):
+            raise IdempotencyConfigurationError("idempotency: on_replay must be a callable")
+        self.store = store
+        self.extract_key = compile_key(key, "key")
+        self.extract_payload = None if payload is None else compile_key(payload, "payload")
+        self.name = name
+        self.key_prefix = key_prefix
+        self.expires_after = _positive("expires_after", expires_after)
+        self.in_progress_timeout = _positive("in_progress_timeout", in_progress_timeout)
+        self.on_missing_key = on_missing_key
+        self.output_type = output_type
+        self.store_errors = store_errors
+        self.wait = _positive("wait", wait, allow_zero=True)
+        self.on_replay = on_replay
+        self.source = source
+        # Per decorated target (one decorator object can wrap several functions).
+        self._namespaces: dict[Callable[..., Any], str] = {}
+        self._decoders: dict[Callable[..., Any], Decoder] = {}
+
+    # -- per target, resolved once -------------------------------------------------
+
+    def namespace(self, target: Callable[..., Any]) -> str:
+        """The stable name keys of ``target`` live under: ``name``, else prefix + function name."""
+        found = self._namespaces.get(target)
+        if found is None:
+            if self.name is not None:
+                found = self.name
+            else:
+                import os
+
+                prefix = (
+                    self.key_prefix if self.key_prefix is not None else os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+                )
+                found = f"{prefix}.{target.__qualname__}" if prefix else target.__qualname__
+            self._namespaces[target] = found
+        return found
+
+    def _decoder(self, target: Callable[..., Any]) -> Decoder:
+        found = self._decoders.get(target)
+        if found is None:
+            tp = self.output_type if self.output_type is not None else return_type_of(target)
+            found = make_decoder(tp, self.namespace(target))
+            self._decoders[target] = found
+        return found
+
+    # -- hooks ---------------------------------------------------------------------
+
+    def before(self, call: Call) -> None:
+        """Take the lock for the call's key, or answer with the stored result."""
+        if inspect.isgeneratorfunction(call.target):
+            raise IdempotencyConfigurationError(
+                f"idempotency cannot wrap generator function {call.target.__qualname__}"
+            )
+        namespace = self.namespace(call.target)
+        data = self.source(call)
+        material = self.extract_key(data)
+        if material is MISSING:
+            if self.on_missing_key == "raise":
+                raise IdempotencyKeyError(f"{namespace}: the idempotency key expression found nothing in the event")
+            logger.warning("%s: the idempotency key expression found nothing; running without idempotency", namespace)
+            return
+        try:
+            key = f"{namespace}#{digest(material)}"
+            payload_hash = None
+            if self.extract_payload is not None:
+                found = self.extract_payload(data)
+                payload_hash = digest(None if found is MISSING else found)
+        except TypeError:
+            raise IdempotencyKeyError(
+                f"{namespace}: the idempotency key or payload is not JSON data (got a non-JSON value)"
+            ) from None
+        give_up = time.monotonic() + self.wait
+        step = 0.05
+        while True:
+            now = time.time()
+            record = Record(
+                key=key,
+                status=INPROGRESS,
+                expires_at=math.ceil(now + self.expires_after),
+                lock_expires_at_ms=self._lock_expiry_ms(call, now),
+                token=uuid.uuid4().hex,
+                payload_hash=payload_hash,
+            )
+            existing = self.store.acquire(record, int(now * 1000))
+            if existing is None:
+                call.data[_DATA] = record
+                return
+            if existing.payload_hash is not None and existing.payload_hash != payload_hash:
+                raise IdempotencyPayloadMismatchError(
+                    f"{namespace}: key {existing.key_hash[:16]} was used before with a different payload",
+                    key_hash=existing.key_hash,
+                )
+            if existing.status == COMPLETED:
+                call.respond(self._replay(call.target, existing))
+                return
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise IdempotencyInProgressError(
+                    f"{namespace}: key {existing.key_hash[:16]} is in progress in another invocation; retry later",
+                    key_hash=existing.key_hash,
+                )
+            time.sleep(min(step, left))
+            step = min(step * 2, _MAX_WAIT_STEP)
+
+    def after(self, call: Call) -> None:
+        """Store the result as COMPLETED (the lock stays if that fails: the work is done)."""
+        record: Record | None = call.data.get(_DATA)
+        if record is None:
+            return
+        namespace = record.namespace
+        text = dump_result(call.response, namespace)
+        self._complete(replace(record, status=COMPLETED, result=text, lock_expires_at_ms=None))
+
+    def on_error(self, call: Call) -> None:
+        """Release the lock so a retry can run, or store the outcome of a listed exception type."""
+        record: Record | None = call.data.get(_DATA)
+        error = call.error
+        if record is None or error is None:
+            return
+        if self.store_errors and isinstance(error, self.store_errors):
+            kind = type(error)
+            text = json.dumps({"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)})
+            self._complete(replace(record, status=COMPLETED, error=text, lock_expires_at_ms=None))
+            return
+        try:
+            self.store.release(record)
+        except IdempotencyStoreError as exc:
+            # The function's own error matters more; the lock ends at its expiry anyway.
+            logger.warning(
+                "%s: could not release the idempotency lock (%s); it ends at its expiry", record.namespace, exc
+            )
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _complete(self, record: Record) -> None:
+        if not self.store.complete(record):
+            logger.warning(
+                "%s: key %s: the lock expired while the function ran and another invocation took it; "
+                "this result was not stored",
+                record.namespace,
+                record.key_hash[:16],
+            )
+
+    def _lock_expiry_ms(self, call: Call, now: float) -> int:
+        invocation = call.invocation
+        if invocation is not None and invocation.deadline is not None:
+            remaining = invocation.deadline - time.monotonic()
+            if remaining > 0:
+                return math.ceil((now + remaining) * 1000)
+        return math.ceil((now + self.in_progress_timeout) * 1000)
+
+    def _replay(self, target: Callable[..., Any], record: Record) -> Any:
+        if record.error is not None:
+            raise self._stored_error(record)
+        value = self._decoder(target)(json.loads(record.result or "null"))
+        if self.on_replay is not None:
+            value = self.on_replay(value)
+        return value
+
+    def _stored_error(self, record: Record) -> BaseException:
+        stored = json.loads(record.error or "{}")
+        for kind in self.store_errors:
+            if f"{kind.__module__}.{kind.__qualname__}" == stored.get("type"):
+                error = kind.__new__(kind)
+                error.args = (stored.get("message", ""),)
+                return error
+        return IdempotencyError(
+            f"{record.namespace}: key {record.key_hash[:16]} has a stored exception outcome of a type "
+            "no longer listed in store_errors"
+        )
