@@ -1,0 +1,29 @@
+"""Remaining-time guards: act before Lambda stops the function at its timeout.
+
+- ``Deadline``: the current invocation's remaining time, ``expired(margin_ms)``,
+  ``check()`` and ``iterate(items)``, a loop over work items that stops in time and says
+  what was left.
+- ``@timeout_guard(margin_ms=..., on_timeout=...)``: interrupts the handler ``margin_ms``
+  before the deadline with ``InvocationTimeout`` (a SIGALRM timer in the main thread, a
+  cooperative flag that ``Deadline`` reports elsewhere), runs ``on_timeout`` and logs one
+  "timeout imminent" line.
+
+``InvocationTimeout`` lives in ``lambda_toolkit.core`` so that the other utilities
+recognise it without importing this one; it is re-exported here.
+"""
+
+from __future__ import annotations
+
+from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY, Deadline, WorkLoop
+from lambda_toolkit.timeout._guard import DEFAULT_MARGIN_MS, TimeoutInfo, timeout_guard
+
+__all__ = [
+    "DEFAULT_MARGIN_MS",
+    "INTERRUPTED_KEY",
+    "Deadline",
+    "InvocationTimeout",
+    "TimeoutInfo",
+    "WorkLoop",
+    "timeout_guard",
+]

@@ -1,0 +1,191 @@
+"""``@timeout_guard``: stop the handler cleanly a little before Lambda would kill it.
+
+Built on the core middleware engine. Before the handler runs, the guard arms a timer for
+``remaining time - margin_ms``; after it, or when it raised, the timer is always
+cancelled. When the timer fires first, ``InvocationTimeout`` is raised into the handler's
+code (main thread) or the cooperative flag is raised (elsewhere); the guard then runs
+``on_timeout``, whose non-None return value becomes the response, and logs one
+"timeout imminent" line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
+from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.timeout import _alarm
+from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY, check_margin, remaining_ms_of
+
+__all__ = ["DEFAULT_MARGIN_MS", "TimeoutInfo", "timeout_guard"]
+
+DEFAULT_MARGIN_MS = 500
+logger = logging.getLogger("lambda_toolkit.timeout")
+
+_ALARM = "timeout.alarm"
+_STARTED = "timeout.started"
+_HANDLED_ATTR = "_lambda_toolkit_timeout_handled"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeoutInfo:
+    """What ``on_timeout`` receives when the guard interrupts a handler.
+
+    ``elapsed_ms``: how long the handler ran; ``remaining_ms``: what was left of the
+    invocation; ``mode``: ``"signal"`` (the handler was interrupted) or ``"cooperative"``
+    (the flag was raised and the handler stopped at a ``Deadline`` checkpoint).
+    """
+
+    event: Any
+    context: Any
+    elapsed_ms: float
+    remaining_ms: float | None
+    margin_ms: float
+    mode: str
+    error: InvocationTimeout
+
+
+OnTimeout = Callable[[TimeoutInfo], Any]
+
+
+def _describe_failure(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else ""
+    return f"{type(exc).__name__}{where}"
+
+
+class _Guard:
+    """The hooks of one ``timeout_guard(...)`` layer."""
+
+    __slots__ = ("margin_ms", "name", "on_timeout", "validated")
+
+    def __init__(self, margin_ms: float, on_timeout: OnTimeout | None) -> None:
+        self.margin_ms = margin_ms
+        self.on_timeout = on_timeout
+        self.name = f"timeout_guard(margin_ms={margin_ms:g})"
+        self.validated = False
+
+    def before(self, call: Call) -> None:
+        invocation = call.invocation
+        context = call.args[-1]
+        remaining = remaining_ms_of(context, "timeout_guard")
+        if not self.validated:
+            if remaining <= self.margin_ms:
+                raise ConfigurationError(
+                    f"timeout_guard: margin_ms={self.margin_ms:g} is not below the function's timeout "
+                    f"({remaining:.0f} ms remained at the first invocation); use a smaller margin or a longer timeout"
+                )
+            self.validated = True
+        now = time.monotonic()
+        call.data[_STARTED] = now
+        if invocation is None:  # pragma: no cover - handler_only guarantees an invocation
+            return
+        fire_at = now + (remaining - self.margin_ms) / 1000.0
+        if remaining <= self.margin_ms:  # already inside the margin: do not start the handler
+            invocation.data[INTERRUPTED_KEY] = True
+            error = InvocationTimeout(
+                "timeout_guard: not started, the remaining time was already within the margin",
+                remaining_ms=remaining,
+            )
+            self._interrupted(call, error, "signal" if _alarm.signals_usable() else "cooperative")
+            if not call.answered:
+                raise error
+            return
+        if _alarm.signals_usable():
+            call.data[_ALARM] = _alarm.arm(fire_at, invocation, call)
+        else:
+            call.data[_ALARM] = _alarm.arm_cooperative(fire_at, invocation)
+
+    def _disarm(self, call: Call) -> _alarm.Alarm | None:
+        alarm: _alarm.Alarm | None = call.data.pop(_ALARM, None)
+        if alarm is None:
+            return None
+        if alarm.signal_mode:
+            _alarm.disarm(alarm)
+        else:
+            _alarm.disarm_cooperative(alarm)
+        return alarm
+
+    def after(self, call: Call) -> None:
+        alarm = self._disarm(call)
+        if alarm is not None and (alarm.fired or (alarm.flagged and alarm.task is not None)):
+            # The handler saw the flag (or caught the interruption) and still returned.
+            self._log(call, alarm.invocation.remaining_ms(), "handler returned after the interruption")
+
+    def on_error(self, call: Call) -> None:
+        alarm = self._disarm(call)
+        error = call.error
+        if not isinstance(error, InvocationTimeout) or getattr(error, _HANDLED_ATTR, False):
+            return
+        owner = getattr(error, _alarm.OWNER_ATTR, None)
+        if owner is not None and owner is not alarm:
+            return  # another guard's interruption: that guard handles it
+        mode = "signal" if alarm is None or alarm.signal_mode else "cooperative"
+        self._interrupted(call, error, mode)
+
+    def _interrupted(self, call: Call, error: InvocationTimeout, mode: str) -> None:
+        setattr(error, _HANDLED_ATTR, True)
+        invocation = call.invocation
+        remaining = error.remaining_ms
+        if remaining is None and invocation is not None:
+            remaining = invocation.remaining_ms()
+        elapsed = (time.monotonic() - call.data.get(_STARTED, time.monotonic())) * 1000.0
+        response = None
+        outcome = "the timeout propagates"
+        if self.on_timeout is not None:
+            info = TimeoutInfo(call.event, call.context, elapsed, remaining, self.margin_ms, mode, error)
+            try:
+                response = self.on_timeout(info)
+            except Exception as exc:
+                logger.error(
+                    "timeout_guard: on_timeout callback raised %s; the timeout propagates",
+                    _describe_failure(exc),
+                    extra={"timeout_callback_error": type(exc).__name__},
+                )
+            else:
+                if response is not None:
+                    outcome = "on_timeout answered"
+        self._log(call, remaining, outcome, elapsed)
+        if response is not None:
+            call.respond(response)
+
+    def _log(self, call: Call, remaining: float | None, outcome: str, elapsed: float | None = None) -> None:
+        if elapsed is None:
+            elapsed = (time.monotonic() - call.data.get(_STARTED, time.monotonic())) * 1000.0
+        remaining_text = "unknown" if remaining is None else f"{remaining:.0f} ms"
+        logger.warning(
+            "timeout imminent: handler ran %.0f ms, %s left (margin %g ms); %s",
+            elapsed,
+            remaining_text,
+            self.margin_ms,
+            outcome,
+            extra={
+                "timeout_elapsed_ms": round(elapsed, 1),
+                "timeout_remaining_ms": None if remaining is None else round(remaining, 1),
+                "timeout_margin_ms": self.margin_ms,
+                "timeout_outcome": outcome,
+            },
+        )
+
+
+@middleware
+def timeout_guard(margin_ms: float = DEFAULT_MARGIN_MS, *, on_timeout: OnTimeout | None = None) -> Middleware:
+    """Interrupt the handler ``margin_ms`` before the invocation's deadline.
+
+    ``on_timeout(info: TimeoutInfo)`` runs when the handler was interrupted; a non-None
+    return value is sent as the response (e.g. an HTTP 503), None lets the
+    ``InvocationTimeout`` propagate. A negative margin or a non-callable ``on_timeout`` is
+    a ``ConfigurationError`` here; a margin not below the function's timeout is one at the
+    first invocation.
+    """
+    margin = check_margin(margin_ms, "timeout_guard")
+    if on_timeout is not None and not callable(on_timeout):
+        raise ConfigurationError(f"timeout_guard: on_timeout must be callable, got {type(on_timeout).__name__}")
+    guard = _Guard(margin, on_timeout)
+    return Middleware(guard.name, before=guard.before, after=guard.after, on_error=guard.on_error, handler_only=True)
