@@ -1,0 +1,220 @@
+"""Models of the application triggers: AppSync resolvers, Bedrock agent action groups, Connect flows.
+
+``AppSyncResolverEvent`` is the direct Lambda resolver context (one field resolution; batch
+resolvers send a list of them). ``BedrockAgentEvent`` covers action groups defined by an
+API schema (``api_path``, ``http_method``, ``request_body``) and by function details
+(``function``). ``ConnectContactFlowEvent`` is the "Invoke AWS Lambda function" block.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, Field
+from pydantic.alias_generators import to_pascal
+
+from lambda_toolkit.events._base import EventModel
+
+__all__ = [
+    "AppSyncIdentity",
+    "AppSyncInfo",
+    "AppSyncRequest",
+    "AppSyncResolverEvent",
+    "BedrockAgent",
+    "BedrockAgentEvent",
+    "BedrockMediaContent",
+    "BedrockParameter",
+    "BedrockRequestBody",
+    "ConnectContactData",
+    "ConnectContactFlowEvent",
+    "ConnectDetails",
+    "ConnectEndpoint",
+    "ConnectQueue",
+]
+
+
+# --- AppSync -------------------------------------------------------------------------
+
+
+class AppSyncIdentity(EventModel):
+    """Who called the API; the fields present depend on the authorization mode.
+
+    Cognito user pools and OIDC: ``sub``, ``issuer``, ``username``, ``claims``, ``groups``;
+    IAM: ``account_id``, ``user_arn``, ``cognito_identity_*``; Lambda authorizer:
+    ``resolver_context``. API key requests have no identity at all.
+    """
+
+    sub: str | None = None
+    issuer: str | None = None
+    username: str | None = None
+    claims: dict[str, Any] | None = None
+    groups: list[str] | None = None
+    source_ip: list[str] | None = None
+    default_auth_strategy: str | None = None
+    account_id: str | None = None
+    user_arn: str | None = None
+    cognito_identity_pool_id: str | None = None
+    cognito_identity_id: str | None = None
+    cognito_identity_auth_type: str | None = None
+    cognito_identity_auth_provider: str | None = None
+    resolver_context: dict[str, Any] | None = None
+
+
+class AppSyncRequest(EventModel):
+    """The HTTP request that carried the GraphQL operation."""
+
+    headers: dict[str, str] | None = None
+    domain_name: str | None = None
+
+
+class AppSyncInfo(EventModel):
+    """What is being resolved: the field, its parent type, the selection set, the variables."""
+
+    field_name: str
+    parent_type_name: str
+    variables: dict[str, Any] | None = None
+    selection_set_list: list[str] | None = None
+    selection_set_graphql: str | None = Field(default=None, alias="selectionSetGraphQL")
+
+
+class AppSyncResolverEvent(EventModel):
+    """An AppSync direct Lambda resolver invocation (one field)."""
+
+    trigger: ClassVar[str] = "appsync-resolver"
+
+    info: AppSyncInfo
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    identity: AppSyncIdentity | None = None
+    source: dict[str, Any] | None = None
+    request: AppSyncRequest | None = None
+    prev: dict[str, Any] | None = None
+    stash: dict[str, Any] | None = None
+
+    @property
+    def field_name(self) -> str:
+        """The GraphQL field being resolved."""
+        return self.info.field_name
+
+    @property
+    def type_name(self) -> str:
+        """The parent type of the field (``Query``, ``Mutation``, ``Subscription`` or a type)."""
+        return self.info.parent_type_name
+
+
+# --- Bedrock agents ----------------------------------------------------------------------
+
+
+class BedrockAgent(EventModel):
+    """The agent that called the action group."""
+
+    name: str
+    id: str
+    alias: str
+    version: str
+
+
+class BedrockParameter(EventModel):
+    """A parameter the agent elicited: name, declared type, and value (always a string)."""
+
+    name: str
+    type: str
+    value: str
+
+
+class BedrockMediaContent(EventModel):
+    """The request body for one media type, as a list of properties."""
+
+    properties: list[BedrockParameter] = Field(default_factory=list)
+
+
+class BedrockRequestBody(EventModel):
+    """``requestBody``: media type (``application/json``) -> properties."""
+
+    content: dict[str, BedrockMediaContent] = Field(default_factory=dict)
+
+
+class BedrockAgentEvent(EventModel):
+    """A Bedrock agent action group invocation (API-schema or function-details form)."""
+
+    trigger: ClassVar[str] = "bedrock-agent"
+
+    message_version: str
+    agent: BedrockAgent
+    action_group: str
+    session_id: str
+    input_text: str | None = None
+    api_path: str | None = None
+    http_method: str | None = None
+    function: str | None = None
+    parameters: list[BedrockParameter] = Field(default_factory=list)
+    request_body: BedrockRequestBody | None = None
+    session_attributes: dict[str, str] = Field(default_factory=dict)
+    prompt_session_attributes: dict[str, str] = Field(default_factory=dict)
+
+    def parameter(self, name: str, default: str | None = None) -> str | None:
+        """The value of parameter ``name``, or ``default`` when the agent did not send it."""
+        for param in self.parameters:
+            if param.name == name:
+                return param.value
+        return default
+
+    def body_properties(self, media_type: str = "application/json") -> dict[str, str]:
+        """The request body's properties for ``media_type`` as name -> value (``{}`` if none)."""
+        if self.request_body is None or media_type not in self.request_body.content:
+            return {}
+        return {prop.name: prop.value for prop in self.request_body.content[media_type].properties}
+
+
+# --- Amazon Connect --------------------------------------------------------------------
+
+
+class _ConnectModel(EventModel):
+    model_config = ConfigDict(alias_generator=to_pascal)
+
+
+class ConnectEndpoint(_ConnectModel):
+    """A customer or system endpoint (``Type`` is ``TELEPHONE_NUMBER`` for phone calls)."""
+
+    address: str | None = None
+    type: str | None = None
+
+
+class ConnectQueue(_ConnectModel):
+    """The queue the contact is in."""
+
+    name: str | None = None
+    arn: str | None = Field(default=None, alias="ARN")
+    outbound_caller_id: dict[str, Any] | None = None
+
+
+class ConnectContactData(_ConnectModel):
+    """``Details.ContactData``: the contact being handled."""
+
+    contact_id: str
+    attributes: dict[str, str] = Field(default_factory=dict)
+    channel: str | None = None
+    initial_contact_id: str | None = None
+    previous_contact_id: str | None = None
+    initiation_method: str | None = None
+    instance_arn: str | None = Field(default=None, alias="InstanceARN")
+    customer_endpoint: ConnectEndpoint | None = None
+    system_endpoint: ConnectEndpoint | None = None
+    queue: ConnectQueue | None = None
+    language_code: str | None = None
+    media_streams: dict[str, Any] | None = None
+
+
+class ConnectDetails(_ConnectModel):
+    """``Details``: the contact and the parameters set on the flow block."""
+
+    contact_data: ConnectContactData
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+
+class ConnectContactFlowEvent(_ConnectModel):
+    """An Amazon Connect contact flow "Invoke AWS Lambda function" call."""
+
+    trigger: ClassVar[str] = "connect-contact-flow"
+
+    name: str
+    details: ConnectDetails
