@@ -128,7 +128,10 @@ def dynamodb_value(attribute: Any, path: str = "", *, source: str = "dynamodb-st
     if kind == "M":
         return dynamodb_item(value, where, source=source)
     if kind == "L":
-        return [dynamodb_value(item, f"{where}.{i}", source=source) for i, item in enumerate(_items(value, where, source, "list"))]
+        return [
+            dynamodb_value(item, f"{where}.{i}", source=source)
+            for i, item in enumerate(_items(value, where, source, "list"))
+        ]
     if kind == "B":
         return b64decode(value, where, source=source)
     if kind == "SS":
@@ -136,7 +139,9 @@ def dynamodb_value(attribute: Any, path: str = "", *, source: str = "dynamodb-st
     if kind == "NS":
         return {_number(item, f"{where}.{i}", source) for i, item in enumerate(_items(value, where, source, "set"))}
     if kind == "BS":
-        return {b64decode(item, f"{where}.{i}", source=source) for i, item in enumerate(_items(value, where, source, "set"))}
+        return {
+            b64decode(item, f"{where}.{i}", source=source) for i, item in enumerate(_items(value, where, source, "set"))
+        }
     raise _fail(path, "unknown DynamoDB attribute type", source)
 
 
