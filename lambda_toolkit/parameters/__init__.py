@@ -1,0 +1,78 @@
+"""Parameters and secrets: TTL-cached SSM Parameter Store and Secrets Manager lookups.
+
+::
+
+    from lambda_toolkit.parameters import get_parameter, get_secret
+
+    table = get_parameter("/app/prod/table")                 # cached 300 s by default
+    db = get_secret("prod/db", transform="json")             # a dict; refreshed after max_age
+    password = get_secret("prod/db-password")                # a MaskedStr: repr is masked
+
+Values are cached per sandbox in a bounded, thread-safe TTL cache shared by all
+invocations. Lookups go through the AWS Parameters and Secrets Lambda Extension when it
+answers (no boto3 import at all), else through boto3, whose clients are created on first
+use. Importing this package imports neither boto3, botocore, pydantic nor cachetools.
+"""
+
+from __future__ import annotations
+
+from lambda_toolkit.parameters._api import (
+    clear_cache,
+    configure_cache,
+    get_default_provider,
+    get_parameter,
+    get_parameters,
+    get_parameters_by_name,
+    get_secret,
+    get_secrets,
+    set_default_provider,
+)
+from lambda_toolkit.parameters._auto import AutoProvider
+from lambda_toolkit.parameters._errors import (
+    InvalidParameterNameError,
+    ParameterAccessDeniedError,
+    ParameterBatchError,
+    ParameterError,
+    ParameterFetchError,
+    ParameterNotFoundError,
+    ParameterThrottledError,
+    TransformError,
+)
+from lambda_toolkit.parameters._extension import ExtensionProvider, ExtensionUnavailable
+from lambda_toolkit.parameters._inject import Parameter, Secret, injected_parameters, with_parameters
+from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
+from lambda_toolkit.parameters._provider import ParameterProvider, SecretProvider
+from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
+
+__all__ = [
+    "AutoProvider",
+    "ExtensionProvider",
+    "ExtensionUnavailable",
+    "InvalidParameterNameError",
+    "MaskedBytes",
+    "MaskedStr",
+    "Parameter",
+    "ParameterAccessDeniedError",
+    "ParameterBatchError",
+    "ParameterError",
+    "ParameterFetchError",
+    "ParameterNotFoundError",
+    "ParameterProvider",
+    "ParameterThrottledError",
+    "SSMProvider",
+    "Secret",
+    "SecretProvider",
+    "SecretsProvider",
+    "TransformError",
+    "clear_cache",
+    "configure_cache",
+    "get_default_provider",
+    "get_parameter",
+    "get_parameters",
+    "get_parameters_by_name",
+    "get_secret",
+    "get_secrets",
+    "injected_parameters",
+    "set_default_provider",
+    "with_parameters",
+]

@@ -1,0 +1,363 @@
+"""The lookup functions: cached reads of parameters and secrets.
+
+Each function builds a cache key from everything that changes the value (the provider,
+the kind of lookup, the name, decryption or version, the transform), answers from the
+cache while the entry is fresh, and otherwise fetches, transforms and caches. A fetch or
+transform that fails is never cached: the previous good value stays, and is served in
+place of the error for ``stale_on_error`` seconds past its freshness if that is enabled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from lambda_toolkit.core.env import env_float, env_int
+from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.parameters._auto import AutoProvider
+from lambda_toolkit.parameters._cache import MISSING, ParameterCache
+from lambda_toolkit.parameters._errors import (
+    InvalidParameterNameError,
+    ParameterBatchError,
+    ParameterError,
+    ParameterNotFoundError,
+)
+from lambda_toolkit.parameters._provider import (
+    ParameterProvider,
+    SecretProvider,
+    check_parameter_name,
+    check_path,
+    check_secret_name,
+)
+from lambda_toolkit.parameters._transforms import Transform, apply_transform, check_transform
+
+__all__ = [
+    "DEFAULT_MAX_AGE",
+    "MAX_AGE_VARIABLE",
+    "clear_cache",
+    "configure_cache",
+    "get_default_provider",
+    "get_parameter",
+    "get_parameters",
+    "get_parameters_by_name",
+    "get_secret",
+    "get_secrets",
+    "set_default_provider",
+]
+
+MAX_AGE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE"
+JITTER_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_JITTER"
+STALE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_STALE_ON_ERROR"
+SIZE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE"
+DEFAULT_MAX_AGE = 300.0
+
+_log = logging.getLogger("lambda_toolkit.parameters")
+# Errors for which serving an older value would be wrong rather than resilient.
+_NO_FALLBACK = (ParameterNotFoundError, InvalidParameterNameError)
+
+
+def _cache_from_environment() -> ParameterCache:
+    return ParameterCache(
+        max_entries=env_int(SIZE_VARIABLE, 1024),
+        jitter=env_float(JITTER_VARIABLE, 0.1),
+        stale_on_error=env_float(STALE_VARIABLE, 0.0),
+    )
+
+
+_cache = _cache_from_environment()
+_provider: Any = AutoProvider()
+
+
+def configure_cache(
+    *,
+    max_entries: int | None = None,
+    jitter: float | None = None,
+    stale_on_error: float | None = None,
+    clock: Callable[[], float] | None = None,
+) -> None:
+    """Replace the shared cache (emptied) with new settings; unset ones keep their value.
+
+    ``max_entries`` bounds the cache, ``jitter`` (a fraction in [0, 1)) shortens each
+    entry's freshness by up to that share at random, ``stale_on_error`` (seconds) keeps an
+    expired value that long to serve if its refresh fails, ``clock`` is a monotonic clock.
+    Environment: ``LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE``, ``..._JITTER``, ``..._STALE_ON_ERROR``.
+    """
+    global _cache
+    current = _cache
+    _cache = ParameterCache(
+        max_entries=current.max_entries if max_entries is None else max_entries,
+        jitter=current.jitter if jitter is None else jitter,
+        stale_on_error=current.stale_on_error if stale_on_error is None else stale_on_error,
+        clock=current.clock if clock is None else clock,
+    )
+
+
+def clear_cache() -> None:
+    """Forget every cached value: the next lookups fetch."""
+    _cache.clear()
+
+
+def set_default_provider(provider: Any = None) -> None:
+    """Use ``provider`` (a ``ParameterProvider`` and/or ``SecretProvider``) when a lookup names
+    none; ``None`` restores a new ``AutoProvider``. The cache is kept: keys include the provider."""
+    global _provider
+    _provider = AutoProvider() if provider is None else provider
+
+
+def get_default_provider() -> Any:
+    """The provider lookups use when they name none."""
+    return _provider
+
+
+def _max_age(max_age: float | None) -> float:
+    if max_age is None:
+        max_age = env_float(MAX_AGE_VARIABLE, DEFAULT_MAX_AGE)
+        name = f"environment variable {MAX_AGE_VARIABLE}"
+    else:
+        name = "max_age"
+    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0:
+        raise ConfigurationError(f"{name} must be a number of seconds, zero or more")
+    return float(max_age)
+
+
+def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool) -> Any:
+    """The kept value to serve in place of ``error``, or MISSING."""
+    if force_fetch or isinstance(error, _NO_FALLBACK):
+        return MISSING
+    value = _cache.stale(key)
+    if value is not MISSING:
+        _log.warning("parameters: %r could not be refreshed (%s), serving the cached value", name, type(error).__name__)
+    return value
+
+
+def _lookup(
+    key: Hashable, name: str, fetch: Callable[[], Any], transform: Transform, max_age: float | None, force_fetch: bool
+) -> Any:
+    ttl = _max_age(max_age)
+    cache = _cache
+    try:
+        value = apply_transform(fetch(), transform, name=name)
+    except ParameterError as exc:
+        stale = _fallback(key, name, exc, force_fetch)
+        if stale is MISSING:
+            raise
+        return stale
+    cache.put(key, value, ttl)
+    return value
+
+
+def get_parameter(
+    name: str,
+    *,
+    decrypt: bool = True,
+    max_age: float | None = None,
+    transform: Transform = None,
+    force_fetch: bool = False,
+    provider: ParameterProvider | None = None,
+) -> Any:
+    """The value of the Parameter Store parameter ``name``, cached for ``max_age`` seconds.
+
+    ``name`` may end in a ``:version`` or ``:label`` selector. ``decrypt`` decrypts a
+    SecureString (returned as a ``MaskedStr``). ``transform``: ``"json"``, ``"binary"``, a
+    pydantic model or ``TypeAdapter``, or a callable. ``max_age`` defaults to
+    ``LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE`` (300 s); ``0`` always fetches. ``force_fetch``
+    skips the cache. IAM: ``ssm:GetParameter`` (and ``kms:Decrypt`` for a SecureString
+    under a customer managed key).
+    """
+    source = provider or _provider
+    key = (source, "parameter", name, decrypt, transform)
+    if not force_fetch:
+        value = _cache.fresh(key, max_age)
+        if value is not MISSING:
+            return value
+    check_parameter_name(name)
+    check_transform(transform)
+    return _lookup(key, name, lambda: source.get_parameter(name, decrypt=decrypt), transform, max_age, force_fetch)
+
+
+def get_secret(
+    name: str,
+    *,
+    version_id: str | None = None,
+    version_stage: str | None = None,
+    max_age: float | None = None,
+    transform: Transform = None,
+    force_fetch: bool = False,
+    provider: SecretProvider | None = None,
+) -> Any:
+    """The value of the Secrets Manager secret ``name`` (a name or an ARN), cached.
+
+    A string secret comes back as a ``MaskedStr``, a binary one as ``MaskedBytes``: usable
+    as ``str``/``bytes``, masked in ``repr``. ``version_id`` or ``version_stage``
+    (``AWSCURRENT`` by default, ``AWSPREVIOUS``, ``AWSPENDING``...) pick a version. The other
+    options are those of ``get_parameter``. IAM: ``secretsmanager:GetSecretValue`` (and
+    ``kms:Decrypt`` under a customer managed key).
+    """
+    source = provider or _provider
+    key = (source, "secret", name, version_id, version_stage, transform)
+    if not force_fetch:
+        value = _cache.fresh(key, max_age)
+        if value is not MISSING:
+            return value
+    check_secret_name(name)
+    check_transform(transform)
+    return _lookup(
+        key,
+        name,
+        lambda: source.get_secret(name, version_id=version_id, version_stage=version_stage),
+        transform,
+        max_age,
+        force_fetch,
+    )
+
+
+def get_parameters(
+    path: str,
+    *,
+    recursive: bool = True,
+    decrypt: bool = True,
+    max_age: float | None = None,
+    transform: Transform = None,
+    force_fetch: bool = False,
+    provider: ParameterProvider | None = None,
+) -> dict[str, Any]:
+    """Every parameter under the hierarchy ``path``, keyed by name relative to it, cached.
+
+    ``get_parameters("/app/prod")`` gives ``{"db/host": ..., "db/port": ...}`` for
+    ``/app/prod/db/host`` and ``/app/prod/db/port``; ``recursive=False`` stops at one level.
+    ``transform`` applies to every value. IAM: ``ssm:GetParametersByPath``.
+    """
+    source = provider or _provider
+    key = (source, "path", path, recursive, decrypt, transform)
+    if not force_fetch:
+        value = _cache.fresh(key, max_age)
+        if value is not MISSING:
+            return dict(value)
+    check_path(path)
+    check_transform(transform)
+    prefix = path.rstrip("/") + "/"
+
+    def fetch() -> dict[str, Any]:
+        found = source.get_parameters_by_path(path, decrypt=decrypt, recursive=recursive)
+        return {_relative(full, prefix): apply_transform(raw, transform, name=full) for full, raw in found.items()}
+
+    return dict(_lookup(key, path, fetch, None, max_age, force_fetch))
+
+
+def _relative(name: str, prefix: str) -> str:
+    return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def get_parameters_by_name(
+    names: Iterable[str],
+    *,
+    decrypt: bool = True,
+    max_age: float | None = None,
+    transform: Transform = None,
+    force_fetch: bool = False,
+    raise_on_error: bool = True,
+    provider: ParameterProvider | None = None,
+) -> dict[str, Any]:
+    """The values of the parameters ``names``, by name, in ``ssm:GetParameters`` calls of at most 10.
+
+    Names cached and fresh are not fetched again; each name shares its cache entry with
+    ``get_parameter``. When some names fail (missing, denied, transform), a
+    ``ParameterBatchError`` lists each with its reason and carries the values read; with
+    ``raise_on_error=False`` the failed names are left out of the result instead.
+    IAM: ``ssm:GetParameters`` (and ``kms:Decrypt`` for SecureStrings).
+    """
+    source = provider or _provider
+    wanted = [check_parameter_name(name) for name in _names(names)]
+    check_transform(transform)
+    return _batch(
+        "parameters",
+        wanted,
+        key_of=lambda name: (source, "parameter", name, decrypt, transform),
+        fetch=lambda pending: source.get_parameters(pending, decrypt=decrypt),
+        transform=transform,
+        max_age=max_age,
+        force_fetch=force_fetch,
+        raise_on_error=raise_on_error,
+    )
+
+
+def get_secrets(
+    names: Iterable[str],
+    *,
+    max_age: float | None = None,
+    transform: Transform = None,
+    force_fetch: bool = False,
+    raise_on_error: bool = True,
+    provider: SecretProvider | None = None,
+) -> dict[str, Any]:
+    """The current values of the secrets ``names``, by name, through ``BatchGetSecretValue``.
+
+    Cached like ``get_secret`` (the same entries); failures are reported as in
+    ``get_parameters_by_name``. IAM: ``secretsmanager:BatchGetSecretValue`` and
+    ``secretsmanager:GetSecretValue`` on each secret.
+    """
+    source = provider or _provider
+    wanted = [check_secret_name(name) for name in _names(names)]
+    check_transform(transform)
+    return _batch(
+        "secrets",
+        wanted,
+        key_of=lambda name: (source, "secret", name, None, None, transform),
+        fetch=source.get_secrets,
+        transform=transform,
+        max_age=max_age,
+        force_fetch=force_fetch,
+        raise_on_error=raise_on_error,
+    )
+
+
+def _names(names: Iterable[str]) -> list[str]:
+    if isinstance(names, (str, bytes)):
+        raise InvalidParameterNameError("names must be a list of names, not a single string")
+    return list(dict.fromkeys(names))
+
+
+def _batch(
+    what: str,
+    names: list[str],
+    *,
+    key_of: Callable[[str], Hashable],
+    fetch: Callable[[Sequence[str]], tuple[dict[str, Any], dict[str, ParameterError]]],
+    transform: Transform,
+    max_age: float | None,
+    force_fetch: bool,
+    raise_on_error: bool,
+) -> dict[str, Any]:
+    ttl = _max_age(max_age)
+    cache = _cache
+    values: dict[str, Any] = {}
+    pending: list[str] = []
+    for name in names:
+        value = MISSING if force_fetch else cache.fresh(key_of(name), max_age)
+        if value is MISSING:
+            pending.append(name)
+        else:
+            values[name] = value
+    failures: dict[str, ParameterError] = {}
+    if pending:
+        fetched, failed = fetch(pending)
+        for name in pending:
+            key = key_of(name)
+            try:
+                if name not in fetched:
+                    raise failed.get(name) or ParameterNotFoundError(f"{what[:-1]} {name!r} not found", name=name)
+                value = apply_transform(fetched[name], transform, name=name)
+            except ParameterError as exc:
+                stale = _fallback(key, name, exc, force_fetch)
+                if stale is MISSING:
+                    failures[name] = exc
+                else:
+                    values[name] = stale
+                continue
+            cache.put(key, value, ttl)
+            values[name] = value
+    ordered = {name: values[name] for name in names if name in values}
+    if failures and raise_on_error:
+        raise ParameterBatchError(what, failures, ordered)
+    return ordered

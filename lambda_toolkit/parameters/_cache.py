@@ -1,0 +1,158 @@
+"""The TTL cache shared by every lookup of the sandbox.
+
+Entries live in a ``cachetools.TLRUCache`` (the per-entry time-to-live cache of
+cachetools) on ``time.monotonic``: bounded to ``max_entries``, each entry dropped once its
+time is up. An entry is *fresh* for its ``max_age`` (shortened by a random jitter of up to
+``jitter`` of it, so that many sandboxes started together do not all refresh at the same
+instant), then kept ``stale_on_error`` seconds longer as a fallback for a refresh that
+fails. Writes take a lock; the hot path (a fresh hit) reads a plain dict that mirrors the
+cache, without the lock, which is safe because a dict lookup is atomic.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+from lambda_toolkit.core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from cachetools import TLRUCache
+
+__all__ = ["MISSING", "Entry", "ParameterCache"]
+
+MISSING: Any = object()
+
+
+class Entry:
+    """One cached value and the instants (monotonic) it stays fresh and kept until."""
+
+    __slots__ = ("fetched_at", "fresh_until", "keep_until", "value")
+
+    def __init__(self, value: Any, fetched_at: float, fresh_until: float, keep_until: float) -> None:
+        self.value = value
+        self.fetched_at = fetched_at
+        self.fresh_until = fresh_until
+        self.keep_until = keep_until
+
+    def __repr__(self) -> str:  # never the value: it may be a secret
+        return f"<Entry fresh_until={self.fresh_until:.3f} keep_until={self.keep_until:.3f}>"
+
+
+def _keep_until(key: Hashable, entry: Entry, now: float) -> float:
+    return entry.keep_until
+
+
+def _new_store(
+    max_entries: int, clock: Callable[[], float], index: dict[Hashable, Entry]
+) -> TLRUCache[Hashable, Entry]:
+    from cachetools import TLRUCache  # imported on first use: a function that reads nothing pays nothing
+
+    class _MirroredStore(TLRUCache[Hashable, Entry]):
+        """A TLRUCache that keeps ``index`` (key -> entry) in step with what it holds."""
+
+        def __setitem__(self, key: Hashable, value: Entry) -> None:
+            super().__setitem__(key, value)
+            index[key] = value
+
+        def __delitem__(self, key: Hashable) -> None:
+            index.pop(key, None)
+            super().__delitem__(key)
+
+        def expire(self, time: float | None = None) -> list[tuple[Hashable, Entry]]:
+            expired: list[tuple[Hashable, Entry]] = list(super().expire(time))
+            for key, entry in expired:
+                if index.get(key) is entry:
+                    del index[key]
+            return expired
+
+    return _MirroredStore(maxsize=max_entries, ttu=_keep_until, timer=clock)
+
+
+class ParameterCache:
+    """A bounded, thread-safe TTL cache of looked-up values.
+
+    ``clock`` (monotonic seconds) and ``rand`` (uniform in [0, 1)) are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 1024,
+        jitter: float = 0.1,
+        stale_on_error: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise ConfigurationError("parameters cache: max_entries must be a positive integer")
+        if not 0.0 <= jitter < 1.0:
+            raise ConfigurationError("parameters cache: jitter must be a fraction in [0, 1)")
+        if stale_on_error < 0:
+            raise ConfigurationError("parameters cache: stale_on_error must be zero or more seconds")
+        self.max_entries = max_entries
+        self.jitter = jitter
+        self.stale_on_error = stale_on_error
+        self.clock = clock
+        self._rand = rand
+        self._lock = threading.Lock()
+        self._index: dict[Hashable, Entry] = {}
+        self._store: TLRUCache[Hashable, Entry] | None = None
+
+    def fresh(self, key: Hashable, max_age: float | None = None) -> Any:
+        """The value cached under ``key`` if still fresh (and younger than ``max_age`` when
+        given), else ``MISSING``. Lock-free: this is the hot path."""
+        entry = self._index.get(key)
+        if entry is None:
+            return MISSING
+        now = self.clock()
+        if now < entry.fresh_until and (max_age is None or now - entry.fetched_at < max_age):
+            return entry.value
+        return MISSING
+
+    def stale(self, key: Hashable) -> Any:
+        """The value cached under ``key`` if still kept as a fallback (fresh or stale), else ``MISSING``."""
+        entry = self._index.get(key)
+        if entry is None or not self.clock() < entry.keep_until:
+            return MISSING
+        return entry.value
+
+    def put(self, key: Hashable, value: Any, max_age: float) -> None:
+        """Cache ``value`` for ``max_age`` seconds (less the jitter); ``max_age <= 0`` caches nothing."""
+        if max_age <= 0:
+            return
+        now = self.clock()
+        fresh_until = now + max_age * (1.0 - self.jitter * self._rand())
+        entry = Entry(value, now, fresh_until, fresh_until + self.stale_on_error)
+        with self._lock:
+            if self._store is None:
+                self._store = _new_store(self.max_entries, self.clock, self._index)
+            self._store[key] = entry
+
+    def discard(self, key: Hashable) -> None:
+        """Forget the entry under ``key``, if any."""
+        with self._lock:
+            if self._store is not None and key in self._index:
+                try:
+                    del self._store[key]
+                except KeyError:  # it had expired in the store already
+                    pass
+            self._index.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._store = None
+            self._index.clear()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ParameterCache entries={len(self._index)} max_entries={self.max_entries} "
+            f"jitter={self.jitter} stale_on_error={self.stale_on_error}>"
+        )

@@ -1,0 +1,131 @@
+"""``with_parameters``: fetch named parameters and secrets before the handler runs.
+
+Built on the core middleware engine. Each lookup goes through the shared cache, so a warm
+sandbox makes no request; the values are passed to the handler as keyword arguments and
+kept on the invocation state (``injected_parameters()``) for code deeper in the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.core.state import current_invocation
+from lambda_toolkit.parameters._api import get_parameter, get_secret
+from lambda_toolkit.parameters._provider import (
+    ParameterProvider,
+    SecretProvider,
+    check_parameter_name,
+    check_secret_name,
+)
+from lambda_toolkit.parameters._transforms import Transform, check_transform
+
+__all__ = ["Parameter", "Secret", "injected_parameters", "with_parameters"]
+
+STATE_KEY = "parameters.values"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A Parameter Store lookup for ``with_parameters`` (options as in ``get_parameter``)."""
+
+    name: str
+    decrypt: bool = True
+    transform: Transform = None
+    max_age: float | None = None
+    provider: ParameterProvider | None = None
+
+    def fetch(self) -> Any:
+        """The (cached) value."""
+        return get_parameter(
+            self.name, decrypt=self.decrypt, transform=self.transform, max_age=self.max_age, provider=self.provider
+        )
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A Secrets Manager lookup for ``with_parameters`` (options as in ``get_secret``)."""
+
+    name: str
+    version_id: str | None = None
+    version_stage: str | None = None
+    transform: Transform = None
+    max_age: float | None = None
+    provider: SecretProvider | None = None
+
+    def fetch(self) -> Any:
+        """The (cached) value."""
+        return get_secret(
+            self.name,
+            version_id=self.version_id,
+            version_stage=self.version_stage,
+            transform=self.transform,
+            max_age=self.max_age,
+            provider=self.provider,
+        )
+
+
+Lookup: TypeAlias = "str | Parameter | Secret"
+
+
+def _resolve(argument: str, lookup: object) -> Parameter | Secret:
+    if not argument.isidentifier():
+        raise ConfigurationError(f"with_parameters: {argument!r} is not a valid keyword argument name")
+    if isinstance(lookup, str):
+        lookup = Parameter(lookup)
+    if isinstance(lookup, Parameter):
+        check_parameter_name(lookup.name)
+    elif isinstance(lookup, Secret):
+        check_secret_name(lookup.name)
+    else:
+        raise ConfigurationError(
+            f"with_parameters: {argument}= must be a parameter name, Parameter(...) or Secret(...), "
+            f"got {type(lookup).__name__}"
+        )
+    check_transform(lookup.transform)
+    return lookup
+
+
+@middleware
+def with_parameters(
+    lookups: Mapping[str, Lookup] | None = None, /, *, as_kwargs: bool = True, **named: Lookup
+) -> Middleware:
+    """Fetch parameters and secrets (cached) before each call and hand them to the handler.
+
+    ::
+
+        @with_parameters(db=Secret("prod/db", transform="json"), table="/app/prod/table")
+        def handler(event, context, *, db, table): ...
+
+    A plain string is a Parameter Store name. Values go to the handler as keyword arguments
+    (unless ``as_kwargs=False``) and onto the invocation state, read back with
+    ``injected_parameters()``. A lookup that fails raises before the handler runs. Names and
+    options are checked when the decorator is applied.
+    """
+    resolved = {argument: _resolve(argument, lookup) for argument, lookup in {**(lookups or {}), **named}.items()}
+    if not resolved:
+        raise ConfigurationError(
+            "with_parameters needs at least one lookup, e.g. with_parameters(db=Secret('prod/db'))"
+        )
+    items = tuple(resolved.items())
+
+    def before(call: Call) -> None:
+        values = {argument: lookup.fetch() for argument, lookup in items}
+        invocation = call.invocation
+        if invocation is not None:
+            invocation.data[STATE_KEY] = {**invocation.data.get(STATE_KEY, {}), **values}
+        if as_kwargs:
+            call.kwargs.update(values)
+
+    return Middleware("with_parameters", before=before)
+
+
+def injected_parameters() -> dict[str, Any]:
+    """The values ``with_parameters`` fetched for the current invocation ({} outside one)."""
+    invocation = current_invocation()
+    if invocation is None:
+        return {}
+    return dict(invocation.data.get(STATE_KEY, {}))

@@ -1,0 +1,283 @@
+"""Providers on the AWS SDK: SSM Parameter Store and Secrets Manager through boto3.
+
+The boto3 client is injectable; otherwise it is created on first use (never at import),
+with botocore's standard retry mode, so throttling is retried with backoff before it
+becomes a ``ParameterThrottledError``. Service errors are mapped to the utility's errors
+by their code; the service's message is not repeated (it may name resources, never
+values, but the code says enough).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from lambda_toolkit.parameters._errors import (
+    ParameterAccessDeniedError,
+    ParameterError,
+    ParameterFetchError,
+    ParameterNotFoundError,
+    ParameterThrottledError,
+)
+from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
+from lambda_toolkit.parameters._provider import BatchResult
+
+__all__ = ["SSMProvider", "SecretsProvider", "error_for_code"]
+
+GET_PARAMETERS_LIMIT = 10  # GetParameters accepts at most 10 names
+BATCH_SECRETS_LIMIT = 20  # BatchGetSecretValue accepts at most 20 secret ids
+
+_NOT_FOUND = frozenset(
+    {"ParameterNotFound", "ParameterVersionNotFound", "ParameterVersionLabelNotFound", "ResourceNotFoundException"}
+)
+_DENIED = frozenset(
+    {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "KMSAccessDeniedException", "DecryptionFailure"}
+)
+_THROTTLED = frozenset(
+    {"ThrottlingException", "Throttling", "TooManyRequestsException", "ThrottledException", "RequestLimitExceeded"}
+)
+
+
+def error_for_code(code: str, *, name: str, what: str, action: str) -> ParameterError:
+    """The utility's error for a service error ``code`` raised while reading ``name``."""
+    where = f"{what} {name!r}"
+    if code in _NOT_FOUND:
+        return ParameterNotFoundError(f"{where} not found ({code})", name=name)
+    if code in _DENIED:
+        return ParameterAccessDeniedError(f"access denied to {where} ({code}): the role needs {action}", name=name)
+    if code in _THROTTLED:
+        return ParameterThrottledError(f"{where}: still throttled after retries ({code})", name=name)
+    return ParameterFetchError(f"{where}: {action} failed ({code})", name=name)
+
+
+class _ClientHolder:
+    """Creates the boto3 client on first use, once, even when threads race for it."""
+
+    def __init__(self, service: str, client: Any, region: str | None) -> None:
+        self._service = service
+        self._client = client
+        self._region = region
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = _new_client(self._service, self._region)
+                client = self._client
+        return client
+
+
+def _new_client(service: str, region: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+    return boto3.session.Session().client(service, region_name=region, config=config)
+
+
+def _call(client: Any, operation: str, *, name: str, what: str, action: str, **params: Any) -> Any:
+    """Run one SDK call, turning botocore's exceptions into the utility's errors."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return getattr(client, operation)(**params)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+        error: ParameterError = error_for_code(code, name=name, what=what, action=action)
+    except BotoCoreError as exc:
+        error = ParameterFetchError(f"{what} {name!r}: {action} failed ({type(exc).__name__})", name=name)
+    raise error
+
+
+class SSMProvider:
+    """SSM Parameter Store through boto3 (``client``: a boto3 SSM client, else one made on first use)."""
+
+    def __init__(self, client: Any = None, *, region: str | None = None) -> None:
+        self._client = _ClientHolder("ssm", client, region)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 SSM client (created now if it was not yet)."""
+        return self._client.get()
+
+    def get_parameter(self, name: str, *, decrypt: bool) -> str | bytes:
+        """One parameter (``ssm:GetParameter``; ``kms:Decrypt`` for a SecureString)."""
+        answer = _call(
+            self._client.get(),
+            "get_parameter",
+            name=name,
+            what="parameter",
+            action="ssm:GetParameter",
+            Name=name,
+            WithDecryption=decrypt,
+        )
+        return parameter_value(answer["Parameter"])
+
+    def get_parameters(self, names: Sequence[str], *, decrypt: bool) -> BatchResult:
+        """Several parameters, in ``ssm:GetParameters`` calls of at most 10 names."""
+        values: dict[str, str | bytes] = {}
+        failures: dict[str, ParameterError] = {}
+        client = self._client.get()
+        for chunk in _chunks(list(dict.fromkeys(names)), GET_PARAMETERS_LIMIT):
+            try:
+                answer = _call(
+                    client,
+                    "get_parameters",
+                    name=", ".join(chunk),
+                    what="parameters",
+                    action="ssm:GetParameters",
+                    Names=chunk,
+                    WithDecryption=decrypt,
+                )
+            except ParameterError as exc:
+                for name in chunk:
+                    failures[name] = type(exc)(str(exc), name=name)
+                continue
+            found = {}
+            for parameter in answer.get("Parameters", []):
+                value = parameter_value(parameter)
+                found[parameter["Name"] + parameter.get("Selector", "")] = value
+                if "ARN" in parameter:
+                    found[parameter["ARN"] + parameter.get("Selector", "")] = value
+            for name in chunk:
+                if name in found:
+                    values[name] = found[name]
+                else:
+                    failures[name] = ParameterNotFoundError(f"parameter {name!r} not found", name=name)
+        return values, failures
+
+    def get_parameters_by_path(self, path: str, *, decrypt: bool, recursive: bool) -> dict[str, str | bytes]:
+        """Every parameter under ``path`` (``ssm:GetParametersByPath``, paginated)."""
+        client = self._client.get()
+        values: dict[str, str | bytes] = {}
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Path": path, "Recursive": recursive, "WithDecryption": decrypt}
+            if token:
+                params["NextToken"] = token
+            answer = _call(
+                client,
+                "get_parameters_by_path",
+                name=path,
+                what="parameter path",
+                action="ssm:GetParametersByPath",
+                **params,
+            )
+            for parameter in answer.get("Parameters", []):
+                values[parameter["Name"]] = parameter_value(parameter)
+            token = answer.get("NextToken")
+            if not token:
+                return values
+
+    def __repr__(self) -> str:
+        return "SSMProvider()"
+
+
+class SecretsProvider:
+    """Secrets Manager through boto3 (``client``: a boto3 Secrets Manager client, else one made on first use)."""
+
+    def __init__(self, client: Any = None, *, region: str | None = None) -> None:
+        self._client = _ClientHolder("secretsmanager", client, region)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 Secrets Manager client (created now if it was not yet)."""
+        return self._client.get()
+
+    def get_secret(self, name: str, *, version_id: str | None, version_stage: str | None) -> str | bytes:
+        """One secret (``secretsmanager:GetSecretValue``; ``kms:Decrypt`` with a customer managed key)."""
+        params: dict[str, Any] = {"SecretId": name}
+        if version_id:
+            params["VersionId"] = version_id
+        if version_stage:
+            params["VersionStage"] = version_stage
+        answer = _call(
+            self._client.get(),
+            "get_secret_value",
+            name=name,
+            what="secret",
+            action="secretsmanager:GetSecretValue",
+            **params,
+        )
+        return secret_value(answer, name=name)
+
+    def get_secrets(self, names: Sequence[str]) -> BatchResult:
+        """Several secrets, in ``secretsmanager:BatchGetSecretValue`` calls of at most 20 ids."""
+        values: dict[str, str | bytes] = {}
+        failures: dict[str, ParameterError] = {}
+        client = self._client.get()
+        for chunk in _chunks(list(dict.fromkeys(names)), BATCH_SECRETS_LIMIT):
+            found: dict[str, str | bytes] = {}
+            errors: dict[str, ParameterError] = {}
+            try:
+                for page in _pages(client, chunk):
+                    for secret in page.get("SecretValues", []):
+                        value = secret_value(secret, name=secret.get("Name", "?"))
+                        for key in ("Name", "ARN"):
+                            if key in secret:
+                                found[secret[key]] = value
+                    for item in page.get("Errors", []):
+                        secret_id = str(item.get("SecretId", ""))
+                        errors[secret_id] = error_for_code(
+                            str(item.get("ErrorCode", "Unknown")),
+                            name=secret_id,
+                            what="secret",
+                            action="secretsmanager:GetSecretValue",
+                        )
+            except ParameterError as exc:
+                for name in chunk:
+                    failures[name] = type(exc)(str(exc), name=name)
+                continue
+            for name in chunk:
+                if name in found:
+                    values[name] = found[name]
+                else:
+                    failures[name] = errors.get(name) or ParameterNotFoundError(f"secret {name!r} not found", name=name)
+        return values, failures
+
+    def __repr__(self) -> str:
+        return "SecretsProvider()"
+
+
+def _pages(client: Any, chunk: list[str]) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"SecretIdList": chunk}
+        if token:
+            params["NextToken"] = token
+        page = _call(
+            client,
+            "batch_get_secret_value",
+            name=", ".join(chunk),
+            what="secrets",
+            action="secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue",
+            **params,
+        )
+        yield page
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def parameter_value(parameter: dict[str, Any]) -> str:
+    """The value of a GetParameter(s) ``Parameter`` record, masked when it is a SecureString."""
+    value = str(parameter.get("Value", ""))
+    return MaskedStr(value) if parameter.get("Type") == "SecureString" else value
+
+
+def secret_value(answer: dict[str, Any], *, name: str) -> str | bytes:
+    """The value of a GetSecretValue answer: ``SecretString`` or ``SecretBinary``, masked."""
+    if answer.get("SecretString") is not None:
+        return MaskedStr(answer["SecretString"])
+    binary = answer.get("SecretBinary")
+    if binary is not None:
+        return MaskedBytes(binary)
+    raise ParameterFetchError(f"secret {name!r} has neither SecretString nor SecretBinary", name=name)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
