@@ -51,8 +51,8 @@ class SQSMessageAttribute(EventModel):
     data_type: str
     string_value: str | None = None
     binary_value: str | None = None
-    string_list_values: list[str] = []
-    binary_list_values: list[str] = []
+    string_list_values: list[str] = Field(default_factory=list)
+    binary_list_values: list[str] = Field(default_factory=list)
 
     def binary(self) -> bytes | None:
         """The base64-decoded ``binary_value`` (None when the attribute has none)."""
@@ -80,7 +80,7 @@ class SQSRecord(EventModel):
     receipt_handle: str
     body: str
     attributes: SQSAttributes
-    message_attributes: dict[str, SQSMessageAttribute] = {}
+    message_attributes: dict[str, SQSMessageAttribute] = Field(default_factory=dict)
     md5_of_body: str | None = None
     md5_of_message_attributes: str | None = None
     event_source: Literal["aws:sqs"]
@@ -130,7 +130,7 @@ class SNSMessage(_PascalModel):
     unsubscribe_url: str | None = Field(
         None, validation_alias=AliasChoices("UnsubscribeUrl", "UnsubscribeURL", "unsubscribe_url")
     )
-    message_attributes: dict[str, SNSMessageAttribute] = {}
+    message_attributes: dict[str, SNSMessageAttribute] = Field(default_factory=dict)
 
     def json_message(self) -> Any:
         """The message parsed as JSON (``EventValidationError`` at ``Message`` when it is not JSON)."""
@@ -190,7 +190,7 @@ class SESMail(EventModel):
     message_id: str
     destination: list[str]
     headers_truncated: bool | None = None
-    headers: list[SESHeader] = []
+    headers: list[SESHeader] = Field(default_factory=list)
     common_headers: SESCommonHeaders | None = None
 
 

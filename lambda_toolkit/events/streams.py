@@ -156,7 +156,7 @@ class DynamoDBStreamChange(EventModel):
     model_config = ConfigDict(alias_generator=to_pascal)
 
     approximate_creation_date_time: datetime | None = None
-    keys: dict[str, Any] = {}
+    keys: dict[str, Any] = Field(default_factory=dict)
     new_image: dict[str, Any] | None = None
     old_image: dict[str, Any] | None = None
     sequence_number: str
@@ -225,7 +225,7 @@ class KafkaRecord(EventModel):
     timestamp_type: str | None = None
     key: str | None = None
     value: str | None = None
-    headers: list[dict[str, list[int]]] = []
+    headers: list[dict[str, list[int]]] = Field(default_factory=list)
 
     @property
     def record_id(self) -> str:

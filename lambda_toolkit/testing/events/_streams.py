@@ -145,7 +145,7 @@ def dynamodb_stream_event(
                 "eventSource": "aws:dynamodb",
                 "awsRegion": REGION,
                 "dynamodb": stream,
-                "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}/stream/2024-01-01T00:00:00.000",
+                "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}/stream/2024-01-01T00:00:00",
             }
         )
     return merge({"Records": records}, overrides)
