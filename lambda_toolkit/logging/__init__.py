@@ -1,0 +1,36 @@
+"""Structured JSON logging for Lambda handlers, with the invocation's context and a
+correlation id on every line.
+
+::
+
+    from lambda_toolkit.logging import Logger
+
+    log = Logger(service="orders")
+
+    @log.inject_context
+    def handler(event, context):
+        log.info("paid", order_id=event["order_id"], amount=12.5)
+
+Importing this package is cheap: it imports neither pydantic nor the stdlib ``logging``
+module (``capture_stdlib`` does, on use).
+"""
+
+from __future__ import annotations
+
+from lambda_toolkit.core.state import get_correlation_id, set_correlation_id
+from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+from lambda_toolkit.logging._logger import Logger
+from lambda_toolkit.logging._redaction import DEFAULT_REDACT_KEYS, MASK
+
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "DEFAULT_REDACT_KEYS",
+    "ERROR",
+    "INFO",
+    "MASK",
+    "WARNING",
+    "Logger",
+    "get_correlation_id",
+    "set_correlation_id",
+]

@@ -1,0 +1,109 @@
+"""The configuration one service's loggers share (a parent ``Logger`` and its children).
+
+Loggers are looked up by service name: ``Logger(service="orders", child=True)`` in
+another module finds the configuration of ``Logger(service="orders")``, whichever of
+the two modules is imported first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any, TextIO
+
+from lambda_toolkit.core.state import Invocation
+from lambda_toolkit.logging._buffer import InvocationLogState, LineBuffer
+from lambda_toolkit.logging._keys import KeyScopes
+from lambda_toolkit.logging._levels import DEBUG, level_names, resolve_level
+from lambda_toolkit.logging._redaction import Redactor
+from lambda_toolkit.logging._sampling import decide
+
+__all__ = ["Config", "config_for", "default_service"]
+
+_registry: dict[str, Config] = {}
+_registry_lock = threading.Lock()
+
+
+def default_service() -> str:
+    """``LAMBDA_TOOLKIT_SERVICE``, else the function name, else ``"service"``."""
+    return (
+        os.environ.get("LAMBDA_TOOLKIT_SERVICE", "").strip()
+        or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "").strip()
+        or "service"
+    )
+
+
+class Config:
+    """Everything a line of this service depends on, resolved once at setup."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.claimed = False  # a parent Logger configured it (children only attach)
+        self.level = 20
+        self.floor = 20  # the lowest level that can produce anything (sampling, buffering)
+        self.stream: TextIO | None = None
+        self.names = level_names()
+        self.sample_rate = 0.0
+        self.buffer_size = 0
+        self.redactor = Redactor()
+        self.max_line_chars = 200_000
+        self.keys = KeyScopes(service)
+        self.state_key = f"logging.state.{id(self)}"
+
+    def set_level(self, level: int) -> None:
+        """Change the level (and the floor below which calls return at once)."""
+        self.level = level
+        self.floor = min(level, DEBUG) if (self.sample_rate > 0.0 or self.buffer_size > 0) else level
+
+    def state_of(self, invocation: Invocation) -> InvocationLogState:
+        """This service's sampling verdict and buffer for an invocation, decided on first use."""
+        state: InvocationLogState | None = invocation.data.get(self.state_key)
+        if state is None:
+            level = min(self.level, DEBUG) if decide(self.sample_rate) else self.level
+            buffer = LineBuffer(self.buffer_size) if self.buffer_size > 0 else None
+            state = InvocationLogState(level, buffer)
+            invocation.data[self.state_key] = state
+        return state
+
+    def write(self, line: str) -> None:
+        """Write one line in one call; never raises (a log call must not break the caller)."""
+        stream = self.stream
+        if stream is None:
+            stream = sys.stdout  # looked up each time: `lambda-toolkit invoke` redirects it
+        text = line + "\n"
+        try:
+            stream.write(text)
+        except Exception:
+            # A signal handler interrupting a write of the same buffered stream gets
+            # "reentrant call": go around the buffer, straight to the file descriptor.
+            _write_fd(stream, text)
+
+
+def _write_fd(stream: Any, text: str) -> None:
+    try:
+        fd = stream.fileno()
+        data = text.encode("utf-8", "replace")
+        while data:
+            written = os.write(fd, data)
+            data = data[written:]
+    except Exception:
+        return
+
+
+def config_for(service: str, *, child: bool) -> Config:
+    """The configuration of ``service``: a parent gets a fresh (or the children's waiting) one."""
+    with _registry_lock:
+        existing = _registry.get(service)
+        if child:
+            if existing is None:
+                existing = _registry[service] = Config(service)
+                existing.set_level(resolve_level(None).level)
+            return existing
+        if existing is not None and not existing.claimed:
+            existing.claimed = True
+            return existing
+        config = Config(service)
+        config.claimed = True
+        _registry[service] = config
+        return config

@@ -1,0 +1,197 @@
+"""Building one JSON line: timestamp, invocation fields, exception, encoding, size cap.
+
+The encoder is made once (the C encoder of the json module, ASCII output so every
+control character and line separator is escaped and one record is always one line).
+"""
+
+from __future__ import annotations
+
+import json
+import json.encoder
+import time
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from lambda_toolkit.core.env import trace_header
+from lambda_toolkit.core.state import Invocation
+from lambda_toolkit.logging._redaction import Redactor, safe_str
+
+__all__ = [
+    "RESERVED_FIELDS",
+    "ExcInfo",
+    "encode",
+    "exception_fields",
+    "fit_line",
+    "invocation_fields",
+    "timestamp",
+]
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+RESERVED_FIELDS = frozenset(
+    {
+        "timestamp",
+        "level",
+        "message",
+        "service",
+        "logger",
+        "location",
+        "function_name",
+        "function_request_id",
+        "function_arn",
+        "function_memory_size",
+        "cold_start",
+        "correlation_id",
+        "xray_trace_id",
+        "exception",
+        "sampled",
+        "truncated",
+    }
+)
+
+_MAX_FRAMES = 50
+_MAX_CAUSES = 5
+_FIELDS_KEY = "logging.fields"
+
+
+def _fallback(value: object) -> str:
+    return safe_str(value)
+
+
+def _make_encoder() -> Callable[[Any], str]:
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - interpreters without the C accelerator
+        return json.JSONEncoder(default=_fallback, allow_nan=False, separators=(",", ":")).encode
+    # No circular-reference markers: values are cleaned into fresh trees first, and a
+    # cycle that slips through ends in RecursionError, which encode() turns into a fallback.
+    iterencode = make(None, _fallback, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False)
+
+    def encode_fast(record: Any) -> str:
+        return "".join(iterencode(record, 0))
+
+    return encode_fast
+
+
+_encode_fast = _make_encoder()
+_encode_safe = json.JSONEncoder(default=_fallback, separators=(",", ":")).encode
+
+
+def encode(record: dict[str, Any], redactor: Redactor) -> str:
+    """The JSON text of a record; never raises (unencodable parts are converted first)."""
+    try:
+        return _encode_fast(record)
+    except (TypeError, ValueError, RecursionError, OverflowError):
+        return _encode_safe(redactor.clean(record))
+
+
+_second_cache: tuple[int, str] = (-1, "")
+
+
+def timestamp(now: float | None = None) -> str:
+    """UTC, RFC 3339 with milliseconds: ``2026-11-27T12:08:35.123Z``."""
+    global _second_cache
+    if now is None:
+        now = time.time()
+    second = int(now)
+    cached_second, prefix = _second_cache
+    if second != cached_second:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second_cache = (second, prefix)  # one tuple, replaced atomically: thread-safe
+    millis = int((now - second) * 1000)
+    return f"{prefix}.{millis:03d}Z"
+
+
+def _trace_id() -> str | None:
+    header = trace_header()
+    if not header:
+        return None
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "Root" and value:
+            return value
+    return None
+
+
+def invocation_fields(invocation: Invocation) -> dict[str, Any]:
+    """The fields every line of this invocation carries (computed once per invocation)."""
+    fields: dict[str, Any] | None = invocation.data.get(_FIELDS_KEY)
+    if fields is not None:
+        return fields
+    context = invocation.context
+    memory = getattr(context, "memory_limit_in_mb", None)
+    try:
+        memory_size: Any = int(memory) if memory is not None else None
+    except (TypeError, ValueError):
+        memory_size = safe_str(memory)
+    fields = {
+        "function_name": safe_str(getattr(context, "function_name", "")),
+        "function_request_id": invocation.request_id,
+        "function_arn": safe_str(getattr(context, "invoked_function_arn", "")),
+        "function_memory_size": memory_size,
+        "cold_start": invocation.cold_start,
+    }
+    trace_id = _trace_id()
+    if trace_id is not None:
+        fields["xray_trace_id"] = trace_id
+    invocation.data[_FIELDS_KEY] = fields
+    return fields
+
+
+def _frames(tb: TracebackType | None) -> list[dict[str, Any]]:
+    summary = traceback.extract_tb(tb)
+    frames = [
+        {"file": frame.filename, "line": frame.lineno, "function": frame.name, "code": frame.line or ""}
+        for frame in summary
+    ]
+    return frames[-_MAX_FRAMES:]
+
+
+def exception_fields(error: BaseException, redactor: Redactor) -> dict[str, Any]:
+    """Type, message (secrets masked) and structured stack of an exception and its causes."""
+    fields = _one_exception(error, redactor)
+    current, outer = error, fields
+    for _ in range(_MAX_CAUSES):
+        cause = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+        if cause is None:
+            break
+        inner = _one_exception(cause, redactor)
+        outer["cause"] = inner
+        current, outer = cause, inner
+    return fields
+
+
+def _one_exception(error: BaseException, redactor: Redactor) -> dict[str, Any]:
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return {
+        "type": name,
+        "message": redactor.cap(redactor.mask_text(safe_str(error))),
+        "stack": _frames(error.__traceback__),
+    }
+
+
+def fit_line(record: dict[str, Any], line: str, max_chars: int, redactor: Redactor) -> str:
+    """A line over the cap keeps its standard fields and a cut message; the rest is named."""
+    if len(line) <= max_chars:
+        return line
+    kept = {key: record[key] for key in record if key in RESERVED_FIELDS and key not in ("exception", "message")}
+    dropped = [key for key in record if key not in kept and key != "message"]
+    kept["truncated"] = True
+    kept["dropped_fields"] = dropped
+    message = record.get("message")
+    message_text = message if isinstance(message, str) else encode({"m": message}, redactor)
+    kept["message"] = ""
+    budget = max_chars - len(encode(kept, redactor)) - 64
+    if budget > 0:
+        cut = message_text[:budget]
+        # escapes make the JSON longer than the text: shrink until it fits
+        while cut:
+            kept["message"] = f"{cut}...[truncated]"
+            if len(encode(kept, redactor)) <= max_chars:
+                break
+            cut = cut[: len(cut) // 2]
+    if not kept["message"]:
+        kept["message"] = "[truncated]"
+    return encode(kept, redactor)

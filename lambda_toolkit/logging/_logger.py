@@ -1,0 +1,552 @@
+"""``Logger``: one JSON object per line, with the invocation's context and correlation id.
+
+The hot path of a call is: level check, one dict built from precomputed parts (the
+invocation's fields are computed once per invocation), one encoding by the C JSON
+encoder, one ``write``. No stdlib ``LogRecord``, no lock: a call from a signal handler
+or another thread writes its own complete line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
+from lambda_toolkit.core.state import Invocation, current_invocation
+from lambda_toolkit.logging._config import config_for, default_service
+from lambda_toolkit.logging._correlation import make_source
+from lambda_toolkit.logging._formatter import (
+    RESERVED_FIELDS,
+    encode,
+    exception_fields,
+    fit_line,
+    invocation_fields,
+    timestamp,
+)
+from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, name_of, parse_level, resolve_level
+from lambda_toolkit.logging._redaction import Redactor, safe_str
+from lambda_toolkit.logging._sampling import check_rate, rate_from_env
+
+__all__ = ["Logger"]
+
+_warned: set[str] = set()  # level conflicts already reported by this process
+_DEFAULT_ATTRIBUTES = ("correlation_id",)
+
+
+def _exc_info_of(exc_info: Any) -> BaseException | None:
+    if exc_info is None or exc_info is False:
+        return None
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple) and len(exc_info) == 3 and isinstance(exc_info[1], BaseException):
+        return exc_info[1]
+    return sys.exc_info()[1]
+
+
+def _positive(value: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigurationError(f"Logger: {where} must be a positive integer")
+    return value
+
+
+class Logger:
+    """A structured JSON logger for one service.
+
+    ``level``: a name or number; when omitted, ``LOG_LEVEL``, then Lambda's
+    ``AWS_LAMBDA_LOG_LEVEL``, then INFO. ``stream``: where lines go (default: the
+    current ``sys.stdout`` at each write). ``sample_rate``: the share of invocations
+    that log at DEBUG (default ``LOG_SAMPLE_RATE`` or 0). ``buffer_size``: keep up to
+    that many lines below the level per invocation, written out if it fails.
+    ``redact``/``redact_keys``/``redact_paths``: what is masked. ``max_field_chars``/
+    ``max_line_chars``: size caps. ``child=True``: share the configuration of the
+    service's parent logger. Extra keyword arguments are keys on every line.
+    """
+
+    def __init__(
+        self,
+        service: str | None = None,
+        level: int | str | None = None,
+        stream: TextIO | None = None,
+        *,
+        name: str | None = None,
+        child: bool = False,
+        sample_rate: float | None = None,
+        buffer_size: int = 0,
+        redact: bool = True,
+        redact_keys: Iterable[str] | None = None,
+        redact_paths: Iterable[str] = (),
+        max_field_chars: int = 10_000,
+        max_line_chars: int = 200_000,
+        **keys: Any,
+    ) -> None:
+        service_name = service if service is not None else default_service()
+        if not isinstance(service_name, str) or not service_name.strip():
+            raise ConfigurationError("Logger: service must be a non-empty string")
+        config = config_for(service_name, child=child)
+        self._cfg = config
+        if child:
+            caller = sys._getframe(1).f_globals.get("__name__", service_name)
+            self.name = name or str(caller)
+            if level is not None:
+                config.set_level(parse_level(level, "Logger level"))
+            if keys:
+                self.append_keys(**keys)
+        else:
+            self.name = name or service_name
+            self._configure(
+                level=level,
+                stream=stream,
+                sample_rate=sample_rate,
+                buffer_size=buffer_size,
+                redactor=Redactor(
+                    redact_keys,
+                    redact_paths,
+                    enabled=redact,
+                    max_field_chars=_positive(max_field_chars, "max_field_chars"),
+                ),
+                max_line_chars=_positive(max_line_chars, "max_line_chars"),
+            )
+            if keys:
+                self.append_keys(**keys)
+        self.inject_context = MiddlewareDecorator(self._inject_context, name="inject_context")
+
+    def _configure(
+        self,
+        *,
+        level: int | str | None,
+        stream: TextIO | None,
+        sample_rate: float | None,
+        buffer_size: int,
+        redactor: Redactor,
+        max_line_chars: int,
+    ) -> None:
+        config = self._cfg
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise ConfigurationError("Logger: stream must have a write(str) method")
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
+            raise ConfigurationError("Logger: buffer_size must be a non-negative integer")
+        choice = resolve_level(level)
+        config.stream = stream
+        config.redactor = redactor
+        config.max_line_chars = max(max_line_chars, 512)
+        config.sample_rate = rate_from_env() if sample_rate is None else check_rate(sample_rate, "Logger sample_rate")
+        config.buffer_size = buffer_size
+        config.set_level(choice.level)
+        if choice.conflict is not None and choice.conflict not in _warned:
+            _warned.add(choice.conflict)
+            self.warning(choice.conflict)
+
+    # ----------------------------------------------------------------- levels
+
+    @property
+    def service(self) -> str:
+        """The service name on every line."""
+        return self._cfg.service
+
+    @property
+    def level(self) -> int:
+        """The level in effect (a number, as in the stdlib ``logging`` module)."""
+        return self._cfg.level
+
+    def set_level(self, level: int | str) -> None:
+        """Change the level of this service's loggers."""
+        self._cfg.set_level(parse_level(level))
+
+    def is_enabled_for(self, level: int | str) -> bool:
+        """True when a line at ``level`` would be written now (sampling included)."""
+        number = parse_level(level)
+        if number >= self._cfg.level:
+            return True
+        invocation = current_invocation()
+        return invocation is not None and number >= self._cfg.state_of(invocation).level
+
+    # ------------------------------------------------------------ log calls
+
+    def debug(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at DEBUG; keyword arguments become keys of the line."""
+        if self._cfg.floor <= DEBUG:
+            self._emit(DEBUG, msg, args, exc_info, extra, fields, stacklevel)
+
+    def info(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at INFO; keyword arguments become keys of the line."""
+        if self._cfg.floor <= INFO:
+            self._emit(INFO, msg, args, exc_info, extra, fields, stacklevel)
+
+    def warning(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at WARNING; keyword arguments become keys of the line."""
+        if self._cfg.floor <= WARNING:
+            self._emit(WARNING, msg, args, exc_info, extra, fields, stacklevel)
+
+    def error(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at ERROR (writes out this invocation's buffered lines first)."""
+        if self._cfg.floor <= ERROR:
+            self._emit(ERROR, msg, args, exc_info, extra, fields, stacklevel)
+
+    def critical(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at CRITICAL (writes out this invocation's buffered lines first)."""
+        if self._cfg.floor <= CRITICAL:
+            self._emit(CRITICAL, msg, args, exc_info, extra, fields, stacklevel)
+
+    def exception(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: Any = True,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at ERROR with the exception being handled (type, message, stack)."""
+        if self._cfg.floor <= ERROR:
+            self._emit(ERROR, msg, args, exc_info, extra, fields, stacklevel)
+
+    def log(
+        self,
+        level: int | str,
+        msg: object,
+        *args: object,
+        exc_info: Any = None,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Log at any level (a number or a name)."""
+        number = level if type(level) is int else parse_level(level)
+        if self._cfg.floor <= number:
+            self._emit(number, msg, args, exc_info, extra, fields, stacklevel)
+
+    def _emit(
+        self,
+        level: int,
+        msg: object,
+        args: tuple[object, ...],
+        exc_info: Any,
+        extra: Mapping[str, Any] | None,
+        fields: dict[str, Any],
+        stacklevel: int,
+    ) -> None:
+        config = self._cfg
+        invocation = current_invocation()
+        buffer = None
+        if level < config.level:
+            if invocation is None:
+                return
+            state = config.state_of(invocation)
+            if level < state.level:
+                buffer = state.buffer
+                if buffer is None:
+                    return
+        elif level >= ERROR and config.buffer_size and invocation is not None:
+            self._flush(invocation)
+        try:
+            frame = sys._getframe(stacklevel + 1)
+            location = f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{frame.f_lineno}"
+        except ValueError:  # stacklevel deeper than the stack
+            location = "?"
+        line = self._line(level, msg, args, exc_info, extra, fields, location, invocation, self.name)
+        if buffer is not None:
+            buffer.add(line)
+        else:
+            config.write(line)
+
+    def _line(
+        self,
+        level: int,
+        msg: object,
+        args: tuple[object, ...],
+        exc_info: Any,
+        extra: Mapping[str, Any] | None,
+        fields: Mapping[str, Any] | None,
+        location: str,
+        invocation: Invocation | None,
+        logger_name: str,
+    ) -> str:
+        config = self._cfg
+        redactor = config.redactor
+        if type(msg) is str:
+            message: Any = msg
+            if args:
+                try:
+                    message = msg % args
+                except Exception:
+                    message = f"{msg} {safe_str(args)}"
+            if len(message) > redactor.max_field_chars:
+                message = redactor.cap(message)
+        elif isinstance(msg, (Mapping, list)):
+            message = redactor.clean(msg)
+        else:
+            message = redactor.cap(safe_str(msg))
+        names = config.names
+        record: dict[str, Any] = {
+            "timestamp": timestamp(),
+            "level": names[level] if level in names else name_of(level, names),
+            "message": message,
+            "service": config.service,
+            "logger": logger_name,
+            "location": location,
+        }
+        if invocation is not None:
+            record.update(invocation_fields(invocation))
+            correlation_id = invocation.correlation_id
+            if correlation_id is not None:
+                record["correlation_id"] = correlation_id
+        keys = config.keys
+        base = keys.invocation.get()
+        if base is None:
+            base = keys.shared
+        if base:
+            record.update(base)
+        scoped = keys.scoped.get()
+        if scoped:
+            record.update(scoped)
+        if extra:
+            redactor.clean_fields(extra, record, RESERVED_FIELDS)
+        if fields:
+            redactor.clean_fields(fields, record, RESERVED_FIELDS)
+        if exc_info is not None and exc_info is not False:
+            error = _exc_info_of(exc_info)
+            if error is not None:
+                record["exception"] = exception_fields(error, redactor)
+        line = encode(record, redactor)
+        if len(line) > config.max_line_chars:
+            line = fit_line(record, line, config.max_line_chars, redactor)
+        return line
+
+    def _flush(self, invocation: Invocation) -> None:
+        state = self._cfg.state_of(invocation)
+        buffer = state.buffer
+        if buffer is None or not (buffer.lines or buffer.dropped):
+            return
+        dropped = buffer.drain(self._cfg.write)
+        if dropped:
+            self._cfg.write(
+                self._line(
+                    WARNING,
+                    "%d earlier buffered lines were dropped (buffer_size=%d)",
+                    (dropped, self._cfg.buffer_size),
+                    None,
+                    None,
+                    None,
+                    "lambda_toolkit.logging:flush:0",
+                    invocation,
+                    self.name,
+                )
+            )
+
+    def flush_buffer(self) -> None:
+        """Write out the lines buffered by the current invocation now."""
+        invocation = current_invocation()
+        if invocation is not None and self._cfg.buffer_size:
+            self._flush(invocation)
+
+    # ------------------------------------------------------------------ keys
+
+    def append_keys(self, **keys: Any) -> None:
+        """Add keys to every following line: of this invocation when called inside one
+        (cleared when it ends), else of every invocation."""
+        cleaned: dict[str, Any] = {}
+        self._cfg.redactor.clean_fields(keys, cleaned, RESERVED_FIELDS)
+        self._cfg.keys.append(cleaned)
+
+    def remove_keys(self, *names: str) -> None:
+        """Remove keys added by ``append_keys`` (or a ``scoped_keys`` block in progress)."""
+        self._cfg.keys.remove(tuple(names))
+
+    def clear_keys(self) -> None:
+        """Remove every key of the current scope (the invocation's, or all outside one)."""
+        self._cfg.keys.clear()
+
+    @contextmanager
+    def scoped_keys(self, **keys: Any) -> Iterator[None]:
+        """Keys on the lines written inside a ``with`` block (this thread or task only)."""
+        cleaned: dict[str, Any] = {}
+        self._cfg.redactor.clean_fields(keys, cleaned, RESERVED_FIELDS)
+        with self._cfg.keys.scope(cleaned):
+            yield
+
+    def current_keys(self) -> dict[str, Any]:
+        """The keys a line written here and now would carry (after masking)."""
+        return self._cfg.keys.current()
+
+    # --------------------------------------------------------------- children
+
+    def get_child(self, suffix: str) -> Logger:
+        """A logger named ``<name>.<suffix>`` sharing this one's configuration."""
+        child = Logger.__new__(Logger)
+        child._cfg = self._cfg
+        child.name = f"{self.name}.{suffix}"
+        child.inject_context = MiddlewareDecorator(child._inject_context, name="inject_context")
+        return child
+
+    getChild = get_child  # noqa: N815 (the stdlib spelling)
+
+    # ----------------------------------------------------------------- stdlib
+
+    def capture_stdlib(self, *names: str, level: int | str | None = None) -> None:
+        """Write the records of these stdlib loggers (none given: the root logger, so
+        every library) as this service's JSON lines, each exactly once.
+
+        ``level`` also sets the stdlib loggers' own level (they filter first).
+        """
+        from lambda_toolkit.logging._stdlib import install  # the stdlib module is imported on use
+
+        number = None if level is None else parse_level(level, "capture_stdlib level")
+        install(self, names or (None,), number)
+
+    def _emit_record(self, record: Any) -> None:
+        """Write a stdlib ``LogRecord`` (called by the handler ``capture_stdlib`` installs)."""
+        from lambda_toolkit.logging._stdlib import record_extra
+
+        level = record.levelno
+        config = self._cfg
+        invocation = current_invocation()
+        buffer = None
+        if level < config.level:
+            if invocation is None:
+                return
+            state = config.state_of(invocation)
+            if level < state.level:
+                buffer = state.buffer
+                if buffer is None:
+                    return
+        elif level >= ERROR and config.buffer_size and invocation is not None:
+            self._flush(invocation)
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = f"{safe_str(record.msg)} {safe_str(record.args)}"
+        exc_info = record.exc_info[1] if record.exc_info else None
+        location = f"{record.module}:{record.funcName}:{record.lineno}"
+        line = self._line(level, message, (), exc_info, None, record_extra(record), location, invocation, record.name)
+        if buffer is not None:
+            buffer.add(line)
+        else:
+            config.write(line)
+
+    # ----------------------------------------------------------- middleware
+
+    def _inject_context(
+        self,
+        *,
+        correlation_id: str | Callable[[Any], Any] | None = "auto",
+        correlation_header: str = "x-correlation-id",
+        correlation_attributes: Iterable[str] = _DEFAULT_ATTRIBUTES,
+        log_event: bool = False,
+        clear_keys: bool = True,
+        log_errors: bool = True,
+    ) -> Middleware:
+        """Decorate a handler: context fields and a correlation id on every line.
+
+        ``correlation_id``: ``"auto"`` (by trigger), a JMESPath expression, a callable
+        ``(event) -> str | None``, or None for no id. ``correlation_header``: the request
+        header read by ``"auto"``; ``correlation_attributes``: the SQS/SNS message
+        attribute names. ``log_event``: write the incoming event (masked) at INFO.
+        ``clear_keys``: forget keys appended by an invocation when it ends.
+        ``log_errors``: write an ERROR line for an exception escaping the handler.
+        """
+        if isinstance(correlation_attributes, str):
+            correlation_attributes = (correlation_attributes,)
+        source = make_source(correlation_id, correlation_header, tuple(correlation_attributes))
+        config = self._cfg
+        keys = config.keys
+        logger = self
+
+        def before(call: Call) -> None:
+            invocation = call.invocation
+            if invocation is None or not call.is_handler_call:
+                return
+            call.data["logging.keys_token"] = keys.start_invocation()
+            config.state_of(invocation)  # decide sampling now, once for the invocation
+            if source is not None and invocation.correlation_id is None:
+                try:
+                    found = source(invocation.event, invocation.context)
+                except Exception as exc:
+                    found = None
+                    logger.warning("correlation id source raised %s; using the request id", type(exc).__name__)
+                invocation.correlation_id = found or invocation.request_id or None
+            if log_event:
+                logger.info("incoming event", event=invocation.event, stacklevel=2)
+
+        def end(call: Call) -> None:
+            token = call.data.get("logging.keys_token")
+            if token is not None and clear_keys:
+                keys.end_invocation(token)
+
+        def after(call: Call) -> None:
+            invocation = call.invocation
+            if invocation is not None and call.data.get("logging.keys_token") is not None:
+                state = config.state_of(invocation)
+                if state.buffer is not None:
+                    state.buffer.clear()
+            end(call)
+
+        def on_error(call: Call) -> None:
+            invocation = call.invocation
+            if invocation is not None and call.data.get("logging.keys_token") is not None:
+                logger._flush(invocation)
+                if log_errors and call.error is not None:
+                    logger._emit_error(call.error, invocation)
+            end(call)
+
+        return Middleware("inject_context", before=before, after=after, on_error=on_error)
+
+    def _emit_error(self, error: BaseException, invocation: Invocation) -> None:
+        if self._cfg.level > ERROR:
+            return
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        location = "?"
+        if tb is not None:
+            code = tb.tb_frame
+            location = f"{code.f_globals.get('__name__', '?')}:{code.f_code.co_name}:{tb.tb_lineno}"
+        line = self._line(
+            ERROR, "handler raised %s", (type(error).__name__,), error, None, None, location, invocation, self.name
+        )
+        self._cfg.write(line)
+
+    def __repr__(self) -> str:
+        return f"Logger(service={self._cfg.service!r}, name={self.name!r}, level={self._cfg.level})"

@@ -1,0 +1,242 @@
+"""Making values safe to write: masking secrets, capping sizes, and JSON fallbacks.
+
+One walk over a value does all three, so a nested structure is visited once:
+
+- a key whose name contains one of the secret names (compared without case, ``-`` or
+  ``_``: ``X-Api-Key`` and ``db_password`` match ``api_key`` and ``password``), or
+  that a configured path reaches, has its value replaced by ``[REDACTED]``;
+- a string longer than the per-field cap is cut and marked ``...[truncated N chars]``;
+- anything JSON cannot hold becomes something it can (datetimes in ISO 8601, sets as
+  lists, NaN as a string, models through ``model_dump``, the rest through ``str``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["DEFAULT_REDACT_KEYS", "MASK", "Redactor", "safe_str"]
+
+MASK = "[REDACTED]"
+DEFAULT_REDACT_KEYS: tuple[str, ...] = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "authorization",
+    "api_key",
+    "apikey",
+    "cookie",
+    "credential",
+    "private_key",
+    "signature",
+)
+
+_MAX_DEPTH = 32
+_VERDICT_CACHE = 4096
+_PLAIN = frozenset({int, bool, type(None)})
+_Node = dict[str, Any]
+_END = "\x00end"  # a trie key no JSON path segment can be
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def safe_str(value: object) -> str:
+    """``str(value)``, or a placeholder when its ``__str__`` raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _split_path(path: str) -> list[str]:
+    text = path.strip()
+    if text.startswith("$"):
+        text = text[1:].lstrip(".")
+    text = re.sub(r"\[(\*|\d+)\]", r".\1", text)
+    segments = [segment.lower() for segment in text.split(".") if segment]
+    return segments
+
+
+class Redactor:
+    """Masks secrets, caps strings and converts values, per the logger's configuration."""
+
+    def __init__(
+        self,
+        keys: Iterable[str] | None = None,
+        paths: Iterable[str] = (),
+        *,
+        enabled: bool = True,
+        max_field_chars: int = 10_000,
+    ) -> None:
+        names = tuple(DEFAULT_REDACT_KEYS if keys is None else keys) if enabled else ()
+        self._names = tuple(n for n in {_normalise(name) for name in names} if n)
+        self._verdicts: dict[str, bool] = {}
+        self.max_field_chars = max_field_chars
+        self.paths: _Node | None = None
+        if enabled:
+            for path in paths:
+                self._add_path(path)
+        self._text_pattern = self._compile_text_pattern(names)
+
+    def _add_path(self, path: str) -> None:
+        segments = _split_path(path)
+        if not segments:
+            return
+        node = self.paths if self.paths is not None else {}
+        self.paths = node
+        for segment in segments:
+            node = node.setdefault(segment, {})
+        node[_END] = True
+
+    @staticmethod
+    def _compile_text_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+        alternatives = sorted(
+            {re.escape(n.lower()).replace("_", "[-_]?").replace("\\-", "[-_]?") for n in names if n}, key=len
+        )
+        if not alternatives:
+            return None
+        return re.compile(
+            r"(?i)([\w-]*(?:" + "|".join(reversed(alternatives)) + r")[\w-]*[\"']?\s*[:=]\s*)"
+            r"((?:(?:bearer|basic|token)\s+)?(?:\"[^\"]*\"|'[^']*'|[^\s,;&)}\]\"']+))"
+        )
+
+    def is_secret(self, key: str) -> bool:
+        """True when values under this key name are masked."""
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            normal = _normalise(key)
+            verdict = any(name in normal for name in self._names)
+            if len(self._verdicts) < _VERDICT_CACHE:
+                self._verdicts[key] = verdict
+        return verdict
+
+    def mask_text(self, text: str) -> str:
+        """Mask ``name=value`` / ``"name": "value"`` pairs of secret names inside free text."""
+        if self._text_pattern is None:
+            return text
+        return self._text_pattern.sub(lambda m: m.group(1) + MASK, text)
+
+    def cap(self, text: str) -> str:
+        """Cut a string longer than the per-field cap, saying how much was cut."""
+        limit = self.max_field_chars
+        if len(text) <= limit:
+            return text
+        return f"{text[:limit]}...[truncated {len(text) - limit} chars]"
+
+    def clean_fields(
+        self, fields: Mapping[str, Any], into: dict[str, Any], reserved: frozenset[str] = frozenset()
+    ) -> None:
+        """Copy top-level fields into ``into``, cleaned (the hot path of every log call).
+
+        A key that is one of the ``reserved`` names (the standard fields of a line) is
+        written as ``extra_<key>``, so no call can overwrite the level or the timestamp.
+        """
+        paths = self.paths
+        verdicts = self._verdicts
+        limit = self.max_field_chars
+        for key, value in fields.items():
+            if type(key) is not str:
+                key = safe_str(key)
+            if key in reserved:
+                key = f"extra_{key}"
+            secret = verdicts.get(key)
+            if secret is None:
+                secret = self.is_secret(key)
+            if secret:
+                into[key] = MASK
+                continue
+            if paths is not None:
+                nodes = self._step([paths], key)
+                if nodes:
+                    into[key] = MASK if any(_END in node for node in nodes) else self.clean(value, 1, nodes)
+                    continue
+            kind = type(value)
+            if kind is str:
+                into[key] = value if len(value) <= limit else self.cap(value)
+            elif kind in _PLAIN:
+                into[key] = value
+            else:
+                into[key] = self.clean(value, 1, None)
+
+    @staticmethod
+    def _step(nodes: list[_Node], key: str) -> list[_Node]:
+        lowered = key.lower()
+        found: list[_Node] = []
+        for node in nodes:
+            child = node.get(lowered)
+            if child is not None:
+                found.append(child)
+            star = node.get("*")
+            if star is not None:
+                found.append(star)
+        return found
+
+    def clean(self, value: Any, depth: int = 0, nodes: list[_Node] | None = None) -> Any:
+        """A JSON-safe copy of ``value`` with secrets masked and long strings capped."""
+        kind = type(value)
+        if kind is str:
+            return self.cap(value)
+        if kind in _PLAIN:
+            return value
+        if kind is float:
+            return value if math.isfinite(value) else str(value)
+        if depth >= _MAX_DEPTH:
+            return "[max depth reached]"
+        if isinstance(value, Mapping):
+            return self._clean_mapping(value, depth, nodes)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            items: Iterable[Any] = value
+            if isinstance(value, (set, frozenset)):
+                items = sorted(value, key=safe_str)
+            cleaned = []
+            for index, item in enumerate(items):
+                inner = self._step(nodes, str(index)) if nodes else None
+                if inner and any(_END in node for node in inner):
+                    cleaned.append(MASK)
+                else:
+                    cleaned.append(self.clean(item, depth + 1, inner or None))
+            return cleaned
+        return self._convert(value, depth, nodes)
+
+    def _clean_mapping(self, value: Mapping[Any, Any], depth: int, nodes: list[_Node] | None) -> dict[str, Any]:
+        cleaned: dict[str, Any] = {}
+        for raw_key, item in value.items():
+            key = raw_key if type(raw_key) is str else safe_str(raw_key)
+            if self.is_secret(key):
+                cleaned[key] = MASK
+                continue
+            inner = self._step(nodes, key) if nodes else None
+            if inner and any(_END in node for node in inner):
+                cleaned[key] = MASK
+            else:
+                cleaned[key] = self.clean(item, depth + 1, inner or None)
+        return cleaned
+
+    def _convert(self, value: Any, depth: int, nodes: list[_Node] | None) -> Any:
+        if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+            return value.isoformat()
+        if isinstance(value, float):  # float subclasses
+            return self.clean(float(value), depth, nodes)
+        if isinstance(value, int):  # int subclasses, IntEnum
+            return int(value)
+        if isinstance(value, str):  # str subclasses, StrEnum
+            return self.cap(str.__str__(value))
+        if isinstance(value, (bytes, bytearray)):
+            return self.cap(safe_str(value))
+        dump = getattr(value, "model_dump", None)
+        if callable(dump):  # pydantic models, without importing pydantic
+            try:
+                return self.clean(dump(mode="json"), depth + 1, nodes)
+            except Exception:
+                return self.cap(safe_str(value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {field.name: getattr(value, field.name, None) for field in dataclasses.fields(value)}
+            return self._clean_mapping(fields, depth + 1, nodes)
+        return self.cap(safe_str(value))

@@ -1,0 +1,36 @@
+"""Debug sampling: a rate at which a whole invocation logs at DEBUG, decided once per invocation."""
+
+from __future__ import annotations
+
+import os
+import random
+
+from lambda_toolkit.core.errors import ConfigurationError
+
+__all__ = ["check_rate", "decide", "rate_from_env"]
+
+
+def check_rate(rate: float, where: str = "sample_rate") -> float:
+    """A sampling rate between 0 and 1."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= float(rate) <= 1.0:
+        raise ConfigurationError(f"{where} must be a number between 0 and 1")
+    return float(rate)
+
+
+def rate_from_env() -> float:
+    """``LOG_SAMPLE_RATE`` (0 when unset)."""
+    raw = os.environ.get("LOG_SAMPLE_RATE", "").strip()
+    if not raw:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError("environment variable LOG_SAMPLE_RATE must be a number between 0 and 1") from None
+    return check_rate(value, "environment variable LOG_SAMPLE_RATE")
+
+
+def decide(rate: float) -> bool:
+    """True for the share ``rate`` of the invocations."""
+    if rate <= 0.0:
+        return False
+    return rate >= 1.0 or random.random() < rate
