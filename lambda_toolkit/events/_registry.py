@@ -116,14 +116,15 @@ def parse(event: Any, trigger: str | None = None) -> EventModel:
     return validate(model_for(trigger), event, trigger)
 
 
-def validate(model: type[EventModel], data: Any, label: str) -> EventModel:
-    """``model.model_validate(data)``, pydantic's errors turned into an ``EventValidationError``."""
+def validate(model: type[EventModel], data: Any, label: str, prefix: str = "") -> EventModel:
+    """``model.model_validate(data)``, pydantic's errors turned into an ``EventValidationError``
+    whose paths start with ``prefix`` (where ``data`` sits in the event)."""
     from pydantic import ValidationError
 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise EventValidationError(label, field_errors(exc)) from None
+        raise EventValidationError(label, field_errors(exc, prefix)) from None
 
 
 def field_errors(exc: Any, prefix: str = "") -> list[tuple[str, str]]:
