@@ -1,0 +1,323 @@
+"""The two ways to use the utility: the ``@batch`` decorator and ``process_batch()``.
+
+``@batch(source)`` is a core middleware (``handler_only``, ``mapping_event``,
+``replaces_call``): its before hook runs ``call.target`` (the record function, maybe
+itself decorated) once per record and answers the invocation with the partial batch
+response. An ``async def`` record function gives a plain (sync) handler, as the Lambda
+Python runtime wants: the records are awaited on an event loop inside the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
+
+from lambda_toolkit.batch._concurrent import new_shared, run_async, run_threads
+from lambda_toolkit.batch._convert import model_converter
+from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome
+from lambda_toolkit.batch._processor import Plan, Run, conclude, run_sequential
+from lambda_toolkit.batch._sources import Source, source_spec
+from lambda_toolkit.core.context import LambdaContext
+from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
+from lambda_toolkit.core.middleware import Call, Middleware, apply_middleware
+from lambda_toolkit.core.state import current_invocation
+
+__all__ = ["BatchHandler", "batch", "process_batch", "process_batch_async"]
+
+T = TypeVar("T")
+BatchHandler = Callable[..., dict[str, Any]]
+"""A Lambda handler ``(event, context) -> {"batchItemFailures": [...]}``."""
+
+_FIFO_STOPS = ("batch", "group")
+_ALL_FAILED = ("raise", "report")
+
+
+def _is_async(fn: Any) -> bool:
+    if inspect.iscoroutinefunction(fn):
+        return True
+    if inspect.isfunction(fn) or inspect.ismethod(fn):
+        return False
+    return inspect.iscoroutinefunction(type(fn).__call__)
+
+
+def make_plan(
+    where: str,
+    source: Any,
+    model: Any,
+    concurrency: Any,
+    stop_on_first_failure: Any,
+    fifo_stop: Any,
+    all_failed: Any,
+    deadline_margin_ms: Any,
+    on_outcome: Any,
+) -> Plan:
+    """Check every option once, at set-up, and build the plan."""
+    if not isinstance(source, str):
+        raise ConfigurationError(
+            f"{where}: source must be a trigger name such as 'sqs', got {type(source).__name__} "
+            "(write @batch('sqs'), not @batch)"
+        )
+    spec = source_spec(source, where)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(f"{where}: concurrency must be a positive integer")
+    if not isinstance(stop_on_first_failure, bool):
+        raise ConfigurationError(f"{where}: stop_on_first_failure must be True or False")
+    if fifo_stop not in _FIFO_STOPS:
+        raise ConfigurationError(f"{where}: fifo_stop must be 'batch' or 'group'")
+    if all_failed not in _ALL_FAILED:
+        raise ConfigurationError(f"{where}: all_failed must be 'raise' or 'report'")
+    if (
+        isinstance(deadline_margin_ms, bool)
+        or not isinstance(deadline_margin_ms, (int, float))
+        or not deadline_margin_ms >= 0
+    ):
+        raise ConfigurationError(f"{where}: deadline_margin_ms must be a number >= 0")
+    if on_outcome is not None and not callable(on_outcome):
+        raise ConfigurationError(f"{where}: on_outcome must be callable")
+    convert = None if model is None else model_converter(spec, model, where)
+    return Plan(
+        spec=spec,
+        convert=convert,
+        concurrency=concurrency,
+        stop_on_first_failure=stop_on_first_failure,
+        fifo_stop=fifo_stop,
+        all_failed=all_failed,
+        deadline_margin_ms=float(deadline_margin_ms),
+        on_outcome=on_outcome,
+    )
+
+
+def _run_coroutine(awaitable: Awaitable[T]) -> T:
+    """Run ``awaitable`` to completion from sync code, even under a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(awaitable)  # type: ignore[arg-type]
+    # A loop already runs on this thread (an async test calling a sync handler): use a
+    # helper thread with its own loop, carrying the invocation state along.
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-toolkit-batch-loop") as pool:
+        return pool.submit(context.run, asyncio.run, awaitable).result()  # type: ignore[arg-type]
+
+
+def _execute(plan: Plan, event: Mapping[str, Any], fn: Callable[[Any], Any], is_async: bool) -> BatchOutcome:
+    run = Run(plan, event)
+    if is_async:
+        shared = new_shared(run)
+        try:
+            return _run_coroutine(run_async(run, fn, plan.concurrency, shared))
+        except InvocationTimeout:  # raised while the loop waited, outside any record
+            shared.stop("timeout")
+            return shared.close()
+    if plan.concurrency > 1:
+        return run_threads(run, fn, plan.concurrency)
+    return run_sequential(run, fn)
+
+
+def _remember(outcome: BatchOutcome) -> None:
+    invocation = current_invocation()
+    if invocation is not None:
+        invocation.data[OUTCOME_KEY] = outcome
+
+
+class _AsyncRecordFunction:
+    """A sync stand-in for an ``async def`` record function, so the handler stays sync."""
+
+    def __init__(self, function: Callable[..., Awaitable[Any]]) -> None:
+        self.function = function
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _run_coroutine(self.function(*args, **kwargs))
+
+
+def _takes_self(fn: Callable[..., Any]) -> bool:
+    """Check the record function's signature; True when it is a method (self, record)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+        return False
+    try:
+        signature.bind(None)
+        return False
+    except TypeError:
+        pass
+    names = list(signature.parameters)
+    if names and names[0] in ("self", "cls"):
+        try:
+            signature.bind(None, None)
+            return True
+        except TypeError:
+            pass
+    name = getattr(fn, "__qualname__", type(fn).__name__)
+    raise ConfigurationError(
+        f"batch: the record function {name}{signature} must accept exactly one positional argument, the record"
+    )
+
+
+def _handler_signature(takes_self: bool) -> inspect.Signature:
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("self", kind)] if takes_self else []
+    parameters += [
+        inspect.Parameter("event", kind, annotation=Mapping[str, Any]),
+        inspect.Parameter("context", kind, annotation=LambdaContext),
+    ]
+    return inspect.Signature(parameters, return_annotation=dict[str, Any])
+
+
+def batch(
+    source: Source,
+    model: Any = None,
+    *,
+    concurrency: int = 1,
+    stop_on_first_failure: bool = False,
+    fifo_stop: Literal["batch", "group"] = "batch",
+    all_failed: Literal["raise", "report"] = "raise",
+    deadline_margin_ms: float = 1000,
+    on_outcome: Callable[[BatchOutcome], object] | None = None,
+) -> Callable[[Callable[..., Any]], BatchHandler]:
+    """Turn a function of one record into a Lambda handler answering with partial failures.
+
+    ``source``: ``"sqs"`` (standard or FIFO, told apart by the queue ARN),
+    ``"kinesis-stream"``, ``"dynamodb-stream"`` or ``"kafka"``. The record function gets
+    the record, or with ``model=`` the record's payload validated against ``model``
+    (SQS body, Kinesis data, DynamoDB new image, Kafka value). It raises to fail just
+    that record. The handler returns ``{"batchItemFailures": [...]}``.
+
+    Options: ``concurrency`` (threads for a sync record function, records in flight for
+    an ``async def`` one; ordered records never overlap); ``stop_on_first_failure``
+    (start no more records once one failed; Kafka: per partition); ``fifo_stop``
+    (FIFO queues: ``"batch"`` stops the whole batch at the first failure, ``"group"``
+    only the failed message's group); ``all_failed`` (``"raise"`` a BatchProcessingError
+    so Lambda retries the batch, or ``"report"`` every record as failed);
+    ``deadline_margin_ms`` (start no record with less time than this left);
+    ``on_outcome`` (called with the BatchOutcome of every batch).
+
+    The handler's signature is ``(event, context)``; ``handler.__wrapped__`` is the
+    record function, for tests.
+    """
+    plan = make_plan(
+        "batch",
+        source,
+        model,
+        concurrency,
+        stop_on_first_failure,
+        fifo_stop,
+        all_failed,
+        deadline_margin_ms,
+        on_outcome,
+    )
+
+    def before(call: Call) -> None:
+        target = call.target
+        is_async = isinstance(target, _AsyncRecordFunction)
+        fn: Callable[[Any], Any] = target.function if isinstance(target, _AsyncRecordFunction) else target
+        lead = call.args[:-2]
+        if lead:  # a method: handler(self, event, context) -> record function(self, record)
+            fn = functools.partial(fn, *lead)
+        outcome = _execute(plan, call.event, fn, is_async)
+        if call.invocation is not None:
+            call.invocation.data[OUTCOME_KEY] = outcome
+        call.respond(conclude(plan, outcome).response)
+
+    layer = Middleware("batch", before=before, handler_only=True, mapping_event=True, replaces_call=True)
+
+    def decorate(fn: Callable[..., Any]) -> BatchHandler:
+        if not callable(fn):
+            raise ConfigurationError(f"batch: the record function must be callable, got {type(fn).__name__}")
+        takes_self = _takes_self(fn)
+        target: Callable[..., Any] = _AsyncRecordFunction(fn) if _is_async(fn) else fn
+        handler = apply_middleware(layer, target)
+        # update_wrapper made the handler claim the record function's signature and
+        # annotations; it is called as handler(event, context). __wrapped__ stays the
+        # record function so tests can call it on one record.
+        handler.__signature__ = _handler_signature(takes_self)  # type: ignore[attr-defined]
+        handler.__annotations__ = {
+            "event": Mapping[str, Any],
+            "context": LambdaContext,
+            "return": dict[str, Any],
+        }
+        handler.__wrapped__ = fn  # type: ignore[attr-defined]
+        return handler
+
+    return decorate
+
+
+def process_batch(
+    event: Mapping[str, Any],
+    record_handler: Callable[[Any], Any],
+    *,
+    source: Source,
+    model: Any = None,
+    concurrency: int = 1,
+    stop_on_first_failure: bool = False,
+    fifo_stop: Literal["batch", "group"] = "batch",
+    all_failed: Literal["raise", "report"] = "raise",
+    deadline_margin_ms: float = 1000,
+    on_outcome: Callable[[BatchOutcome], object] | None = None,
+) -> BatchOutcome:
+    """Run ``record_handler`` over the records of ``event`` inside an existing handler.
+
+    Same options as ``batch()``. Returns the BatchOutcome; the handler returns
+    ``outcome.response``. ``record_handler`` may be ``async def``.
+    """
+    plan = make_plan(
+        "process_batch",
+        source,
+        model,
+        concurrency,
+        stop_on_first_failure,
+        fifo_stop,
+        all_failed,
+        deadline_margin_ms,
+        on_outcome,
+    )
+    if not callable(record_handler):
+        raise ConfigurationError(f"process_batch: record_handler must be callable, got {type(record_handler).__name__}")
+    outcome = _execute(plan, event, record_handler, _is_async(record_handler))
+    _remember(outcome)
+    return conclude(plan, outcome)
+
+
+async def process_batch_async(
+    event: Mapping[str, Any],
+    record_handler: Callable[[Any], Awaitable[Any]],
+    *,
+    source: Source,
+    model: Any = None,
+    concurrency: int = 1,
+    stop_on_first_failure: bool = False,
+    fifo_stop: Literal["batch", "group"] = "batch",
+    all_failed: Literal["raise", "report"] = "raise",
+    deadline_margin_ms: float = 1000,
+    on_outcome: Callable[[BatchOutcome], object] | None = None,
+) -> BatchOutcome:
+    """``process_batch`` for code already on an event loop: awaits an ``async def``
+    record handler with at most ``concurrency`` records in flight."""
+    plan = make_plan(
+        "process_batch_async",
+        source,
+        model,
+        concurrency,
+        stop_on_first_failure,
+        fifo_stop,
+        all_failed,
+        deadline_margin_ms,
+        on_outcome,
+    )
+    if not _is_async(record_handler):
+        raise ConfigurationError("process_batch_async: record_handler must be an async function")
+    run = Run(plan, event)
+    shared = new_shared(run)
+    try:
+        outcome = await run_async(run, record_handler, plan.concurrency, shared)
+    except InvocationTimeout:
+        shared.stop("timeout")
+        outcome = shared.close()
+    _remember(outcome)
+    return conclude(plan, outcome)

@@ -1,0 +1,189 @@
+"""Running a batch concurrently: a bounded thread pool, or asyncio with bounded in-flight.
+
+Records that must keep their order (a FIFO message group, a Kinesis partition key, a
+DynamoDB item, a Kafka partition) form one unit that a single worker processes in
+order; concurrency only happens across units. Workers pull units from a shared queue,
+check the deadline before every record and stop starting records once a failure forbids
+going on. When ``InvocationTimeout`` lands in the waiting thread, or the deadline budget
+for waiting runs out, the records not finished are reported failed and the batch answers
+at once (a record still running in a thread may complete later; it is redelivered, not
+lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
+
+from lambda_toolkit.batch._errors import RecordValidationError
+from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason
+from lambda_toolkit.batch._processor import Run
+from lambda_toolkit.core.errors import InvocationTimeout
+
+__all__ = ["new_shared", "run_async", "run_threads"]
+
+
+def _units(run: Run) -> deque[list[int]]:
+    """Indexes grouped by ordering key (in batch order), or one unit per record."""
+    if not run.ordered:
+        return deque([index] for index in range(len(run.records)))
+    key_of = run.plan.spec.order_key
+    groups: dict[Hashable, list[int]] = {}
+    for index, record in enumerate(run.records):
+        groups.setdefault(key_of(record), []).append(index)
+    return deque(groups.values())
+
+
+class _Shared:
+    """State shared by the workers; writes are dropped once the batch has answered."""
+
+    __slots__ = ("closed", "halt", "lock", "run")
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.lock = threading.Lock()
+        self.halt = False
+        self.closed = False
+
+    def success(self, index: int, value: Any) -> None:
+        with self.lock:
+            if not self.closed:
+                self.run.results[index] = value
+
+    def failure(self, index: int, reason: FailureReason, error: BaseException | None) -> None:
+        with self.lock:
+            if not self.closed:
+                self.run.failure(index, reason, error)
+
+    def stop(self, why: Any) -> None:
+        with self.lock:
+            self.halt = True
+            self.run.stop(why)
+
+    def after_failure(self, unit: list[int], position: int) -> bool:
+        """Apply the stop rule after ``unit[position]`` failed; True to leave the unit."""
+        scope = self.run.scope
+        if scope == "batch":
+            self.stop("failure")
+            return True
+        if scope == "key":
+            for later in unit[position + 1 :]:
+                self.failure(later, "skipped", None)
+            return True
+        return False
+
+    def close(self) -> BatchOutcome:
+        with self.lock:
+            self.closed = True
+            failed = dict(self.run.failed)
+        return self.run.finish(failed)
+
+
+def _next_unit(shared: _Shared, units: deque[list[int]]) -> list[int] | None:
+    if shared.halt:
+        return None
+    try:
+        return units.popleft()
+    except IndexError:
+        return None
+
+
+def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcome:
+    """Process the batch on at most ``workers`` threads."""
+    units = _units(run)
+    shared = _Shared(run)
+    records, ids, convert = run.records, run.ids, run.plan.convert
+    deadline = run.deadline
+
+    def work() -> None:
+        while (unit := _next_unit(shared, units)) is not None:
+            for position, index in enumerate(unit):
+                if shared.halt:
+                    return
+                if deadline.reached():
+                    shared.stop("deadline")
+                    return
+                try:
+                    record = records[index]
+                    item = record if convert is None else convert(record, ids[index])
+                    shared.success(index, fn(item))
+                    continue
+                except InvocationTimeout as exc:
+                    shared.failure(index, "interrupted", exc)
+                    shared.stop("timeout")
+                    return
+                except RecordValidationError as exc:
+                    shared.failure(index, "invalid", exc)
+                except Exception as exc:
+                    shared.failure(index, "error", exc)
+                if shared.after_failure(unit, position):
+                    break
+
+    count = max(1, min(workers, len(units)))
+    executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="lambda-toolkit-batch")
+    try:
+        futures = [executor.submit(contextvars.copy_context().run, work) for _ in range(count)]
+        _, running = wait(futures, timeout=deadline.wait_budget())
+        if running:
+            shared.stop("deadline")
+    except InvocationTimeout:  # the timeout guard interrupted the waiting thread
+        shared.stop("timeout")
+    finally:
+        # everything is done, or what still runs is reported failed: never wait for it
+        executor.shutdown(wait=False, cancel_futures=True)
+    return shared.close()
+
+
+def new_shared(run: Run) -> _Shared:
+    """The shared state of a concurrent run (made by the caller of ``run_async`` so that
+    it can still answer when ``InvocationTimeout`` escapes the event loop)."""
+    return _Shared(run)
+
+
+async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: int, shared: _Shared) -> BatchOutcome:
+    """Await the record coroutines with at most ``in_flight`` running at once."""
+    units = _units(run)
+    records, ids, convert = run.records, run.ids, run.plan.convert
+    deadline = run.deadline
+
+    async def work() -> None:
+        while (unit := _next_unit(shared, units)) is not None:
+            for position, index in enumerate(unit):
+                if shared.halt:
+                    return
+                if deadline.reached():
+                    shared.stop("deadline")
+                    return
+                try:
+                    record = records[index]
+                    item = record if convert is None else convert(record, ids[index])
+                    shared.success(index, await fn(item))
+                    continue
+                except InvocationTimeout as exc:
+                    shared.failure(index, "interrupted", exc)
+                    shared.stop("timeout")
+                    return
+                except RecordValidationError as exc:
+                    shared.failure(index, "invalid", exc)
+                except Exception as exc:
+                    shared.failure(index, "error", exc)
+                if shared.after_failure(unit, position):
+                    break
+
+    count = max(1, min(in_flight, len(units)))
+    tasks = [asyncio.ensure_future(work()) for _ in range(count)]
+    try:
+        _, running = await asyncio.wait(tasks, timeout=deadline.wait_budget())
+        if running:
+            shared.stop("deadline")
+    except InvocationTimeout:
+        shared.stop("timeout")
+    finally:
+        for task in tasks:
+            task.cancel()
+    return shared.close()

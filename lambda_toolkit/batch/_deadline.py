@@ -1,0 +1,51 @@
+"""Deadline awareness: stop starting records when the invocation is about to run out of time.
+
+The deadline comes from the core invocation state (a ``time.monotonic()`` instant); it is
+read again before every record, so a utility that moves it is respected. Outside an
+invocation, or when the context cannot tell the remaining time, there is no deadline.
+"""
+
+from __future__ import annotations
+
+import time
+
+from lambda_toolkit.core.state import Invocation, current_invocation
+
+__all__ = ["Deadline"]
+
+_monotonic = time.monotonic
+
+
+class Deadline:
+    """``reached()`` is true once less than ``margin_ms`` is left before the deadline."""
+
+    __slots__ = ("_invocation", "_margin")
+
+    def __init__(self, margin_ms: float, invocation: Invocation | None = None) -> None:
+        self._invocation = invocation if invocation is not None else current_invocation()
+        self._margin = margin_ms / 1000.0
+
+    @property
+    def known(self) -> bool:
+        """True when there is a deadline to watch."""
+        return self._invocation is not None and self._invocation.deadline is not None
+
+    def reached(self) -> bool:
+        """True when the remaining time is below the margin: start no more records."""
+        invocation = self._invocation
+        if invocation is None:
+            return False
+        deadline = invocation.deadline
+        return deadline is not None and _monotonic() >= deadline - self._margin
+
+    def remaining_ms(self) -> float | None:
+        """Milliseconds left before the deadline itself, or None without one."""
+        return None if self._invocation is None else self._invocation.remaining_ms()
+
+    def wait_budget(self) -> float | None:
+        """Seconds the processor may still wait for records in flight before it must
+        answer: until half the margin is left. None without a deadline."""
+        invocation = self._invocation
+        if invocation is None or invocation.deadline is None:
+            return None
+        return max(0.0, invocation.deadline - self._margin / 2.0 - _monotonic())

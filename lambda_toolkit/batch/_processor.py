@@ -1,0 +1,183 @@
+"""Running a record function over a batch, one record at a time, with the stop rules.
+
+A ``Plan`` is built once (options checked, model adapter made); ``Run`` is one batch:
+the records, their ids, a result slot per record and the failures by index. The
+sequential loop is the hot path of the package and is kept flat. Whatever stops the
+loop (a failure that order forbids passing, the deadline margin, ``InvocationTimeout``
+raised into the record function or between two records), every record not processed is
+reported failed: nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lambda_toolkit.batch._convert import Converter
+from lambda_toolkit.batch._deadline import Deadline
+from lambda_toolkit.batch._errors import BatchProcessingError, RecordValidationError
+from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason, ItemId
+from lambda_toolkit.batch._sources import SourceSpec
+from lambda_toolkit.core.errors import InvocationTimeout
+
+__all__ = ["PENDING", "Plan", "Run", "StopScope", "run_sequential"]
+
+log = logging.getLogger("lambda_toolkit.batch")
+
+StopScope = Literal["none", "batch", "key"]
+StoppedBy = Literal["failure", "deadline", "timeout"]
+
+
+class _Pending:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<pending>"
+
+
+PENDING: Any = _Pending()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The checked options of one ``batch()`` / ``process_batch()`` set-up."""
+
+    spec: SourceSpec
+    convert: Converter | None
+    concurrency: int
+    stop_on_first_failure: bool
+    fifo_stop: Literal["batch", "group"]
+    all_failed: Literal["raise", "report"]
+    deadline_margin_ms: float
+    on_outcome: Callable[[BatchOutcome], object] | None
+
+
+class Run:
+    """One batch in progress: the records, their ids and what happened to each."""
+
+    __slots__ = ("deadline", "failed", "fifo", "ids", "key_of", "plan", "records", "results", "scope", "stopped_by")
+
+    def __init__(self, plan: Plan, event: Mapping[str, Any]) -> None:
+        spec = plan.spec
+        self.plan = plan
+        self.records: list[Mapping[str, Any]] = spec.records(event)
+        self.ids: list[ItemId] = spec.ids(self.records)
+        self.fifo = spec.is_fifo(self.records)
+        self.results: list[Any] = [PENDING] * len(self.records)
+        self.failed: dict[int, tuple[FailureReason, BaseException | None]] = {}
+        self.stopped_by: StoppedBy | None = None
+        self.deadline = Deadline(plan.deadline_margin_ms)
+        self.scope: StopScope
+        self.key_of: Callable[[Mapping[str, Any]], Hashable]
+        if self.fifo:
+            self.scope = "key" if plan.fifo_stop == "group" else "batch"
+            self.key_of = spec.order_key
+        elif plan.stop_on_first_failure:
+            self.scope = "key" if spec.name == "kafka" else "batch"
+            self.key_of = spec.checkpoint_key
+        else:
+            self.scope = "none"
+            self.key_of = spec.checkpoint_key
+
+    @property
+    def ordered(self) -> bool:
+        """True when some records must keep their relative order."""
+        return self.fifo or self.plan.spec.ordered
+
+    def stop(self, why: StoppedBy) -> None:
+        """Remember the first reason processing stopped early."""
+        if self.stopped_by is None:
+            self.stopped_by = why
+
+    def failure(self, index: int, reason: FailureReason, error: BaseException | None) -> None:
+        """Record a failed record and log it (id and exception type only)."""
+        self.failed[index] = (reason, error)
+        if reason == "invalid" and isinstance(error, RecordValidationError):
+            log.warning(
+                "%s record %s is invalid: %s",
+                self.plan.spec.name,
+                self.ids[index],
+                ", ".join(path or "<root>" for path, _ in error.errors),
+            )
+        elif error is not None and log.isEnabledFor(logging.DEBUG):
+            log.debug("%s record %s failed: %s", self.plan.spec.name, self.ids[index], type(error).__name__)
+
+    def finish(self, failed: dict[int, tuple[FailureReason, BaseException | None]] | None = None) -> BatchOutcome:
+        """Report every record without a result as failed, then build the outcome."""
+        failed = dict(self.failed) if failed is None else failed
+        results = self.results
+        reason: FailureReason = "skipped" if self.stopped_by in (None, "failure") else "deadline"
+        for index, value in enumerate(results):
+            if value is PENDING and index not in failed:
+                failed[index] = (reason, None)
+        spec = self.plan.spec
+        outcome = BatchOutcome(
+            spec.name, self.ids, self.records, results, failed, fifo=self.fifo, stopped_by=self.stopped_by
+        )
+        if outcome.failed_count and self.stopped_by in ("deadline", "timeout"):
+            log.warning(
+                "%s batch stopped before its deadline: %d of %d records not processed, reported failed",
+                spec.name,
+                sum(1 for r, _ in failed.values() if r in ("deadline", "interrupted")),
+                outcome.total,
+            )
+        elif outcome.failed_count:
+            log.info("%s batch: %d of %d records failed", spec.name, outcome.failed_count, outcome.total)
+        return outcome
+
+
+def conclude(plan: Plan, outcome: BatchOutcome) -> BatchOutcome:
+    """Hand the outcome to the hook, then raise when every record failed (if asked to)."""
+    if plan.on_outcome is not None:
+        try:
+            plan.on_outcome(outcome)
+        except Exception as exc:  # the records are done: a failing hook must not redo them
+            log.error(
+                "%s batch: on_outcome hook raised %s; the batch response is kept", plan.spec.name, type(exc).__name__
+            )
+    if plan.all_failed == "raise" and outcome.all_failed and outcome.stopped_by not in ("deadline", "timeout"):
+        error = BatchProcessingError(outcome)
+        raise error from outcome.first_error()
+    return outcome
+
+
+def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
+    """Process the records in batch order on the calling thread."""
+    records, ids, results = run.records, run.ids, run.results
+    convert = run.plan.convert
+    reached = run.deadline.reached if run.deadline.known else None
+    scope, key_of = run.scope, run.key_of
+    stopped_keys: set[Hashable] = set()
+    try:
+        for index in range(len(records)):
+            if reached is not None and reached():
+                run.stop("deadline")
+                break
+            record = records[index]
+            if stopped_keys and key_of(record) in stopped_keys:
+                run.failure(index, "skipped", None)
+                continue
+            try:
+                item = record if convert is None else convert(record, ids[index])
+                results[index] = fn(item)
+            except InvocationTimeout as exc:
+                run.failure(index, "interrupted", exc)
+                run.stop("timeout")
+                break
+            except RecordValidationError as exc:
+                run.failure(index, "invalid", exc)
+            except Exception as exc:
+                run.failure(index, "error", exc)
+            else:
+                continue
+            # the record failed
+            if scope == "batch":
+                run.stop("failure")
+                break
+            if scope == "key":
+                stopped_keys.add(key_of(record))
+    except InvocationTimeout:  # the timeout guard's signal landed between two records
+        run.stop("timeout")
+    return run.finish()
