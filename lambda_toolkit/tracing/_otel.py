@@ -1,0 +1,110 @@
+"""The OpenTelemetry backend: the same calls as spans, attributes and exception events.
+
+Spans go to whatever ``TracerProvider`` the function configured (the ADOT Lambda layer, an
+OTLP exporter, an in-memory exporter in tests). Annotations become attributes with the
+same key; metadata becomes a ``metadata.<namespace>.<key>`` attribute holding JSON text;
+errors are recorded as exception events with an ERROR status. A handler span with no
+OpenTelemetry parent joins the invocation's X-Ray trace from ``_X_AMZN_TRACE_ID``.
+This module is imported only when a call is actually traced.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+
+from lambda_toolkit import __version__
+from lambda_toolkit.tracing._header import TraceHeader, parse_trace_header
+
+__all__ = ["OTelBackend", "OTelSpan"]
+
+_DESCRIPTION_MAX = 1024
+
+
+class OTelSpan:
+    """An OpenTelemetry span behind the Span interface."""
+
+    __slots__ = ("_span", "_token")
+
+    def __init__(self, span: Any, token: object | None = None) -> None:
+        self._span = span
+        self._token = token
+
+    @property
+    def native(self) -> Any:
+        return self._span
+
+    def put_annotation(self, key: str, value: str | int | float | bool) -> None:
+        self._span.set_attribute(key, value)
+
+    def put_metadata(self, key: str, value: Any, text: str, namespace: str) -> None:
+        self._span.set_attribute(f"metadata.{namespace}.{key}", text)
+
+    def record_error(self, error: BaseException, *, details: bool) -> None:
+        span = self._span
+        if details:
+            span.record_exception(error)
+            try:
+                description = f"{type(error).__name__}: {error}"[:_DESCRIPTION_MAX]
+            except Exception:
+                description = type(error).__name__
+        else:
+            span.set_attribute("exception.type", type(error).__name__)
+            description = type(error).__name__
+        span.set_status(Status(StatusCode.ERROR, description))
+
+    def mark_timed_out(self) -> None:
+        self._span.set_attribute("TimedOut", True)
+
+    def end(self) -> None:
+        self._span.end()
+        token, self._token = self._token, None
+        if token is not None:
+            # Restores the context from before the span, even if a span opened inside it
+            # was never ended (a generator closed early).
+            otel_context.detach(token)  # type: ignore[arg-type]
+
+
+def _remote_parent(raw: str | None) -> Any:
+    """An OpenTelemetry context whose parent is the invocation's X-Ray segment, or None."""
+    if not raw:
+        return None
+    header = parse_trace_header(raw)
+    if not isinstance(header, TraceHeader):
+        return None
+    parent = SpanContext(
+        trace_id=int(header.trace_id_hex, 16),
+        span_id=int(header.parent, 16),
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED if header.sampled else TraceFlags.DEFAULT),
+    )
+    return trace.set_span_in_context(NonRecordingSpan(parent), otel_context.Context())
+
+
+class OTelBackend:
+    """Opens spans with a tracer of the global TracerProvider."""
+
+    name = "otel"
+
+    def __init__(self) -> None:
+        self._tracer = trace.get_tracer("lambda_toolkit.tracing", __version__)
+
+    def begin(self, name: str, *, handler: bool, attach: bool = True) -> OTelSpan:
+        parent = None
+        if handler and not trace.get_current_span().get_span_context().is_valid:
+            parent = _remote_parent(os.environ.get("_X_AMZN_TRACE_ID"))
+        span = self._tracer.start_span(name, context=parent, kind=SpanKind.SERVER if handler else SpanKind.INTERNAL)
+        if not attach:  # a generator's span: the caller's work between resumptions is not its child
+            return OTelSpan(span)
+        return OTelSpan(span, otel_context.attach(trace.set_span_in_context(span)))
+
+    def current(self) -> OTelSpan | None:
+        span = trace.get_current_span()
+        return OTelSpan(span) if span.is_recording() else None
+
+    def patch(self, modules: tuple[str, ...] | None) -> None:  # the runtime never calls it for otel
+        raise NotImplementedError

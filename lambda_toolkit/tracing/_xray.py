@@ -1,0 +1,155 @@
+"""The X-Ray backend: subsegments of the Lambda invocation's segment, via aws-xray-sdk.
+
+In Lambda the runtime opens the invocation's segment itself; the SDK, in its Lambda
+mode, holds a read-only "facade" of it built from ``_X_AMZN_TRACE_ID`` and sends each
+subsegment to the X-Ray daemon (UDP, ``AWS_XRAY_DAEMON_ADDRESS``) as soon as it closes.
+This module is imported only when a call is actually traced.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any
+
+from aws_xray_sdk.core import patch as sdk_patch
+from aws_xray_sdk.core import patch_all as sdk_patch_all
+from aws_xray_sdk.core import xray_recorder
+from aws_xray_sdk.core.lambda_launcher import LambdaContext
+from aws_xray_sdk.core.models.subsegment import Subsegment
+
+__all__ = ["XRayBackend", "XRaySpan"]
+
+_MESSAGE_MAX = 2048
+# X-Ray strips these from names (and the SDK logs a warning each time): strip them first.
+_NAME_DELETE = str.maketrans("", "", "?;*()!$~^<>")
+_NAME_MAX = 200
+
+
+class _Cause:
+    """One entry of a subsegment's ``cause.exceptions``, built without touching the exception.
+
+    (The SDK's own ``Throwable`` sets attributes on the exception object; a traced
+    function's exceptions must reach its caller exactly as they were raised.)
+    """
+
+    def __init__(self, error: BaseException, *, details: bool, max_frames: int) -> None:
+        self.id = os.urandom(8).hex()
+        self.type = type(error).__name__
+        self.message = ""
+        self.stack: list[dict[str, Any]] = []
+        if details:
+            try:
+                self.message = str(error)[:_MESSAGE_MAX]
+            except Exception:
+                self.message = ""
+            frames = [
+                {"path": os.path.basename(frame.f_code.co_filename), "line": line, "label": frame.f_code.co_name}
+                for frame, line in traceback.walk_tb(error.__traceback__)
+            ]
+            self.stack = frames[-max_frames:] if max_frames > 0 else []
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.message:
+            entry["message"] = self.message
+        if self.stack:
+            entry["stack"] = self.stack
+        return entry
+
+
+class XRaySpan:
+    """An X-Ray subsegment (or a sampled-out dummy one) behind the Span interface."""
+
+    __slots__ = ("_entity", "_recorder")
+
+    def __init__(self, recorder: Any, entity: Any) -> None:
+        self._recorder = recorder
+        self._entity = entity
+
+    @property
+    def native(self) -> Any:
+        return self._entity
+
+    def put_annotation(self, key: str, value: str | int | float | bool) -> None:
+        self._entity.put_annotation(key, value)
+
+    def put_metadata(self, key: str, value: Any, text: str, namespace: str) -> None:
+        self._entity.put_metadata(key, value, namespace)
+
+    def record_error(self, error: BaseException, *, details: bool) -> None:
+        entity = self._entity
+        entity.add_fault_flag()
+        cause = entity.cause if isinstance(entity.cause, dict) and "exceptions" in entity.cause else None
+        if cause is None:
+            cause = {"working_directory": os.getcwd(), "exceptions": []}
+            entity.cause = cause
+        cause["exceptions"].append(_Cause(error, details=details, max_frames=self._recorder.max_trace_back))
+
+    def mark_timed_out(self) -> None:
+        self._entity.put_annotation("TimedOut", True)
+        self._entity.add_fault_flag()
+
+    def end(self) -> None:
+        recorder, entity = self._recorder, self._entity
+        if not entity.in_progress:
+            return
+        recorder.get_trace_entity()  # refreshes the SDK's per-invocation state first
+        entities = getattr(getattr(recorder.context, "_local", None), "entities", None)
+        if isinstance(entities, list) and any(open_entity is entity for open_entity in entities):
+            # Whatever was opened after this span and is still open was left behind (a
+            # generator closed early, an exception that is not an Exception): close it
+            # too, or this span would wait for it forever and never be sent.
+            while entities[-1] is not entity:
+                left = entities.pop()
+                if left.in_progress:
+                    left.close()
+            recorder.end_subsegment()
+            return
+        entity.close()  # a detached span (a generator's), or one from an earlier invocation
+        recorder.stream_subsegments()
+
+
+class XRayBackend:
+    """Opens subsegments on the SDK's global recorder (the one patched libraries use)."""
+
+    name = "xray"
+
+    def __init__(self) -> None:
+        recorder = xray_recorder
+        if not isinstance(recorder.context, LambdaContext):
+            # The SDK was imported before the Lambda environment was visible (a test, a
+            # tool): put its recorder in the Lambda mode it would have chosen on Lambda.
+            recorder.context = LambdaContext()
+            recorder.streaming_threshold = 0
+        address = os.environ.get("AWS_XRAY_DAEMON_ADDRESS")
+        if address:
+            recorder.emitter.set_daemon_address(address)
+        self._recorder = recorder
+
+    def begin(self, name: str, *, handler: bool, attach: bool = True) -> XRaySpan | None:
+        recorder = self._recorder
+        clean = name.translate(_NAME_DELETE)[:_NAME_MAX] or "anonymous"
+        parent = recorder.get_trace_entity()
+        if parent is None or not parent.sampled or getattr(parent, "initializing", False):
+            return None
+        if attach:
+            entity = recorder.begin_subsegment(clean)
+        else:
+            # Not made current: the caller's own work between two resumptions of a
+            # generator must not nest under the generator's subsegment.
+            entity = Subsegment(clean, "local", recorder.current_segment())
+            parent.add_subsegment(entity)
+        return None if entity is None else XRaySpan(recorder, entity)
+
+    def current(self) -> XRaySpan | None:
+        entity = self._recorder.get_trace_entity()
+        if getattr(entity, "type", None) != "subsegment" or not entity.sampled or not entity.in_progress:
+            return None  # the facade segment of the invocation cannot be changed
+        return XRaySpan(self._recorder, entity)
+
+    def patch(self, modules: tuple[str, ...] | None) -> None:
+        if modules is None:
+            sdk_patch_all()
+        else:
+            sdk_patch(modules)
