@@ -31,7 +31,7 @@ types: $(STAMP)
 	$(BIN)/mypy lambda_toolkit
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 unit: $(STAMP)
 	@rm -f .coverage .coverage.*

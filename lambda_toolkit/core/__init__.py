@@ -5,7 +5,7 @@ Every utility builds on this package and nothing in it imports a utility.
 
 from __future__ import annotations
 
-from lambda_toolkit.core.context import LambdaContext, check_context
+from lambda_toolkit.core._checks import check_context
 from lambda_toolkit.core.errors import (
     ConfigurationError,
     InvalidContextError,
@@ -21,6 +21,10 @@ from lambda_toolkit.core.state import (
     reset_cold_start,
     set_correlation_id,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambda_toolkit.core.context import LambdaContext
 
 __all__ = [
     "Call",
@@ -42,3 +46,12 @@ __all__ = [
     "reset_cold_start",
     "set_correlation_id",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The Protocol needs typing, which the rest of the core avoids importing (cold start).
+    if name == "LambdaContext":
+        from lambda_toolkit.core.context import LambdaContext
+
+        return LambdaContext
+    raise AttributeError(f"module 'lambda_toolkit.core' has no attribute {name!r}")

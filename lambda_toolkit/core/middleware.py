@@ -18,21 +18,40 @@ no-op once, at decoration time, so the hot path makes no checks.
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Mapping
-from contextvars import Token
-from dataclasses import dataclass
-from typing import Any, Generic, ParamSpec, TypeVar, overload
-
-from lambda_toolkit.core.context import check_context, looks_like_context
+from lambda_toolkit.core._checks import check_context, looks_like_context
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvalidEventError
-from lambda_toolkit.core.state import Invocation, begin_invocation, current_invocation, end_invocation
+from lambda_toolkit.core.state import begin_invocation, current_invocation, end_invocation
+
+# typing, inspect, functools and dataclasses cost milliseconds at cold start (typing
+# alone pulls in re and collections), and every utility imports this module. Type
+# checkers see the real names; at run time these few stand-ins do.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextvars import Token
+    from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, overload
+
+    from lambda_toolkit.core.state import Invocation
+
+    P = ParamSpec("P")
+    F = TypeVar("F", bound=Callable[..., Any])
+    Hook: TypeAlias = Callable[["Call"], None]
+else:
+
+    class Generic:
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    def overload(function: object) -> object:
+        return function
+
+    P = F = Hook = None
 
 __all__ = ["Call", "Hook", "Middleware", "MiddlewareDecorator", "apply_middleware", "middleware"]
 
-P = ParamSpec("P")
-F = TypeVar("F", bound=Callable[..., Any])
+_CO_GENERATOR = 0x20  # inspect.CO_GENERATOR
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE
+_WRAPPER_ASSIGNMENTS = ("__module__", "__name__", "__qualname__", "__doc__")
 
 _CHAIN_ATTR = "__lambda_toolkit_chain__"
 _TARGET_ATTR = "__lambda_toolkit_target__"
@@ -82,14 +101,10 @@ class Call:
         self.answered = True
 
 
-Hook = Callable[[Call], None]
-
-
 def _no_op(call: Call) -> None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
 class Middleware:
     """What one layer does around the wrapped function.
 
@@ -100,43 +115,95 @@ class Middleware:
     flattened into its chain.
     """
 
-    name: str
-    before: Hook | None = None
-    after: Hook | None = None
-    on_error: Hook | None = None
-    handler_only: bool = False
-    mapping_event: bool = False
-    replaces_call: bool = False
+    __slots__ = ("after", "before", "handler_only", "mapping_event", "name", "on_error", "replaces_call")
+
+    def __init__(
+        self,
+        name: str,
+        before: Hook | None = None,
+        after: Hook | None = None,
+        on_error: Hook | None = None,
+        *,
+        handler_only: bool = False,
+        mapping_event: bool = False,
+        replaces_call: bool = False,
+    ) -> None:
+        self.name = name
+        self.before = before
+        self.after = after
+        self.on_error = on_error
+        self.handler_only = handler_only
+        self.mapping_event = mapping_event
+        self.replaces_call = replaces_call
+
+    def __repr__(self) -> str:
+        return f"Middleware({self.name!r})"
 
 
-@dataclass(frozen=True, slots=True)
 class _Chain:
-    middlewares: tuple[Middleware, ...]
-    befores: tuple[Hook, ...]
-    afters: tuple[Hook, ...]
-    on_errors: tuple[Hook, ...]
-    handler_only: bool
-    mapping_event: bool
-    label: str
+    """The layers of one wrapper, with their hooks resolved once (no-ops for unset ones)."""
 
-    @classmethod
-    def of(cls, middlewares: tuple[Middleware, ...]) -> _Chain:
-        return cls(
-            middlewares=middlewares,
-            befores=tuple(m.before or _no_op for m in middlewares),
-            afters=tuple(m.after or _no_op for m in middlewares),
-            on_errors=tuple(m.on_error or _no_op for m in middlewares),
-            handler_only=any(m.handler_only for m in middlewares),
-            mapping_event=any(m.mapping_event for m in middlewares),
-            label=", ".join(m.name for m in middlewares),
-        )
+    __slots__ = ("afters", "befores", "handler_only", "label", "mapping_event", "middlewares", "on_errors")
+
+    def __init__(self, middlewares: tuple[Middleware, ...]) -> None:
+        self.middlewares = middlewares
+        self.befores: tuple[Hook, ...] = tuple(m.before or _no_op for m in middlewares)
+        self.afters: tuple[Hook, ...] = tuple(m.after or _no_op for m in middlewares)
+        self.on_errors: tuple[Hook, ...] = tuple(m.on_error or _no_op for m in middlewares)
+        self.handler_only = any(m.handler_only for m in middlewares)
+        self.mapping_event = any(m.mapping_event for m in middlewares)
+        self.label = ", ".join(m.name for m in middlewares)
+
+
+def _is_mapping(value: object) -> bool:
+    if isinstance(value, dict):
+        return True
+    from collections.abc import Mapping  # only for the rare non-dict event
+
+    return isinstance(value, Mapping)
+
+
+def _code_flags(fn: object) -> int:
+    code = getattr(fn, "__code__", None)
+    return code.co_flags if code is not None else 0
+
+
+def _kind(fn: Callable[..., Any]) -> str:
+    """ "generator", "async" or "sync", from the code flags of plain functions and, for
+    anything else (partials, callable objects), from inspect."""
+    flags = _code_flags(fn)
+    if flags & _CO_GENERATOR:
+        return "generator"
+    if flags & _CO_COROUTINE:
+        return "async"
+    if hasattr(fn, "__code__"):
+        # Python 3.12's inspect.markcoroutinefunction marks sync functions returning awaitables.
+        return "async" if getattr(fn, "_is_coroutine_marker", None) is not None else "sync"
+    import inspect
+
+    if inspect.isgeneratorfunction(fn):
+        return "generator"
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__):
+        return "async"
+    return "sync"
+
+
+def _update_wrapper(wrapper: Any, wrapped: Any) -> None:
+    # functools.update_wrapper, without importing functools at cold start.
+    for attribute in _WRAPPER_ASSIGNMENTS:
+        try:
+            setattr(wrapper, attribute, getattr(wrapped, attribute))
+        except AttributeError:
+            pass
+    wrapper.__dict__.update(getattr(wrapped, "__dict__", {}))
+    wrapper.__wrapped__ = wrapped
 
 
 def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
     args = call.args
     if len(args) >= 2 and looks_like_context(args[-1]):
         event = args[-2]
-        if chain.mapping_event and not isinstance(event, Mapping):
+        if chain.mapping_event and not _is_mapping(event):
             raise InvalidEventError(
                 f"{chain.label}: the event must be a mapping (a JSON object), got {type(event).__name__}"
             )
@@ -253,16 +320,17 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     if inner is not None and not layer.replaces_call:
         middlewares += inner.middlewares
         target = getattr(fn, _TARGET_ATTR)
-    chain = _Chain.of(middlewares)
-    if inspect.isgeneratorfunction(target):
+    chain = _Chain(middlewares)
+    kind = _kind(target)
+    if kind == "generator":
         if chain.handler_only:
             raise ConfigurationError(f"{chain.label} cannot decorate a generator function")
         wrapper = _generator_wrapper(chain, target)
-    elif inspect.iscoroutinefunction(target):
+    elif kind == "async":
         wrapper = _async_wrapper(chain, target)
     else:
         wrapper = _sync_wrapper(chain, target)
-    functools.update_wrapper(wrapper, fn)
+    _update_wrapper(wrapper, fn)
     setattr(wrapper, _CHAIN_ATTR, chain)
     setattr(wrapper, _TARGET_ATTR, target)
     return wrapper  # type: ignore[return-value]
@@ -277,34 +345,38 @@ class MiddlewareDecorator(Generic[P]):
 
     def __init__(self, build: Callable[P, Middleware], name: str | None = None) -> None:
         self._build = build
-        self._signature = inspect.signature(build)
+        _update_wrapper(self, build)
         self.__name__ = name or getattr(build, "__name__", "middleware")
-        self.__doc__ = build.__doc__
-        functools.update_wrapper(self, build)
 
     @overload
     def __call__(self, fn: F, /) -> F: ...
 
     @overload
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[F], F]: ...
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[F], F]: ...  # noqa: F811
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # noqa: F811 (ruff cannot see the run-time overload)
         if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], type):
-            self._check_options()
-            return apply_middleware(self._build(), args[0])  # type: ignore[call-arg]
-        self._check_options(*args, **kwargs)
-        layer = self._build(*args, **kwargs)
+            return apply_middleware(self._layer(), args[0])
+        layer = self._layer(*args, **kwargs)
 
         def decorate(fn: F) -> F:
             return apply_middleware(layer, fn)
 
         return decorate
 
-    def _check_options(self, *args: Any, **kwargs: Any) -> None:
+    def _layer(self, *args: Any, **kwargs: Any) -> Middleware:
         try:
-            self._signature.bind(*args, **kwargs)
+            return self._build(*args, **kwargs)
         except TypeError as exc:
-            raise ConfigurationError(f"{self.__name__}: {exc}") from None
+            # Tell a misspelt or missing option apart from a TypeError inside the builder.
+            # inspect is imported only here, on the error path (cold start).
+            import inspect
+
+            try:
+                inspect.signature(self._build).bind(*args, **kwargs)
+            except TypeError as bind_error:
+                raise ConfigurationError(f"{self.__name__}: {bind_error}") from None
+            raise exc from None
 
     def __repr__(self) -> str:
         return f"<middleware decorator {self.__name__}>"

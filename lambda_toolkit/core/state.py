@@ -8,13 +8,19 @@ Instances running several invocations in one environment) apart.
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
 import time
-from contextvars import ContextVar, Token
-from typing import Any
+from contextvars import ContextVar
 
-from lambda_toolkit.core.context import LambdaContext
+# The core avoids importing typing and threading at run time: every utility pays for
+# what the core imports at cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextvars import Token
+    from typing import Any
+
+    from lambda_toolkit.core.context import LambdaContext
 
 __all__ = [
     "Invocation",
@@ -74,7 +80,7 @@ class Invocation:
 
 
 _current: ContextVar[Invocation | None] = ContextVar("lambda_toolkit_invocation", default=None)
-_cold_start_lock = threading.Lock()
+_cold_start_lock = _thread.allocate_lock()
 _cold_start_pending = True
 
 

@@ -376,3 +376,34 @@ def test_generator_functions_cannot_be_handlers() -> None:
         @strict
         def numbers() -> Any:
             yield 1
+
+
+def test_callable_objects_and_partials_are_wrapped_by_their_kind() -> None:
+    import functools
+
+    log: list[str] = []
+    record = recorder(log)
+
+    class AsyncHandler:
+        async def __call__(self, event: Any, context: Any) -> str:
+            return "async object"
+
+    class SyncHandler:
+        def __call__(self, event: Any, context: Any) -> str:
+            return "sync object"
+
+    def numbers(limit: int) -> Any:
+        yield from range(limit)
+
+    assert asyncio.run(record(AsyncHandler())({}, FakeContext())) == "async object"
+    assert record(SyncHandler())({}, FakeContext()) == "sync object"
+    assert list(record(functools.partial(numbers, 2))()) == [0, 1]
+
+
+def test_a_type_error_inside_a_builder_is_not_taken_for_a_bad_option() -> None:
+    @middleware
+    def broken(*, size: int = 1) -> Middleware:
+        return Middleware("broken" + size)  # type: ignore[operator]
+
+    with pytest.raises(TypeError, match="can only concatenate str"):
+        broken(size=2)

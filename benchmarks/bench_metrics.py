@@ -1,0 +1,79 @@
+"""Metrics scenarios: per-invocation cost of log_metrics, and the module's cold import."""
+
+from __future__ import annotations
+
+import io
+import os
+from contextlib import redirect_stdout
+from typing import Any
+
+from _harness import Scenario, cold_import, per_call
+
+from lambda_toolkit.metrics import Metrics
+from lambda_toolkit.testing import FakeContext
+
+CONTEXT = FakeContext(timeout_ms=900_000)
+EVENT: dict[str, Any] = {}
+
+
+def _ours() -> Any:
+    sink = io.StringIO()
+    metrics = Metrics(namespace="Bench", service="bench", stream=sink)
+
+    @metrics.log_metrics
+    def handler(event: Any, context: Any) -> None:
+        metrics.add_dimension("channel", "web")
+        metrics.add_metric("Orders", "Count", 1)
+        metrics.add_metric("Latency", "Milliseconds", 12.5)
+        metrics.add_metric("Amount", "None", 99.0)
+        sink.seek(0)
+        sink.truncate()
+
+    return handler
+
+
+def _theirs() -> Any:
+    os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Bench"
+    from aws_lambda_powertools import Metrics as PowertoolsMetrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics = PowertoolsMetrics(service="bench")
+
+    @metrics.log_metrics
+    def handler(event: Any, context: Any) -> None:
+        metrics.add_dimension(name="channel", value="web")
+        metrics.add_metric(name="Orders", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=12.5)
+        metrics.add_metric(name="Amount", unit=MetricUnit.NoUnit, value=99.0)
+
+    return handler
+
+
+def _per_invocation_us(handler: Any) -> float:
+    with redirect_stdout(io.StringIO()) as sink:
+
+        def once() -> None:
+            handler(EVENT, CONTEXT)
+            sink.seek(0)
+            sink.truncate()
+
+        return per_call(once) * 1e6
+
+
+def scenarios() -> list[Scenario]:
+    return [
+        Scenario(
+            "metrics: log_metrics, 3 metrics + 2 dimensions, per invocation",
+            "µs",
+            lambda: _per_invocation_us(_ours()),
+            lambda: _per_invocation_us(_theirs()),
+            goal="<= 0.5x",
+        ),
+        Scenario(
+            "metrics: cold import of the module",
+            "ms",
+            lambda: cold_import("from lambda_toolkit.metrics import Metrics") * 1e3,
+            lambda: cold_import("from aws_lambda_powertools.metrics import Metrics") * 1e3,
+            goal="<= 0.3x",
+        ),
+    ]
