@@ -498,7 +498,9 @@ class Logger:
             invocation = call.invocation
             if invocation is None or not call.is_handler_call:
                 return
-            call.data["logging.keys_token"] = keys.start_invocation()
+            call.data["logging.handler"] = True
+            if clear_keys:
+                call.data["logging.keys_token"] = keys.start_invocation()
             config.state_of(invocation)  # decide sampling now, once for the invocation
             if source is not None and invocation.correlation_id is None:
                 try:
@@ -512,12 +514,12 @@ class Logger:
 
         def end(call: Call) -> None:
             token = call.data.get("logging.keys_token")
-            if token is not None and clear_keys:
+            if token is not None:
                 keys.end_invocation(token)
 
         def after(call: Call) -> None:
             invocation = call.invocation
-            if invocation is not None and call.data.get("logging.keys_token") is not None:
+            if invocation is not None and call.data.get("logging.handler"):
                 state = config.state_of(invocation)
                 if state.buffer is not None:
                     state.buffer.clear()
@@ -525,7 +527,7 @@ class Logger:
 
         def on_error(call: Call) -> None:
             invocation = call.invocation
-            if invocation is not None and call.data.get("logging.keys_token") is not None:
+            if invocation is not None and call.data.get("logging.handler"):
                 logger._flush(invocation)
                 if log_errors and call.error is not None:
                     logger._emit_error(call.error, invocation)
