@@ -154,7 +154,7 @@ class Policy:
             if self.extract_payload is not None:
                 found = self.extract_payload(data)
                 payload_hash = digest(None if found is MISSING else found)
-        except TypeError:
+        except (TypeError, ValueError):
             raise IdempotencyKeyError(
                 f"{namespace}: the idempotency key or payload is not JSON data (got a non-JSON value)"
             ) from None

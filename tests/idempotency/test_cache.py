@@ -1,0 +1,141 @@
+"""CachedStore: completed records answered in process, locks always decided by the store."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from lambda_toolkit.idempotency import (
+    COMPLETED,
+    INPROGRESS,
+    CachedStore,
+    IdempotencyConfigurationError,
+    MemoryStore,
+    Record,
+    idempotent,
+)
+from lambda_toolkit.testing import FakeContext
+
+
+class CountingStore(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.acquires = 0
+
+    def acquire(self, record: Record, now_ms: int) -> Record | None:
+        self.acquires += 1
+        return super().acquire(record, now_ms)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def lock(key: str = "f#k", token: str = "t") -> Record:
+    return Record(key, INPROGRESS, int(time.time()) + 60, now_ms() + 60_000, token)
+
+
+def test_a_completed_result_is_replayed_without_asking_the_store() -> None:
+    inner = CountingStore()
+    runs: list[int] = []
+
+    @idempotent(store=CachedStore(inner), key="id")
+    def handler(event: dict[str, Any], context: Any) -> int:
+        runs.append(1)
+        return 7
+
+    assert [handler({"id": 1}, FakeContext()) for _ in range(3)] == [7, 7, 7]
+    assert inner.acquires == 1 and len(runs) == 1
+
+
+def test_a_completed_record_read_from_the_store_is_cached() -> None:
+    inner = CountingStore()
+    record = lock()
+    inner.acquire(record, now_ms())
+    inner.complete(Record(record.key, COMPLETED, record.expires_at, token="t", result="1"))
+    cached = CachedStore(inner)
+    assert cached.acquire(lock(token="x"), now_ms()) is not None
+    assert cached.acquire(lock(token="y"), now_ms()) is not None
+    assert inner.acquires == 2
+
+
+def test_locks_in_progress_are_not_cached() -> None:
+    inner = CountingStore()
+    cached = CachedStore(inner)
+    assert cached.acquire(lock(token="a"), now_ms()) is None
+    assert cached.acquire(lock(token="b"), now_ms()) is not None
+    assert cached.acquire(lock(token="c"), now_ms()) is not None
+    assert inner.acquires == 3
+
+
+def test_a_cached_record_past_its_own_expiry_is_dropped() -> None:
+    inner = CountingStore()
+    cached = CachedStore(inner)
+    record = lock()
+    cached.acquire(record, now_ms())
+    cached.complete(Record(record.key, COMPLETED, int(time.time()) + 1, token="t", result="1"))
+    later = now_ms() + 5_000
+    assert cached.acquire(lock(token="new"), later) is None
+    assert inner.acquires == 2
+
+
+def test_entries_live_at_most_ttl_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    inner = CountingStore()
+    cached = CachedStore(inner, ttl=10)
+    record = lock()
+    cached.acquire(record, now_ms())
+    cached.complete(Record(record.key, COMPLETED, int(time.time()) + 3600, token="t", result="1"))
+    clock[0] += 11
+    assert cached.acquire(lock(token="n"), now_ms()) is not None
+    assert inner.acquires == 2
+
+
+def test_the_cache_is_bounded() -> None:
+    inner = CountingStore()
+    cached = CachedStore(inner, maxsize=2)
+    for name in "abc":
+        record = lock(f"f#{name}")
+        cached.acquire(record, now_ms())
+        cached.complete(Record(record.key, COMPLETED, record.expires_at, token="t", result="1"))
+    assert "size=2" in repr(cached)
+
+
+def test_release_and_clear() -> None:
+    inner = CountingStore()
+    cached = CachedStore(inner)
+    record = lock()
+    cached.acquire(record, now_ms())
+    cached.release(record)
+    assert inner.records == {}
+    cached.acquire(record, now_ms())
+    cached.complete(Record(record.key, COMPLETED, record.expires_at, token="t", result="1"))
+    cached.clear()
+    assert "size=0" in repr(cached)
+    inner.clear()
+    assert repr(inner) == "MemoryStore(records=0)"
+
+
+def test_a_failed_completion_is_not_cached() -> None:
+    inner = CountingStore()
+    cached = CachedStore(inner)
+    cached.acquire(lock(), now_ms())
+    assert cached.complete(Record("f#k", COMPLETED, int(time.time()) + 60, token="not-ours", result="1")) is False
+    assert "size=0" in repr(cached)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"store": object()}, "needs an idempotency store"),
+        ({"maxsize": 0}, "maxsize must be a positive integer"),
+        ({"maxsize": True}, "maxsize must be a positive integer"),
+        ({"ttl": 0}, "ttl must be a positive number"),
+    ],
+)
+def test_bad_cache_options_fail_at_setup(args: dict[str, Any], message: str) -> None:
+    with pytest.raises(IdempotencyConfigurationError, match=message):
+        CachedStore(**{"store": MemoryStore(), **args})
