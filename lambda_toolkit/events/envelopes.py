@@ -225,7 +225,7 @@ class ImageEnvelope(RecordsEnvelope):
 
     def parse(self, event: Any, model: type[T]) -> list[Parsed[T | None]]:  # type: ignore[override]
         """Every change's image as ``model`` (None for a change without that image)."""
-        return super().parse(event, model)  # type: ignore[return-value]
+        return super().parse(event, model)
 
 
 # -- locating payloads -------------------------------------------------------------------------
