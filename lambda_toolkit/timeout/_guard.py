@@ -63,13 +63,16 @@ def _describe_failure(exc: BaseException) -> str:
 class _Guard:
     """The hooks of one ``timeout_guard(...)`` layer."""
 
-    __slots__ = ("margin_ms", "name", "on_timeout", "validated")
+    __slots__ = ("alarm_key", "margin_ms", "name", "on_timeout", "started_key", "validated")
 
     def __init__(self, margin_ms: float, on_timeout: OnTimeout | None) -> None:
         self.margin_ms = margin_ms
         self.on_timeout = on_timeout
         self.name = f"timeout_guard(margin_ms={margin_ms:g})"
         self.validated = False
+        # Stacked guards share one Call (the engine flattens them): each keeps its own keys.
+        self.alarm_key = f"{_ALARM}#{id(self):x}"
+        self.started_key = f"{_STARTED}#{id(self):x}"
 
     def before(self, call: Call) -> None:
         invocation = call.invocation
@@ -83,7 +86,7 @@ class _Guard:
                 )
             self.validated = True
         now = time.monotonic()
-        call.data[_STARTED] = now
+        call.data[self.started_key] = now
         if invocation is None:  # pragma: no cover - handler_only guarantees an invocation
             return
         fire_at = now + (remaining - self.margin_ms) / 1000.0
@@ -98,12 +101,12 @@ class _Guard:
                 raise error
             return
         if _alarm.signals_usable():
-            call.data[_ALARM] = _alarm.arm(fire_at, invocation, call)
+            call.data[self.alarm_key] = _alarm.arm(fire_at, invocation, call)
         else:
-            call.data[_ALARM] = _alarm.arm_cooperative(fire_at, invocation)
+            call.data[self.alarm_key] = _alarm.arm_cooperative(fire_at, invocation)
 
     def _disarm(self, call: Call) -> _alarm.Alarm | None:
-        alarm: _alarm.Alarm | None = call.data.pop(_ALARM, None)
+        alarm: _alarm.Alarm | None = call.data.pop(self.alarm_key, None)
         if alarm is None:
             return None
         if alarm.signal_mode:
@@ -135,7 +138,7 @@ class _Guard:
         remaining = error.remaining_ms
         if remaining is None and invocation is not None:
             remaining = invocation.remaining_ms()
-        elapsed = (time.monotonic() - call.data.get(_STARTED, time.monotonic())) * 1000.0
+        elapsed = (time.monotonic() - call.data.get(self.started_key, time.monotonic())) * 1000.0
         response = None
         outcome = "the timeout propagates"
         if self.on_timeout is not None:
@@ -157,7 +160,7 @@ class _Guard:
 
     def _log(self, call: Call, remaining: float | None, outcome: str, elapsed: float | None = None) -> None:
         if elapsed is None:
-            elapsed = (time.monotonic() - call.data.get(_STARTED, time.monotonic())) * 1000.0
+            elapsed = (time.monotonic() - call.data.get(self.started_key, time.monotonic())) * 1000.0
         remaining_text = "unknown" if remaining is None else f"{remaining:.0f} ms"
         logger.warning(
             "timeout imminent: handler ran %.0f ms, %s left (margin %g ms); %s",
