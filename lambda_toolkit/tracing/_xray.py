@@ -58,6 +58,15 @@ class _Cause:
         return entry
 
 
+def _close_left_open(entity: Any) -> None:
+    """Close the descendants of ``entity`` still open when it ends (a generator closed early,
+    an exception that is not an Exception): an open child would hold it back forever."""
+    for child in list(getattr(entity, "subsegments", ())):
+        _close_left_open(child)
+        if child.in_progress:
+            child.close()
+
+
 class XRaySpan:
     """An X-Ray subsegment (or a sampled-out dummy one) behind the Span interface."""
 
@@ -95,15 +104,11 @@ class XRaySpan:
         if not entity.in_progress:
             return
         recorder.get_trace_entity()  # refreshes the SDK's per-invocation state first
+        _close_left_open(entity)
         entities = getattr(getattr(recorder.context, "_local", None), "entities", None)
         if isinstance(entities, list) and any(open_entity is entity for open_entity in entities):
-            # Whatever was opened after this span and is still open was left behind (a
-            # generator closed early, an exception that is not an Exception): close it
-            # too, or this span would wait for it forever and never be sent.
-            while entities[-1] is not entity:
-                left = entities.pop()
-                if left.in_progress:
-                    left.close()
+            while entities[-1] is not entity:  # closed above, now off the stack too
+                entities.pop()
             recorder.end_subsegment()
             return
         entity.close()  # a detached span (a generator's), or one from an earlier invocation
@@ -121,7 +126,9 @@ class XRayBackend:
             # The SDK was imported before the Lambda environment was visible (a test, a
             # tool): put its recorder in the Lambda mode it would have chosen on Lambda.
             recorder.context = LambdaContext()
-            recorder.streaming_threshold = 0
+        # The invocation's segment belongs to Lambda and is never sent by the SDK: each
+        # subsegment must be sent as soon as it closes (what the SDK's Lambda mode does).
+        recorder.streaming_threshold = 0
         address = os.environ.get("AWS_XRAY_DAEMON_ADDRESS")
         if address:
             recorder.emitter.set_daemon_address(address)
