@@ -74,7 +74,7 @@ def _new_client(service: str, region: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+    config = Config(retries={"mode": "standard"}, connect_timeout=3, read_timeout=10)
     return boto3.session.Session().client(service, region_name=region, config=config)
 
 
@@ -136,15 +136,11 @@ class SSMProvider:
                 for name in chunk:
                     failures[name] = type(exc)(str(exc), name=name)
                 continue
-            found = {}
-            for parameter in answer.get("Parameters", []):
-                value = parameter_value(parameter)
-                found[parameter["Name"] + parameter.get("Selector", "")] = value
-                if "ARN" in parameter:
-                    found[parameter["ARN"] + parameter.get("Selector", "")] = value
+            found = _BatchAnswer(answer.get("Parameters", []))
             for name in chunk:
-                if name in found:
-                    values[name] = found[name]
+                value = found.lookup(name)
+                if value is not None:
+                    values[name] = value
                 else:
                     failures[name] = ParameterNotFoundError(f"parameter {name!r} not found", name=name)
         return values, failures
@@ -240,6 +236,40 @@ class SecretsProvider:
 
     def __repr__(self) -> str:
         return "SecretsProvider()"
+
+
+class _BatchAnswer:
+    """Matches the records of a GetParameters answer to the names asked for.
+
+    AWS tags a record read through a ``:version`` or ``:label`` selector with ``Selector``;
+    a record without one is matched by name (and by version for a numeric selector, as
+    some emulators leave ``Selector`` out).
+    """
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.exact: dict[str, str] = {}
+        self.versions: dict[tuple[str, int], str] = {}
+        self.latest: dict[str, tuple[int, str]] = {}
+        for record in records:
+            value = parameter_value(record)
+            names = [record["Name"], *([record["ARN"]] if "ARN" in record else [])]
+            selector = record.get("Selector")
+            version = int(record.get("Version", 0))
+            for name in names:
+                if selector:
+                    self.exact[name + selector] = value
+                self.versions[(name, version)] = value
+                if not selector and version >= self.latest.get(name, (-1, ""))[0]:
+                    self.latest[name] = (version, value)
+
+    def lookup(self, name: str) -> str | None:
+        if name in self.exact:
+            return self.exact[name]
+        base, _, selector = name.rpartition(":")
+        if base and selector.isdigit() and (base, int(selector)) in self.versions:
+            return self.versions[(base, int(selector))]
+        latest = self.latest.get(name)
+        return None if latest is None else latest[1]
 
 
 def _pages(client: Any, chunk: list[str]) -> Iterator[dict[str, Any]]:
