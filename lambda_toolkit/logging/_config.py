@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TextIO
 
 from lambda_toolkit.core.state import Invocation
 from lambda_toolkit.logging._buffer import InvocationLogState, LineBuffer
@@ -23,6 +23,7 @@ __all__ = ["Config", "config_for", "default_service"]
 
 _registry: dict[str, Config] = {}
 _registry_lock = threading.Lock()
+_MAX_PENDING = 1000
 
 
 def default_service() -> str:
@@ -50,6 +51,7 @@ class Config:
         self.max_line_chars = 200_000
         self.keys = KeyScopes(service)
         self.state_key = f"logging.state.{id(self)}"
+        self.pending: list[str] = []  # lines a failed (reentrant) write could not write yet
 
     def set_level(self, level: int) -> None:
         """Change the level (and the floor below which calls return at once)."""
@@ -71,24 +73,30 @@ class Config:
         stream = self.stream
         if stream is None:
             stream = sys.stdout  # looked up each time: `lambda-toolkit invoke` redirects it
-        text = line + "\n"
         try:
-            stream.write(text)
+            stream.write(line + "\n")
         except Exception:
-            # A signal handler interrupting a write of the same buffered stream gets
-            # "reentrant call": go around the buffer, straight to the file descriptor.
-            _write_fd(stream, text)
+            # A signal handler that logs while the code it interrupted was inside a write
+            # of the same buffered stream gets "reentrant call": keep the line and write
+            # it right after the interrupted write returns (below), whole and in order.
+            if len(self.pending) < _MAX_PENDING:
+                self.pending.append(line)
+            return
+        if self.pending:
+            self._write_pending(stream)
 
-
-def _write_fd(stream: Any, text: str) -> None:
-    try:
-        fd = stream.fileno()
-        data = text.encode("utf-8", "replace")
-        while data:
-            written = os.write(fd, data)
-            data = data[written:]
-    except Exception:
-        return
+    def _write_pending(self, stream: TextIO) -> None:
+        pending = self.pending
+        while pending:
+            try:
+                line = pending.pop(0)
+            except IndexError:  # taken by a concurrent writer
+                return
+            try:
+                stream.write(line + "\n")
+            except Exception:
+                pending.insert(0, line)
+                return
 
 
 def config_for(service: str, *, child: bool) -> Config:

@@ -1,0 +1,86 @@
+"""Level precedence (constructor > LOG_LEVEL > AWS_LAMBDA_LOG_LEVEL > INFO), the conflict
+warning, and the level names Lambda's log filter understands."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.logging import Logger
+from tests.logging.conftest import Capture
+
+
+def test_default_level_is_info(out: Capture) -> None:
+    assert Logger(service="lv", stream=out).level == 20
+
+
+def test_log_level_environment_variable(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    assert Logger(service="lv", stream=out).level == 10
+
+
+def test_lambda_log_level_applies_when_nothing_else_is_set(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "WARN")
+    assert Logger(service="lv", stream=out).level == 30
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "TRACE")
+    assert Logger(service="lv", stream=out).level == 10
+
+
+def test_constructor_wins_over_both_variables(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "ERROR")
+    assert Logger(service="lv", level="WARNING", stream=out).level == 30
+
+
+def test_log_level_wins_over_lambdas(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "DEBUG")
+    assert Logger(service="lv", stream=out).level == 40
+    assert out.lines() == []  # stricter than Lambda's: no conflict
+
+
+def test_a_level_below_lambdas_is_reported_once(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "ERROR")
+    Logger(service="lv", level="DEBUG", stream=out)
+    Logger(service="lv", level="DEBUG", stream=out)
+    lines = out.lines()
+    assert len(lines) == 1
+    assert lines[0]["level"] == "WARNING"
+    assert "AWS_LAMBDA_LOG_LEVEL=ERROR" in lines[0]["message"]
+    assert "level argument" in lines[0]["message"]
+
+
+def test_bad_log_level_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "chatty")
+    with pytest.raises(ConfigurationError, match="LOG_LEVEL"):
+        Logger(service="lv")
+
+
+def test_an_unknown_lambda_level_is_ignored(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "CHATTY")
+    assert Logger(service="lv", stream=out).level == 20
+
+
+def test_level_names_follow_lambdas_vocabulary_with_json_format(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
+    log = Logger(service="lv", stream=out)
+    log.warning("w")
+    log.critical("c")
+    log.log(45, "between error and critical")
+    assert [line["level"] for line in out.lines()] == ["WARN", "FATAL", "ERROR"]
+
+
+def test_level_names_are_pythons_otherwise(out: Capture) -> None:
+    log = Logger(service="lv", stream=out)
+    log.warning("w")
+    log.critical("c")
+    assert [line["level"] for line in out.lines()] == ["WARNING", "CRITICAL"]
+
+
+def test_parse_level_rejects_other_types() -> None:
+    from lambda_toolkit.logging._levels import parse_level
+
+    assert parse_level(" fatal ") == 50
+    assert parse_level(15) == 15
+    with pytest.raises(ConfigurationError, match="got list"):
+        parse_level([10])  # type: ignore[arg-type]
