@@ -206,15 +206,15 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     now = time.monotonic()
     for alarm in [a for a in _stack if a.fire_at <= now + _SLACK_S and not a.fired]:
         if alarm.task is not None:
-            if alarm.task.done():
-                _stack.remove(alarm)
+            if alarm.task.done():  # its task ended without the guard's exit hooks (cancelled)
+                disarm(alarm)
                 continue
             if _running_task() is not alarm.task:
                 alarm.invocation.data[INTERRUPTED_KEY] = alarm.flagged = True
                 _rearm(now, floor=_RETRY_OTHER_TASK_S)
                 return
         if not _in_progress(alarm.call, frame):
-            _stack.remove(alarm)  # leaked past a BaseException: never fire into another call
+            disarm(alarm)  # leaked past a BaseException: never fire into another call
             continue
         alarm.invocation.data[INTERRUPTED_KEY] = alarm.flagged = True
         if _protected(frame):

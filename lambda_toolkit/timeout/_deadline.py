@@ -108,6 +108,12 @@ class Deadline:
             return math.inf
         return max(0.0, (self._at - time.monotonic()) * 1000.0)
 
+    def seconds_left(self, margin_ms: float = 0.0) -> float:
+        """Seconds left before ``margin_ms`` of the deadline (never negative; ``math.inf`` if
+        unknown): a timeout for an SDK call or ``asyncio.timeout`` that ends in time."""
+        margin = check_margin(margin_ms, "Deadline.seconds_left")
+        return max(0.0, (self.remaining_ms() - margin) / 1000.0)
+
     def expired(self, margin_ms: float = 0.0) -> bool:
         """True when at most ``margin_ms`` remain, or a guard raised the cooperative flag."""
         margin = check_margin(margin_ms, "Deadline.expired")

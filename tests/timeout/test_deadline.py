@@ -212,3 +212,12 @@ def test_iterate_is_an_iterator_over_a_generator_too() -> None:
     assert iter(work) is work
     assert next(work) == 0
     assert work.left == [0, 2, 4]  # the item in hand is not done yet
+
+
+def test_seconds_left_is_a_timeout_that_ends_before_the_margin() -> None:
+    deadline = Deadline.from_context(FakeContext(timeout_ms=3000))
+    assert 2.0 < deadline.seconds_left(margin_ms=500) <= 2.5
+    assert deadline.seconds_left(margin_ms=10_000) == 0.0
+    assert Deadline(None).seconds_left(margin_ms=500) == math.inf
+    with pytest.raises(ConfigurationError, match=r"Deadline.seconds_left: margin_ms must not be negative"):
+        deadline.seconds_left(-1)
