@@ -21,6 +21,7 @@ from lambda_toolkit.batch._concurrent import new_shared, run_async, run_threads
 from lambda_toolkit.batch._convert import model_converter
 from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome
 from lambda_toolkit.batch._processor import Plan, Run, conclude, run_sequential
+from lambda_toolkit.batch._records import record_converter
 from lambda_toolkit.batch._sources import Source, source_spec
 from lambda_toolkit.core.context import LambdaContext
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
@@ -79,7 +80,7 @@ def make_plan(
         raise ConfigurationError(f"{where}: deadline_margin_ms must be a number >= 0")
     if on_outcome is not None and not callable(on_outcome):
         raise ConfigurationError(f"{where}: on_outcome must be callable")
-    convert = None if model is None else model_converter(spec, model, where)
+    convert = record_converter(spec.name) if model is None else model_converter(spec, model, where)
     return Plan(
         spec=spec,
         convert=convert,

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from lambda_toolkit.batch._convert import InvalidPayloadError
 from lambda_toolkit.batch._errors import RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason
 from lambda_toolkit.batch._processor import Run
@@ -97,7 +98,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
     """Process the batch on at most ``workers`` threads."""
     units = _units(run)
     shared = _Shared(run)
-    records, ids, convert = run.records, run.ids, run.plan.convert
+    records, convert = run.records, run.plan.convert
     deadline = run.deadline
 
     def work() -> None:
@@ -110,13 +111,14 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
                     return
                 try:
                     record = records[index]
-                    item = record if convert is None else convert(record, ids[index])
-                    shared.success(index, fn(item))
+                    shared.success(index, fn(convert(record)))
                     continue
                 except InvocationTimeout as exc:
                     shared.failure(index, "interrupted", exc)
                     shared.stop("timeout")
                     return
+                except InvalidPayloadError as exc:
+                    shared.failure(index, "invalid", run.invalid(index, exc))
                 except RecordValidationError as exc:
                     shared.failure(index, "invalid", exc)
                 except Exception as exc:
@@ -148,7 +150,7 @@ def new_shared(run: Run) -> _Shared:
 async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: int, shared: _Shared) -> BatchOutcome:
     """Await the record coroutines with at most ``in_flight`` running at once."""
     units = _units(run)
-    records, ids, convert = run.records, run.ids, run.plan.convert
+    records, convert = run.records, run.plan.convert
     deadline = run.deadline
 
     async def work() -> None:
@@ -161,13 +163,14 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
                     return
                 try:
                     record = records[index]
-                    item = record if convert is None else convert(record, ids[index])
-                    shared.success(index, await fn(item))
+                    shared.success(index, await fn(convert(record)))
                     continue
                 except InvocationTimeout as exc:
                     shared.failure(index, "interrupted", exc)
                     shared.stop("timeout")
                     return
+                except InvalidPayloadError as exc:
+                    shared.failure(index, "invalid", run.invalid(index, exc))
                 except RecordValidationError as exc:
                     shared.failure(index, "invalid", exc)
                 except Exception as exc:

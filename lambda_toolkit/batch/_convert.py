@@ -1,10 +1,10 @@
-"""What the record function receives: the record itself, or the user's model of its payload.
+"""What the record function receives: the typed record, or the user's model of its payload.
 
 With ``model=`` the payload (SQS body, Kinesis data, DynamoDB new image, Kafka value) is
-validated with a pydantic ``TypeAdapter`` built once, straight from the JSON text where
-there is one (pydantic parses and validates in one pass). A payload that does not fit
-becomes a ``RecordValidationError`` naming the record and the field paths, never the
-values. pydantic is imported here only when a model is given.
+validated with a pydantic ``TypeAdapter`` built once, straight from the JSON text or bytes
+where there are some (pydantic parses and validates in one pass). A payload that does not
+fit becomes a ``RecordValidationError`` naming the record and the field paths, never the
+values. Without a model, records are the lazily validated models of ``_records``.
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lambda_toolkit.batch._errors import RecordValidationError
-from lambda_toolkit.batch._outcome import ItemId
-from lambda_toolkit.batch._sources import PayloadError, SourceSpec
+from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["Converter", "model_converter"]
+__all__ = ["Converter", "InvalidPayloadError", "model_converter"]
 
-Converter = Callable[[Mapping[str, Any], ItemId], Any]
-"""Turns a raw record (and its id, for error messages) into what the record function gets."""
+Converter = Callable[[Mapping[str, Any]], Any]
+"""Turns a raw record into what the record function gets."""
 
-_PAYLOAD_PATH = {
-    "sqs": "body",
-    "kinesis-stream": "kinesis.data",
-    "dynamodb-stream": "dynamodb.NewImage",
-    "kafka": "value",
-}
+
+class InvalidPayloadError(Exception):
+    """Raised by a converter; the processor turns it into a RecordValidationError with the id."""
+
+    def __init__(self, model: str, errors: list[tuple[str, str]]) -> None:
+        super().__init__(model)
+        self.model = model
+        self.errors = errors
 
 
 @functools.lru_cache(maxsize=128)
@@ -50,25 +50,26 @@ def model_converter(spec: SourceSpec, model: Any, where: str) -> Converter:
         raise ConfigurationError(f"{where}: model {_model_name(model)} is not a type pydantic can validate") from exc
     from pydantic import ValidationError
 
+    from lambda_toolkit.events import EventValidationError
+
     validate_json = adapter.validate_json
     validate_python = adapter.validate_python
     name = _model_name(model)
-    source = spec.name
-    prefix = _PAYLOAD_PATH[source]
+    prefix = spec.payload_path
     payload = spec.payload
 
-    def convert(record: Mapping[str, Any], item_id: ItemId) -> Any:
+    def convert(record: Mapping[str, Any]) -> Any:
         try:
-            is_json, value = payload(record)
-            return validate_json(value) if is_json else validate_python(value)
+            value = payload(record)
+            kind = type(value)
+            return validate_json(value) if kind is str or kind is bytes else validate_python(value)
         except ValidationError as exc:
             errors = [
                 (".".join([prefix, *(str(part) for part in error["loc"])]), error["msg"])
                 for error in exc.errors(include_url=False, include_input=False, include_context=False)
             ]
-            raise RecordValidationError(source, item_id, name, errors) from None
-        except PayloadError as exc:
-            path = exc.path if exc.path.startswith(prefix) else f"{prefix}.{exc.path}"
-            raise RecordValidationError(source, item_id, name, [(path, exc.problem)]) from None
+            raise InvalidPayloadError(name, errors) from None
+        except EventValidationError as exc:
+            raise InvalidPayloadError(name, [(path, problem) for path, problem in exc.errors]) from None
 
     return convert

@@ -26,9 +26,29 @@ class Deadline:
         self._margin = margin_ms / 1000.0
 
     @property
+    def invocation(self) -> Invocation | None:
+        """The invocation whose deadline is watched."""
+        return self._invocation
+
+    @property
+    def margin(self) -> float:
+        """The margin in seconds."""
+        return self._margin
+
+    @property
     def known(self) -> bool:
         """True when there is a deadline to watch."""
         return self._invocation is not None and self._invocation.deadline is not None
+
+    def stop_at(self) -> float | None:
+        """The monotonic instant from which no record may start, or None without a deadline.
+
+        The core fixes an invocation's deadline once known, so it is read once per batch."""
+        invocation = self._invocation
+        if invocation is None:
+            return None
+        deadline = invocation.deadline
+        return None if deadline is None else deadline - self._margin
 
     def reached(self) -> bool:
         """True when the remaining time is below the margin: start no more records."""

@@ -11,11 +11,12 @@ reported failed: nothing is silently dropped.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lambda_toolkit.batch._convert import Converter
+from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
 from lambda_toolkit.batch._deadline import Deadline
 from lambda_toolkit.batch._errors import BatchProcessingError, RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason, ItemId
@@ -25,6 +26,7 @@ from lambda_toolkit.core.errors import InvocationTimeout
 __all__ = ["PENDING", "Plan", "Run", "StopScope", "run_sequential"]
 
 log = logging.getLogger("lambda_toolkit.batch")
+_monotonic = time.monotonic
 
 StopScope = Literal["none", "batch", "key"]
 StoppedBy = Literal["failure", "deadline", "timeout"]
@@ -45,7 +47,7 @@ class Plan:
     """The checked options of one ``batch()`` / ``process_batch()`` set-up."""
 
     spec: SourceSpec
-    convert: Converter | None
+    convert: Converter
     concurrency: int
     stop_on_first_failure: bool
     fifo_stop: Literal["batch", "group"]
@@ -91,6 +93,10 @@ class Run:
         if self.stopped_by is None:
             self.stopped_by = why
 
+    def invalid(self, index: int, error: InvalidPayloadError) -> RecordValidationError:
+        """The RecordValidationError of a payload a converter rejected."""
+        return RecordValidationError(self.plan.spec.name, self.ids[index], error.model, error.errors)
+
     def failure(self, index: int, reason: FailureReason, error: BaseException | None) -> None:
         """Record a failed record and log it (id and exception type only)."""
         self.failed[index] = (reason, error)
@@ -104,14 +110,20 @@ class Run:
         elif error is not None and log.isEnabledFor(logging.DEBUG):
             log.debug("%s record %s failed: %s", self.plan.spec.name, self.ids[index], type(error).__name__)
 
-    def finish(self, failed: dict[int, tuple[FailureReason, BaseException | None]] | None = None) -> BatchOutcome:
-        """Report every record without a result as failed, then build the outcome."""
-        failed = dict(self.failed) if failed is None else failed
+    def finish(
+        self, failed: dict[int, tuple[FailureReason, BaseException | None]] | None = None, *, complete: bool = False
+    ) -> BatchOutcome:
+        """Report every record without a result as failed, then build the outcome.
+
+        ``complete``: every record is known to have a result or a failure (skip the scan).
+        """
+        failed = self.failed if failed is None else failed
         results = self.results
-        reason: FailureReason = "skipped" if self.stopped_by in (None, "failure") else "deadline"
-        for index, value in enumerate(results):
-            if value is PENDING and index not in failed:
-                failed[index] = (reason, None)
+        if not complete:
+            reason: FailureReason = "skipped" if self.stopped_by in (None, "failure") else "deadline"
+            for index, value in enumerate(results):
+                if value is PENDING and index not in failed:
+                    failed[index] = (reason, None)
         spec = self.plan.spec
         outcome = BatchOutcome(
             spec.name, self.ids, self.records, results, failed, fifo=self.fifo, stopped_by=self.stopped_by
@@ -144,34 +156,36 @@ def conclude(plan: Plan, outcome: BatchOutcome) -> BatchOutcome:
 
 
 def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
-    """Process the records in batch order on the calling thread."""
-    records, ids, results = run.records, run.ids, run.results
+    """Process the records in batch order on the calling thread (the hot path: kept flat)."""
+    records, ids, results, failed = run.records, run.ids, run.results, run.failed
     convert = run.plan.convert
-    reached = run.deadline.reached if run.deadline.known else None
+    stop_at = run.deadline.stop_at()
     scope, key_of = run.scope, run.key_of
     stopped_keys: set[Hashable] = set()
+    debug = log.isEnabledFor(logging.DEBUG)
     try:
-        for index in range(len(records)):
-            if reached is not None and reached():
+        for index, record in enumerate(records):
+            if stop_at is not None and _monotonic() >= stop_at:
                 run.stop("deadline")
                 break
-            record = records[index]
             if stopped_keys and key_of(record) in stopped_keys:
-                run.failure(index, "skipped", None)
+                failed[index] = ("skipped", None)
                 continue
             try:
-                item = record if convert is None else convert(record, ids[index])
-                results[index] = fn(item)
+                results[index] = fn(convert(record))
+                continue
             except InvocationTimeout as exc:
                 run.failure(index, "interrupted", exc)
                 run.stop("timeout")
                 break
+            except InvalidPayloadError as exc:
+                run.failure(index, "invalid", run.invalid(index, exc))
             except RecordValidationError as exc:
                 run.failure(index, "invalid", exc)
             except Exception as exc:
-                run.failure(index, "error", exc)
-            else:
-                continue
+                failed[index] = ("error", exc)
+                if debug:
+                    log.debug("%s record %s failed: %s", run.plan.spec.name, ids[index], type(exc).__name__)
             # the record failed
             if scope == "batch":
                 run.stop("failure")
@@ -180,4 +194,4 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                 stopped_keys.add(key_of(record))
     except InvocationTimeout:  # the timeout guard's signal landed between two records
         run.stop("timeout")
-    return run.finish()
+    return run.finish(complete=run.stopped_by is None)

@@ -3,35 +3,28 @@
 Each source knows how to check that an event really is one of its batches, how to name a
 record in ``batchItemFailures``, which records must keep their relative order (a FIFO
 message group, a Kinesis partition key, a DynamoDB item, a Kafka partition) and where the
-business payload of a record is.
+business payload of a record is. Checking a 10,000-record event is one C-speed pass in
+the common case; the slow, precise pass only runs to name what is wrong.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, Literal
 
 from lambda_toolkit.batch._errors import BatchSourceError, MissingItemIdError
 from lambda_toolkit.batch._outcome import ItemId
+from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["SOURCES", "PayloadError", "Source", "SourceSpec", "source_spec"]
+__all__ = ["SOURCES", "Source", "SourceSpec", "source_spec"]
 
 Source = Literal["sqs", "kinesis-stream", "dynamodb-stream", "kafka"]
 """The trigger names accepted by ``batch()`` (the names of ``lambda_toolkit.events``)."""
 
-_KAFKA_EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka"})
-
-
-class PayloadError(Exception):
-    """A record's payload cannot even be decoded (bad base64); ``path`` names the field."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(problem)
-        self.path = path
-        self.problem = problem
+_KAFKA_EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka")
+_event_source = itemgetter("eventSource")
 
 
 def _short(value: object) -> str:
@@ -45,6 +38,7 @@ class SourceSpec:
     name: str = ""
     event_source: str = ""
     id_field: str = ""
+    payload_path: str = ""
     ordered: bool = True
 
     def records(self, event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -54,6 +48,11 @@ class SourceSpec:
             raise BatchSourceError(f"{self.name} batch: the event has no 'Records' list; is it a {self.name} event?")
         if not records:
             raise BatchSourceError(f"{self.name} batch: the event has no records")
+        try:
+            if set(map(_event_source, records)) == {self.event_source}:
+                return records
+        except (KeyError, TypeError, AttributeError):
+            pass
         expected = self.event_source
         for index, record in enumerate(records):
             if not isinstance(record, Mapping):
@@ -63,10 +62,26 @@ class SourceSpec:
                 raise BatchSourceError(
                     f"{self.name} batch: record {index} has eventSource {_short(found)}, expected {expected!r}"
                 )
-        return records
+        return records  # pragma: no cover - the fast check and this loop agree
 
     def ids(self, records: Sequence[Mapping[str, Any]]) -> list[ItemId]:
         """The ``itemIdentifier`` of every record; raises MissingItemIdError for the first without."""
+        try:
+            ids: list[ItemId] = self._fast_ids(records)
+            if all(map(str.__len__, ids)):  # type: ignore[arg-type]
+                return ids
+        except (KeyError, TypeError):
+            pass
+        for index, record in enumerate(records):
+            try:
+                value = self._fast_ids([record])[0]
+            except (KeyError, TypeError):
+                raise MissingItemIdError(self.name, index, self.id_field) from None
+            if not isinstance(value, str) or not value:
+                raise MissingItemIdError(self.name, index, self.id_field)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fast_ids(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
         raise NotImplementedError
 
     def is_fifo(self, records: Sequence[Mapping[str, Any]]) -> bool:
@@ -81,34 +96,20 @@ class SourceSpec:
         """Records sharing a checkpoint (a Kinesis or DynamoDB shard, a Kafka partition)."""
         return None
 
-    def payload(self, record: Mapping[str, Any]) -> tuple[bool, Any]:
-        """The business payload: ``(True, json text or bytes)`` or ``(False, python value)``."""
+    def payload(self, record: Mapping[str, Any]) -> Any:
+        """The business payload: JSON text or bytes, or an already decoded Python value."""
         raise NotImplementedError
-
-    def _string_ids(
-        self, records: Sequence[Mapping[str, Any]], get: Callable[[Mapping[str, Any]], Any]
-    ) -> list[ItemId]:
-        ids: list[ItemId] = []
-        append = ids.append
-        for index, record in enumerate(records):
-            try:
-                value = get(record)
-            except (KeyError, TypeError):
-                raise MissingItemIdError(self.name, index, self.id_field) from None
-            if type(value) is not str or not value:
-                raise MissingItemIdError(self.name, index, self.id_field)
-            append(value)
-        return ids
 
 
 class _SQS(SourceSpec):
     name = "sqs"
     event_source = "aws:sqs"
     id_field = "messageId"
+    payload_path = "body"
     ordered = False
 
-    def ids(self, records: Sequence[Mapping[str, Any]]) -> list[ItemId]:
-        return self._string_ids(records, lambda record: record["messageId"])
+    def _fast_ids(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
+        return list(map(itemgetter("messageId"), records))
 
     def is_fifo(self, records: Sequence[Mapping[str, Any]]) -> bool:
         arn = records[0].get("eventSourceARN")
@@ -118,61 +119,55 @@ class _SQS(SourceSpec):
         attributes = record.get("attributes")
         return attributes.get("MessageGroupId") if isinstance(attributes, Mapping) else None
 
-    def payload(self, record: Mapping[str, Any]) -> tuple[bool, Any]:
-        body = record.get("body")
-        return (True, body) if isinstance(body, str) else (False, body)
-
-
-def _b64(record: Mapping[str, Any], path: str, value: Any) -> bytes | None:
-    if value is None:
-        return None
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, TypeError, ValueError):
-        raise PayloadError(path, "not valid base64") from None
+    def payload(self, record: Mapping[str, Any]) -> Any:
+        return record.get("body")
 
 
 class _Kinesis(SourceSpec):
     name = "kinesis-stream"
     event_source = "aws:kinesis"
     id_field = "kinesis.sequenceNumber"
+    payload_path = "kinesis.data"
 
-    def ids(self, records: Sequence[Mapping[str, Any]]) -> list[ItemId]:
-        return self._string_ids(records, lambda record: record["kinesis"]["sequenceNumber"])
+    def _fast_ids(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
+        return [record["kinesis"]["sequenceNumber"] for record in records]
 
     def order_key(self, record: Mapping[str, Any]) -> Hashable:
         kinesis = record.get("kinesis")
         return kinesis.get("partitionKey") if isinstance(kinesis, Mapping) else None
 
-    def payload(self, record: Mapping[str, Any]) -> tuple[bool, Any]:
-        data = _b64(record, "kinesis.data", record["kinesis"].get("data"))
-        return (data is not None, data)
+    def payload(self, record: Mapping[str, Any]) -> Any:
+        from lambda_toolkit.events.decoding import b64decode
+
+        return b64decode(record["kinesis"].get("data"), "kinesis.data", source=self.name)
 
 
 class _DynamoDB(SourceSpec):
     name = "dynamodb-stream"
     event_source = "aws:dynamodb"
     id_field = "dynamodb.SequenceNumber"
+    payload_path = "dynamodb.NewImage"
 
-    def ids(self, records: Sequence[Mapping[str, Any]]) -> list[ItemId]:
-        return self._string_ids(records, lambda record: record["dynamodb"]["SequenceNumber"])
+    def _fast_ids(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
+        return [record["dynamodb"]["SequenceNumber"] for record in records]
 
     def order_key(self, record: Mapping[str, Any]) -> Hashable:
         dynamodb = record.get("dynamodb")
         keys = dynamodb.get("Keys") if isinstance(dynamodb, Mapping) else None
         return json.dumps(keys, sort_keys=True, default=str)
 
-    def payload(self, record: Mapping[str, Any]) -> tuple[bool, Any]:
-        from lambda_toolkit.batch._images import image_to_python
+    def payload(self, record: Mapping[str, Any]) -> Any:
+        from lambda_toolkit.events.decoding import dynamodb_item
 
         image = record["dynamodb"].get("NewImage")
-        return (False, None if image is None else image_to_python(image, "dynamodb.NewImage"))
+        return None if image is None else dynamodb_item(image, "dynamodb.NewImage", source=self.name)
 
 
 class _Kafka(SourceSpec):
     name = "kafka"
     event_source = "aws:kafka"
     id_field = "topic/partition/offset"
+    payload_path = "value"
 
     def records(self, event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         found = event.get("eventSource") if isinstance(event, Mapping) else None
@@ -216,19 +211,19 @@ class _Kafka(SourceSpec):
     def checkpoint_key(self, record: Mapping[str, Any]) -> Hashable:
         return self.order_key(record)
 
-    def payload(self, record: Mapping[str, Any]) -> tuple[bool, Any]:
-        value = _b64(record, "value", record.get("value"))
-        return (value is not None, value)
+    def payload(self, record: Mapping[str, Any]) -> Any:
+        from lambda_toolkit.events.decoding import b64decode
+
+        value = record.get("value")
+        return None if value is None else b64decode(value, "value", source=self.name)
 
 
 SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in (_SQS(), _Kinesis(), _DynamoDB(), _Kafka())}
 
 
 def source_spec(source: str, where: str) -> SourceSpec:
-    """The spec of ``source``; a ConfigurationError-worthy name is reported by the caller."""
+    """The spec of ``source``; ConfigurationError naming the known ones otherwise."""
     spec = SOURCES.get(source)
     if spec is None:
-        from lambda_toolkit.core.errors import ConfigurationError
-
         raise ConfigurationError(f"{where}: unknown source {_short(source)}; expected one of {', '.join(SOURCES)}")
     return spec
