@@ -64,8 +64,7 @@ def _index(single: Mapping[str, str] | None, multi: Mapping[str, Sequence[str]] 
     merged: dict[str, list[str]] = {}
     if single:
         for name, value in single.items():
-            if value is not None:
-                merged.setdefault(name.lower(), []).append(value)
+            merged.setdefault(name.lower(), []).append(value)
     if multi:
         from_multi: dict[str, list[str]] = {}
         for name, values in multi.items():

@@ -18,6 +18,7 @@ from lambda_toolkit.testing.events._http import (
     api_gateway_websocket_event,
     deep_merge,
     function_url_event,
+    vpc_lattice_v2_event,
 )
 
 FACTORIES: dict[str, Any] = {**_http.FACTORIES, **_apps.FACTORIES}
@@ -180,3 +181,15 @@ def test_one_family_does_not_import_the_others() -> None:
         "lambda_toolkit.events.devtools",
         "lambda_toolkit.events.authorizers",
     }
+
+
+def test_given_headers_replace_defaults_whatever_their_case() -> None:
+    event = api_gateway_rest_event(
+        "POST", "/", headers={"Host": "api.example.com", "Content-Type": "text/json"}, body={}
+    )
+    assert [name for name in event["headers"] if name.lower() == "host"] == ["Host"]
+    assert [name for name in event["headers"] if name.lower() == "content-type"] == ["Content-Type"]
+    assert event["requestContext"]["domainName"] == "api.example.com"
+    lattice = vpc_lattice_v2_event(headers={"Host": "svc.example.com", "x-multi": ["1", "2"]})
+    assert {name for name in lattice["headers"] if name.lower() == "host"} == {"Host"}
+    assert lattice["headers"]["x-multi"] == ["1", "2"]

@@ -388,3 +388,11 @@ def test_event_json_round_trip_keeps_aws_names() -> None:
     again = APIGatewayRestEvent.model_validate(json.loads(model.model_dump_json(by_alias=True)))
     assert again.json_body() == {"a": 1}
     assert again.request_context.request_id == model.request_context.request_id
+
+
+def test_vpc_lattice_v2_headers_must_be_a_mapping() -> None:
+    event = vpc_lattice_v2_event()
+    event["headers"] = ["host: x"]
+    with pytest.raises(EventValidationError) as info:
+        parse(event, "vpc-lattice-v2")
+    assert [e.path for e in info.value.errors] == ["headers"]

@@ -54,17 +54,26 @@ def deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, 
     return base
 
 
+def _headers(defaults: Mapping[str, str], given: Mapping[str, str] | None) -> dict[str, str]:
+    """``given`` plus each default whose name (in any case) ``given`` does not have."""
+    given = dict(given or {})
+    present = {name.lower() for name in given}
+    return {**{k: v for k, v in defaults.items() if k.lower() not in present}, **given}
+
+
 def _body(body: Body, headers: dict[str, str]) -> tuple[str | None, bool]:
     """Encode ``body`` as AWS delivers it: (body string, is base64) and set content-type."""
     if body is None:
         return None, False
     if isinstance(body, bytes):
-        headers.setdefault("content-type", "application/octet-stream")
-        return base64.b64encode(body).decode("ascii"), True
-    if isinstance(body, str):
+        text, content_type, is_b64 = base64.b64encode(body).decode("ascii"), "application/octet-stream", True
+    elif isinstance(body, str):
         return body, False
-    headers.setdefault("content-type", "application/json")
-    return json.dumps(body), False
+    else:
+        text, content_type, is_b64 = json.dumps(body), "application/json", False
+    if not any(name.lower() == "content-type" for name in headers):
+        headers["content-type"] = content_type
+    return text, is_b64
 
 
 def _now() -> tuple[int, str]:
@@ -73,11 +82,8 @@ def _now() -> tuple[int, str]:
     return int(now * 1000), time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
 
 
-def _host(headers: Mapping[str, str], default: str) -> str:
-    for name, value in headers.items():
-        if name.lower() == "host":
-            return value
-    return default
+def _host(headers: Mapping[str, str]) -> str:
+    return next(value for name, value in headers.items() if name.lower() == "host")
 
 
 def api_gateway_rest_event(
@@ -94,7 +100,7 @@ def api_gateway_rest_event(
     **overrides: Any,
 ) -> dict[str, Any]:
     """An API Gateway REST API proxy event (payload 1.0) for ``method path``."""
-    hdrs = {"host": f"{API_ID}.execute-api.{REGION}.amazonaws.com", "user-agent": USER_AGENT, **(headers or {})}
+    hdrs = _headers({"host": f"{API_ID}.execute-api.{REGION}.amazonaws.com", "user-agent": USER_AGENT}, headers)
     text, is_b64 = _body(body, hdrs)
     multi_query = {k: list(v) if isinstance(v, list) else [v] for k, v in (query or {}).items()}
     epoch_ms, request_time = _now()
@@ -111,7 +117,7 @@ def api_gateway_rest_event(
         "requestContext": {
             "accountId": ACCOUNT_ID,
             "apiId": API_ID,
-            "domainName": _host(hdrs, f"{API_ID}.execute-api.{REGION}.amazonaws.com"),
+            "domainName": _host(hdrs),
             "domainPrefix": API_ID,
             "extendedRequestId": uuid.uuid4().hex[:16],
             "httpMethod": method,
@@ -299,7 +305,7 @@ def alb_event(
     **overrides: Any,
 ) -> dict[str, Any]:
     """An ALB event; ``multi_value=True`` for a target group with multi-value headers on."""
-    hdrs = {"host": "my-alb-123456789.us-east-1.elb.amazonaws.com", "user-agent": USER_AGENT, **(headers or {})}
+    hdrs = _headers({"host": "my-alb-123456789.us-east-1.elb.amazonaws.com", "user-agent": USER_AGENT}, headers)
     text, is_b64 = _body(body, hdrs)
     event: dict[str, Any] = {
         "requestContext": {
@@ -329,7 +335,7 @@ def vpc_lattice_event(
     **overrides: Any,
 ) -> dict[str, Any]:
     """A VPC Lattice event, structure version 1 (snake_case keys)."""
-    hdrs = {"host": "my-service-0123456789abcdef.7d67968.vpc-lattice-svcs.us-east-1.on.aws", **(headers or {})}
+    hdrs = _headers({"host": "my-service-0123456789abcdef.7d67968.vpc-lattice-svcs.us-east-1.on.aws"}, headers)
     text, is_b64 = _body(body, hdrs)
     event: dict[str, Any] = {
         "raw_path": path,
@@ -351,9 +357,8 @@ def vpc_lattice_v2_event(
     **overrides: Any,
 ) -> dict[str, Any]:
     """A VPC Lattice event, structure version 2 (multi-value headers and query)."""
-    single = {"host": "my-service-0123456789abcdef.7d67968.vpc-lattice-svcs.us-east-1.on.aws"}
     flat = {k: v for k, v in (headers or {}).items() if isinstance(v, str)}
-    single.update(flat)
+    single = _headers({"host": "my-service-0123456789abcdef.7d67968.vpc-lattice-svcs.us-east-1.on.aws"}, flat)
     text, is_b64 = _body(body, single)
     hdrs: dict[str, list[str]] = {k: [v] for k, v in single.items()}
     hdrs.update({k: list(v) for k, v in (headers or {}).items() if isinstance(v, list)})
