@@ -35,10 +35,8 @@ def parse_trace_header(raw: str) -> TraceHeader | str:
     fields: dict[str, str] = {}
     for part in raw.strip().split(";"):
         name, sep, value = part.partition("=")
-        if not sep:
-            if part.strip():
-                return "a field without '='"
-            continue
+        if not sep:  # aws-xray-sdk cannot read such a header either (an empty field included)
+            return "a field without '='"
         fields[name.strip()] = value.strip()
     root = fields.get("Root")
     if root is None or not _ROOT.fullmatch(root):

@@ -175,9 +175,7 @@ def test_a_generator_is_traced_without_adopting_its_consumers_work(
     assert {document["parent_id"] for document in between} == {root["id"]}
 
 
-def test_a_generator_closed_early_does_not_hold_back_the_handler(
-    lambda_env: TraceIds, xray_daemon: XRayDaemon
-) -> None:
+def test_a_generator_closed_early_does_not_hold_back_the_handler(lambda_env: TraceIds, xray_daemon: XRayDaemon) -> None:
     @trace
     def stack_handler(event: Any, context: Any) -> int:
         for value in numbers(10):
@@ -215,9 +213,10 @@ def test_a_span_left_open_by_a_base_exception_is_closed_with_its_parent(
     documents = by_name(xray_daemon.drain())
     root = documents["## survivor"]
     assert "afterwards" in documents
-    assert documents["test_a_span_left_open_by_a_base_exception_is_closed_with_its_parent.locals.interrupted"][
-        "parent_id"
-    ] == root["id"]
+    assert (
+        documents["test_a_span_left_open_by_a_base_exception_is_closed_with_its_parent.locals.interrupted"]["parent_id"]
+        == root["id"]
+    )
 
 
 def test_an_error_is_recorded_and_reaches_the_caller_unchanged(lambda_env: TraceIds, xray_daemon: XRayDaemon) -> None:
