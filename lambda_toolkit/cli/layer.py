@@ -1,0 +1,270 @@
+"""``lambda-toolkit layer build``: a Lambda layer zip of lambda_toolkit and its dependencies.
+
+The zip holds ``python/`` at its root (Lambda extracts layers to /opt and puts
+/opt/python on the path) with wheels for Lambda's platform, without what the runtime
+already provides, without ``__pycache__`` and tests, and byte-for-byte reproducible: the
+same inputs give the same zip. When an interpreter of the target version is on this
+machine, the layer ships bytecode compiled with ``--invalidation-mode unchecked-hash``
+(timestamp-checked .pyc files are useless after zipping), which cuts import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambda_toolkit import __version__
+
+__all__ = ["LayerSpec", "build_layer", "register", "run"]
+
+PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}
+EXTRAS = ("tracing", "otel")
+# pip picks pydantic v1 unless it may use all of these (pydantic-core's wheels need 2_17+).
+MANYLINUX_TAGS = ("manylinux2014", "manylinux_2_17", "manylinux_2_28", "manylinux_2_34")
+# Distributions the Lambda Python runtime already provides (boto3 and what it needs).
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"})
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_SKIPPED_DIRS = frozenset({"__pycache__", "tests", "test"})
+MANIFEST_NAME = "lambda-toolkit-layer.json"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``layer`` subcommand."""
+    parser = subparsers.add_parser("layer", help="build a Lambda layer zip")
+    actions = parser.add_subparsers(dest="layer_command", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="build the layer zip")
+    build.add_argument("--python", default="3.12", help=f"target Python version ({', '.join(PYTHON_VERSIONS)})")
+    build.add_argument("--arch", default="x86_64", help="target architecture (x86_64 or arm64)")
+    build.add_argument("--output", default=None, help="zip path (default lambda-toolkit-layer-PY-ARCH.zip)")
+    build.add_argument("--extras", default="", help=f"comma-separated extras to include ({', '.join(EXTRAS)})")
+    build.add_argument("--source", default=None, help="lambda-toolkit source tree or requirement (default: this one)")
+    build.add_argument("--no-compile", action="store_true", help="ship sources only, no bytecode")
+    build.set_defaults(run=run)
+
+
+def _command_error(message: str) -> Exception:
+    from lambda_toolkit.cli import CommandError
+
+    return CommandError(message)
+
+
+@dataclass
+class LayerSpec:
+    """What to build; ``check()`` turns bad input into one clear error before any work."""
+
+    python: str = "3.12"
+    arch: str = "x86_64"
+    extras: tuple[str, ...] = ()
+    output: Path = field(default_factory=lambda: Path("lambda-toolkit-layer.zip"))
+    source: str | None = None
+    compile: bool = True
+
+    def check(self) -> None:
+        if self.python not in PYTHON_VERSIONS:
+            raise _command_error(f"unknown Python version {self.python!r}; use one of {', '.join(PYTHON_VERSIONS)}")
+        if self.arch not in ARCHITECTURES:
+            raise _command_error(f"unknown architecture {self.arch!r}; use x86_64 or arm64")
+        unknown = [extra for extra in self.extras if extra not in EXTRAS]
+        if unknown:
+            raise _command_error(f"unknown extra {unknown[0]!r}; use {', '.join(EXTRAS)}")
+        folder = self.output.parent if str(self.output.parent) else Path(".")
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise _command_error(f"cannot write the layer to {str(self.output)!r}: folder missing or not writable")
+
+    @property
+    def platforms(self) -> list[str]:
+        machine = ARCHITECTURES[self.arch]
+        return [f"{tag}_{machine}" for tag in MANYLINUX_TAGS]
+
+
+def _source_tree() -> Path | None:
+    root = Path(__file__).resolve().parents[2]
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and 'name = "lambda-toolkit"' in pyproject.read_text(encoding="utf-8"):
+        return root
+    return None
+
+
+def _pip(args: list[str], what: str) -> None:
+    command = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise _command_error(f"{what} failed (is the package index reachable?): {last}")
+
+
+def _requirement(spec: LayerSpec, wheels: Path) -> str:
+    """The lambda-toolkit requirement to install: a wheel of the source tree, or PyPI's."""
+    source = spec.source or (str(_source_tree()) if _source_tree() else None)
+    suffix = f"[{','.join(spec.extras)}]" if spec.extras else ""
+    if source is not None and Path(source).is_dir():
+        _pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), source], "building the lambda-toolkit wheel")
+        wheel = next(wheels.glob("lambda_toolkit-*.whl"))
+        return f"lambda-toolkit{suffix} @ {wheel.resolve().as_uri()}"
+    return f"{source or 'lambda-toolkit==' + __version__}{suffix}"
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _distributions(site: Path) -> dict[str, tuple[str, Path]]:
+    """name -> (version, dist-info folder) of what pip installed into ``site``."""
+    found = {}
+    for info in site.glob("*.dist-info"):
+        metadata = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
+        fields = dict(line.split(": ", 1) for line in metadata.splitlines()[:20] if ": " in line)
+        found[_normalise(fields.get("Name", info.name))] = (fields.get("Version", "?"), info)
+    return found
+
+
+def _remove_distribution(site: Path, info: Path) -> None:
+    record = info / "RECORD"
+    paths = (
+        [line.rsplit(",", 2)[0] for line in record.read_text(encoding="utf-8").splitlines()] if record.exists() else []
+    )
+    for relative in paths:
+        target = (site / relative).resolve()
+        if site.resolve() in target.parents and target.is_file():
+            target.unlink()
+    shutil.rmtree(info, ignore_errors=True)
+    for folder in sorted((p for p in site.iterdir() if p.is_dir()), reverse=True):
+        if not any(folder.rglob("*")):
+            folder.rmdir()
+
+
+def _prune(site: Path) -> None:
+    # direct_url.json records the temporary path of the wheel: it would make every build
+    # differ (and leak a local path).
+    for direct_url in site.glob("*.dist-info/direct_url.json"):
+        direct_url.unlink()
+        record = direct_url.with_name("RECORD")
+        if record.exists():
+            lines = record.read_text(encoding="utf-8").splitlines()
+            record.write_text("".join(f"{line}\n" for line in lines if "/direct_url.json," not in line))
+    for folder in sorted(site.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and folder.name in _SKIPPED_DIRS and not folder.name.endswith(".dist-info"):
+            shutil.rmtree(folder, ignore_errors=True)
+    for path in site.glob("bin"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def target_interpreter(version: str) -> str | None:
+    """An interpreter of ``version`` on this machine, to compile the layer's bytecode."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}*/bin/python{version}"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def _compile(site: Path, interpreter: str) -> None:
+    subprocess.run(
+        [
+            interpreter,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-d",
+            "/opt/python",
+            str(site),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _write_zip(root: Path, destination: Path) -> tuple[int, int]:
+    """Zip ``root`` reproducibly (sorted names, fixed dates and modes); return (files, bytes)."""
+    files = sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
+    total = 0
+    partial = destination.with_name(destination.name + ".partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            for path in files:
+                info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_ZIP_DATE)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                data = path.read_bytes()
+                total += len(data)
+                archive.writestr(info, data, compresslevel=9)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    return len(files), total
+
+
+def build_layer(spec: LayerSpec) -> dict[str, Any]:
+    """Build the layer zip; return its manifest (also stored in the zip)."""
+    spec.check()
+    with tempfile.TemporaryDirectory(prefix="lambda-toolkit-layer-") as scratch:
+        work = Path(scratch)
+        site = work / "layer" / "python"
+        site.mkdir(parents=True)
+        requirement = _requirement(spec, work / "wheels")
+        platform_args = [arg for platform in spec.platforms for arg in ("--platform", platform)]
+        _pip(
+            ["install", "--quiet", "--no-compile", "--target", str(site), "--implementation", "cp",
+             "--python-version", spec.python, "--only-binary=:all:", *platform_args, requirement],
+            "installing lambda-toolkit and its dependencies",
+        )  # fmt: skip
+        installed = _distributions(site)
+        for name in sorted(RUNTIME_PROVIDED & set(installed)):
+            _remove_distribution(site, installed[name][1])
+        _prune(site)
+        interpreter = target_interpreter(spec.python) if spec.compile else None
+        if interpreter is not None:
+            _compile(site, interpreter)
+        packages = {name: version for name, (version, _) in sorted(_distributions(site).items())}
+        manifest: dict[str, Any] = {
+            "lambda_toolkit": __version__,
+            "python": spec.python,
+            "architecture": spec.arch,
+            "extras": list(spec.extras),
+            "bytecode": "unchecked-hash" if interpreter is not None else None,
+            "packages": packages,
+            "excluded_runtime_provided": sorted(RUNTIME_PROVIDED & set(installed)),
+        }
+        (work / "layer" / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        files, size = _write_zip(work / "layer", spec.output)
+    manifest.update(files=files, unzipped_bytes=size, zipped_bytes=spec.output.stat().st_size)
+    return manifest
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the layer and print what is in it."""
+    extras = tuple(e.strip() for e in args.extras.split(",") if e.strip())
+    output = Path(args.output or f"lambda-toolkit-layer-py{args.python}-{args.arch}.zip")
+    spec = LayerSpec(args.python, args.arch, extras, output, args.source, not args.no_compile)
+    manifest = build_layer(spec)
+    packages = ", ".join(f"{name} {version}" for name, version in manifest["packages"].items())
+    print(f"built {output} for Python {spec.python} on {spec.arch}")
+    zipped, unzipped = manifest["zipped_bytes"] / 1e6, manifest["unzipped_bytes"] / 1e6
+    print(f"  {zipped:.2f} MB zipped, {unzipped:.2f} MB unzipped, {manifest['files']} files")
+    print(f"  bytecode: {manifest['bytecode'] or 'none (no python' + spec.python + ' here)'}")
+    print(f"  packages: {packages}")
+    return 0
