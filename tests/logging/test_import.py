@@ -1,0 +1,33 @@
+"""Cold start: importing the logging package stays light."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ["boto3", "botocore", "pydantic", "aws_xray_sdk", "opentelemetry", "jmespath"]
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    output = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(json.loads(output.splitlines()[-1]))
+
+
+def test_importing_the_package_imports_nothing_heavy() -> None:
+    loaded = _modules_after("import lambda_toolkit.logging")
+    assert not [name for name in HEAVY if name in loaded]
+
+
+def test_a_first_invocation_with_auto_correlation_imports_nothing_heavy() -> None:
+    code = (
+        "import io\n"
+        "from lambda_toolkit.logging import Logger\n"
+        "from lambda_toolkit.testing import FakeContext\n"
+        "log = Logger(service='s', stream=io.StringIO())\n"
+        "handler = log.inject_context(lambda event, context: log.info('x'))\n"
+        "handler({'Records': [{'eventSource': 'aws:sqs', 'messageId': 'm', 'body': ''}]}, FakeContext())\n"
+    )
+    loaded = _modules_after(code)
+    assert not [name for name in HEAVY if name in loaded]
