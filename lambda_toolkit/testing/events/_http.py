@@ -28,7 +28,6 @@ __all__ = [
     "api_gateway_token_authorizer_event",
     "api_gateway_websocket_event",
     "appsync_authorizer_event",
-    "deep_merge",
     "function_url_event",
     "vpc_lattice_event",
     "vpc_lattice_v2_event",
