@@ -1,0 +1,241 @@
+"""Deadline awareness: a batch running out of time reports its unprocessed tail and answers in time."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lambda_toolkit.batch import batch, process_batch
+from lambda_toolkit.batch import _processor as processor_module
+from lambda_toolkit.core import InvocationTimeout
+from lambda_toolkit.events.queues import SQSRecord
+from lambda_toolkit.testing import FakeContext
+
+from . import _events
+
+
+def _check_partition(outcome: Any, total: int, processed: list[str]) -> None:
+    """Every record is either processed (and not reported) or reported: never both, never neither."""
+    reported = [f.item_id for f in outcome.failures]
+    assert sorted(processed + reported) == sorted(f"m{i}" for i in range(total))
+    assert not set(processed) & set(reported)
+
+
+def test_records_are_not_started_when_the_time_left_is_below_the_margin() -> None:
+    processed: list[str] = []
+    context = FakeContext(timeout_ms=1500)
+
+    @batch("sqs", deadline_margin_ms=500)
+    def handler(record: SQSRecord) -> None:
+        time.sleep(0.1)
+        processed.append(record.message_id)
+
+    outcomes: list[Any] = []
+    handler2 = batch("sqs", deadline_margin_ms=500, on_outcome=outcomes.append)(handler.__wrapped__)
+    response = handler2(_events.sqs(30), context)
+    assert context.get_remaining_time_in_millis() > 0  # answered before the deadline
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "deadline"
+    assert 0 < len(processed) < 30
+    # the unprocessed tail is reported, in order, and nothing processed is reported
+    assert [f.item_id for f in outcome.failures] == [f"m{i}" for i in range(len(processed), 30)]
+    assert {f.reason for f in outcome.failures} == {"deadline"}
+    assert len(response["batchItemFailures"]) == 30 - len(processed)
+    _check_partition(outcome, 30, processed)
+
+
+def test_a_batch_out_of_time_before_its_first_record_reports_everything_without_raising() -> None:
+    outcome = process_batch(_events.sqs(3), lambda record: None, source="sqs", deadline_margin_ms=10_000)
+    assert outcome.stopped_by is None  # outside an invocation there is no deadline
+
+    @batch("sqs", deadline_margin_ms=10_000)
+    def handler(record: SQSRecord) -> None:
+        raise AssertionError("must not start")
+
+    assert len(handler(_events.sqs(3), FakeContext(timeout_ms=3000))["batchItemFailures"]) == 3
+
+
+def test_an_invocation_timeout_inside_a_record_reports_it_and_the_rest_and_returns() -> None:
+    processed: list[str] = []
+
+    @batch("sqs")
+    def handler(record: SQSRecord) -> None:
+        if record.message_id == "m2":
+            raise InvocationTimeout(remaining_ms=400)
+        processed.append(record.message_id)
+
+    outcomes: list[Any] = []
+    handler2 = batch("sqs", on_outcome=outcomes.append)(handler.__wrapped__)
+    response = handler2(_events.sqs(5), FakeContext(timeout_ms=60_000))
+    assert response == {"batchItemFailures": [{"itemIdentifier": f"m{i}"} for i in (2, 3, 4)]}
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "timeout"
+    assert [f.reason for f in outcome.failures] == ["interrupted", "deadline", "deadline"]
+    _check_partition(outcome, 5, processed)
+
+
+def test_an_invocation_timeout_on_the_first_record_still_answers_instead_of_raising() -> None:
+    @batch("sqs")
+    def handler(record: SQSRecord) -> None:
+        raise InvocationTimeout()
+
+    assert len(handler(_events.sqs(2), FakeContext())["batchItemFailures"]) == 2
+
+
+def test_an_invocation_timeout_between_two_records_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = iter(range(1000))
+    real = time.monotonic
+
+    def clock() -> float:
+        if next(calls) == 2:  # the deadline check before the third record
+            raise InvocationTimeout()
+        return real()
+
+    monkeypatch.setattr(processor_module, "_monotonic", clock)
+    processed: list[str] = []
+    outcome = _run_in_invocation(processed.append, 4)
+    assert outcome.stopped_by == "timeout"
+    assert [(f.item_id, f.reason) for f in outcome.failures] == [("m2", "deadline"), ("m3", "deadline")]
+
+
+def _run_in_invocation(fn: Any, count: int, **options: Any) -> Any:
+    outcomes: list[Any] = []
+
+    def record_function(record: SQSRecord) -> None:
+        fn(record.message_id)
+
+    handler = batch("sqs", on_outcome=outcomes.append, all_failed="report", **options)(record_function)
+    handler(_events.sqs(count), FakeContext(timeout_ms=60_000))
+    return outcomes[0]
+
+
+@pytest.fixture
+def alarm() -> Iterator[Any]:
+    """Deliver InvocationTimeout by a signal after ``seconds``, as the timeout guard does."""
+
+    def raise_timeout(signum: int, frame: Any) -> None:
+        raise InvocationTimeout()
+
+    previous = signal.signal(signal.SIGALRM, raise_timeout)
+
+    def arm(seconds: float) -> None:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    yield arm
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_signal_interrupting_a_sequential_batch_reports_the_unfinished_records(alarm: Any) -> None:
+    processed: list[str] = []
+
+    def slow(message_id: str) -> None:
+        time.sleep(0.05)
+        processed.append(message_id)
+
+    alarm(0.12)
+    outcome = _run_in_invocation(slow, 10)
+    assert outcome.stopped_by == "timeout"
+    assert 0 < len(processed) < 10
+    _check_partition(outcome, 10, processed)
+
+
+def test_a_signal_while_the_thread_pool_runs_answers_at_once(alarm: Any) -> None:
+    release = threading.Event()
+    processed: list[str] = []
+
+    def stuck(message_id: str) -> None:
+        if message_id == "m0":
+            release.wait(5)
+            return
+        processed.append(message_id)
+
+    alarm(0.2)
+    try:
+        outcome = _run_in_invocation(stuck, 6, concurrency=2)
+    finally:
+        release.set()
+    assert outcome.stopped_by == "timeout"
+    assert "m0" in [f.item_id for f in outcome.failures]
+    _check_partition(outcome, 6, processed)
+
+
+def test_a_signal_while_the_event_loop_waits_answers_at_once(alarm: Any) -> None:
+    processed: list[str] = []
+
+    async def slow(record: SQSRecord) -> None:
+        await asyncio.sleep(0.05 if record.message_id != "m0" else 5)
+        processed.append(record.message_id)
+
+    outcomes: list[Any] = []
+    handler = batch("sqs", concurrency=2, on_outcome=outcomes.append, all_failed="report")(slow)
+    alarm(0.2)
+    handler(_events.sqs(6), FakeContext(timeout_ms=60_000))
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "timeout"
+    assert "m0" in [f.item_id for f in outcome.failures]
+    _check_partition(outcome, 6, processed)
+
+
+def test_threads_stop_starting_records_at_the_margin_and_finish_before_the_deadline() -> None:
+    processed: list[str] = []
+    lock = threading.Lock()
+    context = FakeContext(timeout_ms=1500)
+
+    def slow(record: SQSRecord) -> None:
+        time.sleep(0.1)
+        with lock:
+            processed.append(record.message_id)
+
+    outcomes: list[Any] = []
+    handler = batch("sqs", concurrency=3, deadline_margin_ms=500, on_outcome=outcomes.append)(slow)
+    handler(_events.sqs(60), context)
+    assert context.get_remaining_time_in_millis() > 0
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "deadline"
+    assert 0 < len(processed) < 60
+    assert {f.reason for f in outcome.failures} == {"deadline"}
+    _check_partition(outcome, 60, processed)
+
+
+def test_a_record_still_running_when_the_time_is_up_is_reported_and_the_batch_answers() -> None:
+    release = threading.Event()
+    context = FakeContext(timeout_ms=1000)
+
+    def stuck(record: SQSRecord) -> None:
+        if record.message_id == "m1":
+            release.wait(5)
+
+    outcomes: list[Any] = []
+    handler = batch("sqs", concurrency=2, deadline_margin_ms=400, on_outcome=outcomes.append)(stuck)
+    try:
+        handler(_events.sqs(2), context)
+        assert context.get_remaining_time_in_millis() > 0
+    finally:
+        release.set()
+    (outcome,) = outcomes
+    assert [(f.item_id, f.reason) for f in outcome.failures] == [("m1", "deadline")]
+    assert [s.item_id for s in outcome.successes] == ["m0"]
+
+
+def test_async_records_stop_at_the_margin_too() -> None:
+    context = FakeContext(timeout_ms=1200)
+    processed: list[str] = []
+
+    async def slow(record: SQSRecord) -> None:
+        await asyncio.sleep(0.1)
+        processed.append(record.message_id)
+
+    outcomes: list[Any] = []
+    handler = batch("sqs", concurrency=2, deadline_margin_ms=500, on_outcome=outcomes.append)(slow)
+    handler(_events.sqs(40), context)
+    assert context.get_remaining_time_in_millis() > 0
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "deadline"
+    _check_partition(outcome, 40, processed)
