@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from _harness import Scenario, per_call
+from _harness import Scenario, cold_import, per_call
 
 from lambda_toolkit.logging import Logger
 from lambda_toolkit.testing import FakeContext
@@ -136,6 +136,13 @@ def _theirs_invocation() -> float:
 
 def scenarios() -> list[Scenario]:
     return [
+        Scenario(
+            "logging: cold import of the logging package",
+            "ms",
+            lambda: cold_import("import lambda_toolkit.logging") * 1e3,
+            lambda: cold_import("import aws_lambda_powertools.logging") * 1e3,
+            goal="lower",
+        ),
         Scenario(
             "logging (a): 100k info lines, 3 extra keys, discarded stream",
             "lines/s",

@@ -8,7 +8,10 @@ the invocation logs an error or the handler raises, and dropped when it ends wel
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["InvocationLogState", "LineBuffer"]
 

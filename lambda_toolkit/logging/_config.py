@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-from typing import TextIO
+from _thread import allocate_lock
 
-from lambda_toolkit.core.state import Invocation
 from lambda_toolkit.logging._buffer import InvocationLogState, LineBuffer
 from lambda_toolkit.logging._keys import KeyScopes
 from lambda_toolkit.logging._levels import DEBUG, level_names, resolve_level
 from lambda_toolkit.logging._redaction import Redactor
 from lambda_toolkit.logging._sampling import decide
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from lambda_toolkit.core.state import Invocation
+
 __all__ = ["Config", "config_for", "default_service"]
 
 _registry: dict[str, Config] = {}
-_registry_lock = threading.Lock()
+_registry_lock = allocate_lock()  # _thread: importing threading costs a cold start
 _MAX_PENDING = 1000
 
 

@@ -17,16 +17,20 @@ A JMESPath expression or a callable ``(event) -> str | None`` can be given inste
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from lambda_toolkit.core.errors import ConfigurationError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeAlias
+
+    CorrelationSource: TypeAlias = Callable[[Any, Any], str | None]
 
 __all__ = ["CorrelationSource", "MAX_ID_CHARS", "make_source"]
 
 MAX_ID_CHARS = 256
-
-CorrelationSource = Callable[[Any, Any], "str | None"]
 
 _HTTP = frozenset(
     {

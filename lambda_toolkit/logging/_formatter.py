@@ -9,26 +9,28 @@ from __future__ import annotations
 import json
 import json.encoder
 import time
-import traceback
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any
 
 from lambda_toolkit.core.env import trace_header
-from lambda_toolkit.core.state import Invocation
 from lambda_toolkit.logging._redaction import Redactor, safe_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Any, TypeAlias
+
+    from lambda_toolkit.core.state import Invocation
+
+    ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | None]
 
 __all__ = [
     "RESERVED_FIELDS",
-    "ExcInfo",
     "encode",
     "exception_fields",
     "fit_line",
     "invocation_fields",
     "timestamp",
 ]
-
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 RESERVED_FIELDS = frozenset(
     {
@@ -140,6 +142,8 @@ def invocation_fields(invocation: Invocation) -> dict[str, Any]:
 
 
 def _frames(tb: TracebackType | None) -> list[dict[str, Any]]:
+    import traceback  # only when an exception is logged
+
     summary = traceback.extract_tb(tb)
     frames = [
         {"file": frame.filename, "line": frame.lineno, "function": frame.name, "code": frame.line or ""}

@@ -13,15 +13,19 @@ mutated), so a context copied into a new task sees a consistent view.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Any
 
 from lambda_toolkit.core.state import current_invocation
 
-__all__ = ["KeyScopes"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from contextvars import Token
+    from types import TracebackType
+    from typing import Any
+
+__all__ = ["KeyScopes", "ScopedKeys"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -82,14 +86,26 @@ class KeyScopes:
         except ValueError:  # ended in another context (a generator resumed elsewhere)
             self.invocation.set(None)
 
-    @contextmanager
-    def scope(self, keys: Mapping[str, Any]) -> Iterator[None]:
-        """Keys for the lines written inside the ``with`` block."""
-        token = self.scoped.set(MappingProxyType({**self.scoped.get(), **keys}))
+
+class ScopedKeys:
+    """The ``with`` block of ``Logger.scoped_keys`` (a class: contextlib costs a cold start)."""
+
+    __slots__ = ("_keys", "_scopes", "_token")
+
+    def __init__(self, scopes: KeyScopes, keys: Mapping[str, Any]) -> None:
+        self._scopes = scopes
+        self._keys = keys
+        self._token: Token[Mapping[str, Any]] | None = None
+
+    def __enter__(self) -> None:
+        scoped = self._scopes.scoped
+        self._token = scoped.set(MappingProxyType({**scoped.get(), **self._keys}))
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        token, self._token = self._token, None
+        if token is None:
+            return
         try:
-            yield
-        finally:
-            try:
-                self.scoped.reset(token)
-            except ValueError:
-                self.scoped.set(_EMPTY)
+            self._scopes.scoped.reset(token)
+        except ValueError:  # left in another context than it was entered in
+            self._scopes.scoped.set(_EMPTY)

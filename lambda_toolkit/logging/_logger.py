@@ -9,13 +9,11 @@ or another thread writes its own complete line.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, TextIO
+from collections.abc import Mapping
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
-from lambda_toolkit.core.state import Invocation, current_invocation
+from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.logging._config import config_for, default_service
 from lambda_toolkit.logging._correlation import make_source
 from lambda_toolkit.logging._formatter import (
@@ -26,9 +24,17 @@ from lambda_toolkit.logging._formatter import (
     invocation_fields,
     timestamp,
 )
+from lambda_toolkit.logging._keys import ScopedKeys
 from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, name_of, parse_level, resolve_level
 from lambda_toolkit.logging._redaction import Redactor, safe_str
 from lambda_toolkit.logging._sampling import check_rate, rate_from_env
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, TextIO
+
+    from lambda_toolkit.core.state import Invocation
 
 __all__ = ["Logger"]
 
@@ -399,13 +405,11 @@ class Logger:
         """Remove every key of the current scope (the invocation's, or all outside one)."""
         self._cfg.keys.clear()
 
-    @contextmanager
-    def scoped_keys(self, **keys: Any) -> Iterator[None]:
+    def scoped_keys(self, **keys: Any) -> ScopedKeys:
         """Keys on the lines written inside a ``with`` block (this thread or task only)."""
         cleaned: dict[str, Any] = {}
         self._cfg.redactor.clean_fields(keys, cleaned, RESERVED_FIELDS)
-        with self._cfg.keys.scope(cleaned):
-            yield
+        return ScopedKeys(self._cfg.keys, cleaned)
 
     def current_keys(self) -> dict[str, Any]:
         """The keys a line written here and now would carry (after masking)."""

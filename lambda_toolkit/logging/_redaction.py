@@ -12,12 +12,16 @@ One walk over a value does all three, so a nested structure is visited once:
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
 import math
-import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+import re  # already imported by json
+from collections.abc import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, TypeAlias
+
+    _Node: TypeAlias = dict[str, Any]
 
 __all__ = ["DEFAULT_REDACT_KEYS", "MASK", "Redactor", "safe_str"]
 
@@ -39,7 +43,6 @@ DEFAULT_REDACT_KEYS: tuple[str, ...] = (
 _MAX_DEPTH = 32
 _VERDICT_CACHE = 4096
 _PLAIN = frozenset({int, bool, type(None)})
-_Node = dict[str, Any]
 _END = "\x00end"  # a trie key no JSON path segment can be
 
 
@@ -220,8 +223,9 @@ class Redactor:
         return cleaned
 
     def _convert(self, value: Any, depth: int, nodes: list[_Node] | None) -> Any:
-        if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-            return value.isoformat()
+        isoformat = getattr(value, "isoformat", None)
+        if callable(isoformat) and type(value).__module__ == "datetime":  # without importing datetime
+            return isoformat()
         if isinstance(value, float):  # float subclasses
             return self.clean(float(value), depth, nodes)
         if isinstance(value, int):  # int subclasses, IntEnum
@@ -236,7 +240,9 @@ class Redactor:
                 return self.clean(dump(mode="json"), depth + 1, nodes)
             except Exception:
                 return self.cap(safe_str(value))
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+            import dataclasses  # only for a dataclass instance
+
             fields = {field.name: getattr(value, field.name, None) for field in dataclasses.fields(value)}
             return self._clean_mapping(fields, depth + 1, nodes)
         return self.cap(safe_str(value))

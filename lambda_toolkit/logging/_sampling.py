@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 
 from lambda_toolkit.core.errors import ConfigurationError
 
@@ -33,4 +32,8 @@ def decide(rate: float) -> bool:
     """True for the share ``rate`` of the invocations."""
     if rate <= 0.0:
         return False
-    return rate >= 1.0 or random.random() < rate
+    if rate >= 1.0:
+        return True
+    import random  # only for rates strictly between 0 and 1
+
+    return random.random() < rate

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
-from lambda_toolkit.logging import Logger, _sampling
+from lambda_toolkit.logging import Logger
 from lambda_toolkit.testing import FakeContext
 from tests.logging.conftest import Capture
 
@@ -32,7 +32,7 @@ def test_rate_zero_never_samples(out: Capture) -> None:
 
 def test_sampling_is_decided_once_per_invocation(out: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     draws = iter([0.1, 0.9, 0.9, 0.9])
-    monkeypatch.setattr(_sampling.random, "random", lambda: next(draws))
+    monkeypatch.setattr("random.random", lambda: next(draws))
     log = Logger(service="smp", stream=out, sample_rate=0.5)
 
     def handler(event: Any, context: Any) -> None:
