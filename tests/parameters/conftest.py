@@ -186,8 +186,14 @@ def _handler_for(state: FakeExtension) -> type[BaseHTTPRequestHandler]:
                 return
             type_, value = state.parameters[name]
             decrypt = query.get("withDecryption") == "true"
-            shown = value if type_ != "SecureString" or decrypt else "ENCRYPTED:" + base64.b64encode(value.encode()).decode()
-            selector = f":{query['version']}" if "version" in query else (f":{query['label']}" if "label" in query else None)
+            shown = (
+                value
+                if type_ != "SecureString" or decrypt
+                else "ENCRYPTED:" + base64.b64encode(value.encode()).decode()
+            )
+            selector = (
+                f":{query['version']}" if "version" in query else (f":{query['label']}" if "label" in query else None)
+            )
             self._send(
                 200,
                 {
@@ -211,7 +217,9 @@ def _handler_for(state: FakeExtension) -> type[BaseHTTPRequestHandler]:
             stage = query.get("versionStage", "AWSCURRENT")
             versions = state.secrets.get(name, {})
             if stage not in versions:
-                self._send(400, "ResourceNotFoundException: Secrets Manager can't find the specified secret.", "text/plain")
+                self._send(
+                    400, "ResourceNotFoundException: Secrets Manager can't find the specified secret.", "text/plain"
+                )
                 return
             value, version = versions[stage]
             self._send(

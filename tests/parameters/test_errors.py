@@ -88,7 +88,9 @@ def test_secrets_throttling_is_reported_too(aws: Aws, no_sleep: list[float]) -> 
 
 def test_another_service_error_is_a_fetch_error_with_its_code(aws: Aws, no_sleep: list[float]) -> None:
     fail_calls(aws.ssm, "GetParameter", "InternalServerError", status=500)
-    with pytest.raises(ParameterFetchError, match=r"parameter '/app/key': ssm:GetParameter failed \(InternalServerError\)"):
+    with pytest.raises(
+        ParameterFetchError, match=r"parameter '/app/key': ssm:GetParameter failed \(InternalServerError\)"
+    ):
         get_parameter("/app/key")
 
 
@@ -102,7 +104,9 @@ def test_an_unreachable_endpoint_is_a_fetch_error(no_sleep: list[float]) -> None
         endpoint_url=f"http://127.0.0.1:{free_port()}",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1),
     )
-    with pytest.raises(ParameterFetchError, match=r"parameter '/app/key': ssm:GetParameter failed \(EndpointConnectionError\)"):
+    with pytest.raises(
+        ParameterFetchError, match=r"parameter '/app/key': ssm:GetParameter failed \(EndpointConnectionError\)"
+    ):
         get_parameter("/app/key", provider=SSMProvider(client))
 
 
@@ -123,16 +127,17 @@ def test_a_failing_batch_secrets_call_fails_each_of_its_names(aws: Aws) -> None:
 
 
 def test_per_secret_batch_errors_keep_their_code() -> None:
-    from botocore.stub import Stubber
-
     import boto3
+    from botocore.stub import Stubber
 
     client = boto3.client("secretsmanager", region_name="us-east-1")
     with Stubber(client) as stub:
         stub.add_response(
             "batch_get_secret_value",
             {
-                "SecretValues": [{"Name": "a", "ARN": "arn:aws:secretsmanager:us-east-1:1:secret:a-x", "SecretString": "1"}],
+                "SecretValues": [
+                    {"Name": "a", "ARN": "arn:aws:secretsmanager:us-east-1:1:secret:a-x", "SecretString": "1"}
+                ],
                 "Errors": [{"SecretId": "b", "ErrorCode": "DecryptionFailure", "Message": "kms"}],
                 "NextToken": "page-2",
             },
@@ -143,17 +148,16 @@ def test_per_secret_batch_errors_keep_their_code() -> None:
             {"SecretValues": [{"Name": "c", "SecretBinary": b"\x02"}]},
             {"SecretIdList": ["a", "b", "c"], "NextToken": "page-2"},
         )
-        values = get_secrets(["a", "b", "c"], provider=SecretsProvider(client), raise_on_error=False)
-        with pytest.raises(ParameterBatchError):
-            stub.add_response("batch_get_secret_value", {"SecretValues": [], "Errors": []}, {"SecretIdList": ["b"]})
-            get_secrets(["b"], provider=SecretsProvider(client))
-    assert values == {"a": "1", "c": b"\x02"}
+        with pytest.raises(ParameterBatchError) as caught:
+            get_secrets(["a", "b", "c"], provider=SecretsProvider(client))
+    assert caught.value.values == {"a": "1", "c": b"\x02"}
+    assert str(caught.value) == "1 of 3 secrets could not be read: b (access denied)"
+    assert "DecryptionFailure" in str(caught.value.failures["b"])
 
 
 def test_a_secret_without_a_value_is_a_fetch_error() -> None:
-    from botocore.stub import Stubber
-
     import boto3
+    from botocore.stub import Stubber
 
     client = boto3.client("secretsmanager", region_name="us-east-1")
     with Stubber(client) as stub:
