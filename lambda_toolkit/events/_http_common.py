@@ -48,10 +48,13 @@ MultiValueMap = Annotated[dict[str, list[str]], BeforeValidator(_as_value_lists)
 
 def _micros_to_datetime(value: Any) -> Any:
     """VPC Lattice sends ``timeEpoch`` as a string of microseconds since the epoch."""
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
-        return _EPOCH + timedelta(microseconds=value)
+        try:
+            return _EPOCH + timedelta(microseconds=value)
+        except OverflowError:
+            raise ValueError("timestamp out of range") from None
     return value
 
 

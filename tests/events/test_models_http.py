@@ -396,3 +396,12 @@ def test_vpc_lattice_v2_headers_must_be_a_mapping() -> None:
     with pytest.raises(EventValidationError) as info:
         parse(event, "vpc-lattice-v2")
     assert [e.path for e in info.value.errors] == ["headers"]
+
+
+@pytest.mark.parametrize("epoch", ["9" * 30, 10**30, "²³"])
+def test_vpc_lattice_v2_time_out_of_range_is_a_validation_error(epoch: Any) -> None:
+    event = vpc_lattice_v2_event()
+    event["requestContext"]["timeEpoch"] = epoch
+    with pytest.raises(EventValidationError) as info:
+        parse(event, "vpc-lattice-v2")
+    assert [e.path for e in info.value.errors] == ["requestContext.timeEpoch"]
