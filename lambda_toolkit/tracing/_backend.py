@@ -7,11 +7,12 @@ one tracing SDK and swapping X-Ray for OpenTelemetry changes no user code.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["Backend", "Span"]
 
 
+@runtime_checkable
 class Span(Protocol):
     """One open span (an X-Ray subsegment, an OpenTelemetry span)."""
 
@@ -41,6 +42,7 @@ class Span(Protocol):
         ...
 
 
+@runtime_checkable
 class Backend(Protocol):
     """Opens spans and finds the current one."""
 

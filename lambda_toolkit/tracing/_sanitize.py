@@ -189,7 +189,7 @@ class MetadataBudget:
     def fit(self, span: Any, key: str, value: Any) -> tuple[Any, str]:
         """The value to record for ``key`` on ``span`` and its JSON text, capped to the budget."""
         data, text = to_json_text(value, key)
-        size = len(text.encode("utf-8")) if not text.isascii() else len(text)
+        size = len(text)  # ASCII: json.dumps escapes the rest, as the SDKs do when sending
         try:
             used = self._used.get(span, 0)
         except TypeError:  # a span that cannot be weakly referenced: cap each value alone
@@ -204,7 +204,7 @@ class MetadataBudget:
             )
             data = {"truncated": True, "bytes": size, "preview": text[:preview_len]}
             text = json.dumps(data, separators=(",", ":"))
-            size = len(text.encode("utf-8"))
+            size = len(text)
         try:
             self._used[span] = used + size
         except TypeError:

@@ -30,14 +30,14 @@ class XRayDaemon:
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
-        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
         self.headers: list[str] = []
 
     def _read(self, timeout: float | None) -> dict[str, Any] | None:
         self.sock.settimeout(timeout)
         try:
             data = self.sock.recv(70_000)
-        except (BlockingIOError, TimeoutError, socket.timeout):
+        except (BlockingIOError, TimeoutError):
             return None
         header, _, body = data.decode("utf-8").partition("\n")
         self.headers.append(header)

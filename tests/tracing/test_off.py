@@ -256,10 +256,9 @@ CHILD = """
         return {"ok": True}
 
     results = [handler({}, FakeContext()) for _ in range(3)]
-    heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1:]) if False else
-                   {m.split(".")[0] for m in sys.modules if m.split(".")[0] in %r})
+    heavy = sorted({m.split(".")[0] for m in sys.modules} & set(SDKS))
     print(json.dumps({"results": results, "heavy": heavy}))
-""" % (TRACING_SDKS,)
+""".replace("SDKS", repr(TRACING_SDKS))
 
 
 @pytest.mark.parametrize(
@@ -290,7 +289,7 @@ def test_when_off_no_tracing_sdk_is_imported(env: dict[str, str]) -> None:
 def test_importing_the_package_imports_no_tracing_sdk() -> None:
     child = run_child(
         "import json, sys, lambda_toolkit.tracing; "
-        "print(json.dumps({'heavy': sorted(m for m in sys.modules if m.split('.')[0] in %r)}))" % (TRACING_SDKS,),
+        f"print(json.dumps({{'heavy': sorted(m for m in sys.modules if m.split('.')[0] in {TRACING_SDKS!r})}}))",
         {},
     )
     assert child["heavy"] == []

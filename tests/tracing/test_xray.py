@@ -11,7 +11,7 @@ import pytest
 
 from lambda_toolkit.core import InvocationTimeout, current_invocation
 from lambda_toolkit.testing import FakeContext
-from lambda_toolkit.tracing import configure, put_annotation, put_metadata, subsegment, trace, tracing_active
+from lambda_toolkit.tracing import configure, put_annotation, subsegment, trace, tracing_active
 from tests.tracing.conftest import HEADER_LINE, TraceIds, XRayDaemon, new_trace_ids
 
 pytestmark = pytest.mark.integration
