@@ -19,7 +19,9 @@ def create_table(client: Any, name: str = TABLE, *, key: str = "id", sort_key: s
     if sort_key is not None:
         schema.append({"AttributeName": sort_key, "KeyType": "RANGE"})
         attributes.append({"AttributeName": sort_key, "AttributeType": "S"})
-    client.create_table(TableName=name, KeySchema=schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST")
+    client.create_table(
+        TableName=name, KeySchema=schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
+    )
 
 
 def record_calls(client: Any) -> list[str]:

@@ -18,8 +18,7 @@ from lambda_toolkit.idempotency import (
     idempotent_function,
 )
 from lambda_toolkit.testing import FakeContext
-
-from .conftest import TABLE, create_table, record_calls
+from tests.idempotency.conftest import TABLE, create_table, record_calls
 
 
 def counting_handler(store: Any, **options: Any) -> tuple[Any, list[int]]:
@@ -89,9 +88,7 @@ def test_the_completed_item_holds_status_result_expiry_and_no_lock_expiry(
     assert "o-1" not in json.dumps(item["id"])
 
 
-def test_the_in_progress_item_holds_the_lock_expiry_in_milliseconds(
-    dynamodb: Any, dynamo_store: DynamoDBStore
-) -> None:
+def test_the_in_progress_item_holds_the_lock_expiry_in_milliseconds(dynamodb: Any, dynamo_store: DynamoDBStore) -> None:
     seen: list[dict[str, Any]] = []
 
     @idempotent(store=dynamo_store, key="id")
@@ -197,7 +194,9 @@ def test_an_item_over_400_kb_is_a_store_error_and_the_work_is_not_run_again(
 
 def test_a_missing_table_names_the_table_and_the_action(dynamodb: Any) -> None:
     handler, runs = counting_handler(DynamoDBStore("no-such-table", client=dynamodb))
-    with pytest.raises(IdempotencyStoreError, match="DynamoDB PutItem on table 'no-such-table' failed: the table does not exist"):
+    with pytest.raises(
+        IdempotencyStoreError, match="DynamoDB PutItem on table 'no-such-table' failed: the table does not exist"
+    ):
         handler(EVENT, FakeContext())
     assert runs == []
 

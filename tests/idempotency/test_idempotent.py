@@ -180,37 +180,37 @@ def test_an_outer_layer_raising_invocation_timeout_after_the_call_keeps_the_resu
 
 
 def test_listed_exception_types_are_stored_and_re_raised_on_replay(memory_store: MemoryStore) -> None:
-    class Declined(Exception):
+    class DeclinedError(Exception):
         pass
 
     runs: list[int] = []
 
-    @idempotent(store=memory_store, key="id", store_errors=(Declined,))
+    @idempotent(store=memory_store, key="id", store_errors=(DeclinedError,))
     def handler(event: dict[str, Any], context: Any) -> str:
         runs.append(1)
-        raise Declined("card declined")
+        raise DeclinedError("card declined")
 
-    with pytest.raises(Declined, match="card declined"):
+    with pytest.raises(DeclinedError, match="card declined"):
         handler({"id": 1}, FakeContext())
-    with pytest.raises(Declined, match="card declined"):
+    with pytest.raises(DeclinedError, match="card declined"):
         handler({"id": 1}, FakeContext())
     assert len(runs) == 1
     assert only_record(memory_store).status == COMPLETED
 
 
 def test_a_stored_exception_of_a_type_no_longer_listed_is_an_idempotency_error(memory_store: MemoryStore) -> None:
-    class Declined(Exception):
+    class DeclinedError(Exception):
         pass
 
-    @idempotent(store=memory_store, key="id", store_errors=(Declined,), name="pay")
+    @idempotent(store=memory_store, key="id", store_errors=(DeclinedError,), name="pay")
     def handler(event: dict[str, Any], context: Any) -> str:
-        raise Declined("no")
+        raise DeclinedError("no")
 
     @idempotent(store=memory_store, key="id", name="pay")
     def renamed(event: dict[str, Any], context: Any) -> str:
         return "ran"
 
-    with pytest.raises(Declined):
+    with pytest.raises(DeclinedError):
         handler({"id": 1}, FakeContext())
     with pytest.raises(IdempotencyError, match="no longer listed in store_errors"):
         renamed({"id": 1}, FakeContext())
@@ -262,7 +262,9 @@ def test_a_lock_taken_over_while_running_keeps_the_other_result(
     def handler(event: dict[str, Any], context: Any) -> str:
         # Another invocation took the key over after our lock expired, and completed.
         record = only_record(memory_store)
-        memory_store.records[record.key] = Record(record.key, COMPLETED, record.expires_at, token="other", result='"theirs"')
+        memory_store.records[record.key] = Record(
+            record.key, COMPLETED, record.expires_at, token="other", result='"theirs"'
+        )
         return "ours"
 
     with caplog.at_level(logging.WARNING, "lambda_toolkit.idempotency"):
