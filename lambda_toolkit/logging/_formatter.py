@@ -48,7 +48,6 @@ RESERVED_FIELDS = frozenset(
         "correlation_id",
         "xray_trace_id",
         "exception",
-        "sampled",
         "truncated",
     }
 )
@@ -80,8 +79,8 @@ _encode_fast = _make_encoder()
 _encode_safe = json.JSONEncoder(default=_fallback, separators=(",", ":")).encode
 
 
-def encode(record: dict[str, Any], redactor: Redactor) -> str:
-    """The JSON text of a record; never raises (unencodable parts are converted first)."""
+def encode(record: Any, redactor: Redactor) -> str:
+    """The JSON text of a record (or any value); never raises (unencodable parts are converted first)."""
     try:
         return _encode_fast(record)
     except (TypeError, ValueError, RecursionError, OverflowError):
@@ -185,7 +184,7 @@ def fit_line(record: dict[str, Any], line: str, max_chars: int, redactor: Redact
     kept["truncated"] = True
     kept["dropped_fields"] = dropped
     message = record.get("message")
-    message_text = message if isinstance(message, str) else encode({"m": message}, redactor)
+    message_text = message if isinstance(message, str) else encode(message, redactor)
     kept["message"] = ""
     budget = max_chars - len(encode(kept, redactor)) - 64
     if budget > 0:

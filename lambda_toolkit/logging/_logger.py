@@ -91,6 +91,20 @@ class Logger:
         service_name = service if service is not None else default_service()
         if not isinstance(service_name, str) or not service_name.strip():
             raise ConfigurationError("Logger: service must be a non-empty string")
+        if child and (
+            stream is not None
+            or sample_rate is not None
+            or buffer_size != 0
+            or not redact
+            or redact_keys is not None
+            or tuple(redact_paths)
+            or max_field_chars != 10_000
+            or max_line_chars != 200_000
+        ):
+            raise ConfigurationError(
+                "Logger: a child logger takes only name, level and keys; "
+                f"set the other options on the parent Logger(service={service_name!r})"
+            )
         config = config_for(service_name, child=child)
         self._cfg = config
         if child:

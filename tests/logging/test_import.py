@@ -20,6 +20,15 @@ def test_importing_the_package_imports_nothing_heavy() -> None:
     assert not [name for name in HEAVY if name in loaded]
 
 
+def test_the_logging_modules_add_nothing_but_math_to_what_core_and_json_import() -> None:
+    base = _modules_after("import json, lambda_toolkit.core.middleware, lambda_toolkit.core.state")
+    loaded = _modules_after(
+        "import json, lambda_toolkit.core.middleware, lambda_toolkit.core.state, lambda_toolkit.logging"
+    )
+    added = {name for name in loaded - base if not name.startswith("lambda_toolkit")}
+    assert added <= {"collections.abc", "math"}  # no typing, dataclasses, traceback, random, threading...
+
+
 def test_a_first_invocation_with_auto_correlation_imports_nothing_heavy() -> None:
     code = (
         "import io\n"

@@ -7,6 +7,8 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
+
 from lambda_toolkit.logging import Logger
 from lambda_toolkit.testing import FakeContext
 from tests.logging.conftest import Capture
@@ -198,6 +200,15 @@ def test_a_child_created_before_its_parent_adopts_the_parents_configuration(out:
     assert [line["message"] for line in out.lines()] == ["written"]
     assert out.last()["logger"] == "early.module"
     assert out.last()["region"] == "x"
+
+
+def test_a_child_rejects_the_parents_options() -> None:
+    from lambda_toolkit.core.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="child logger takes only name, level and keys"):
+        Logger(service="shop", child=True, stream=Capture())
+    with pytest.raises(ConfigurationError, match="parent Logger"):
+        Logger(service="shop", child=True, redact_paths=["a"])
 
 
 def test_a_child_logger_can_decorate_handlers(out: Capture) -> None:
