@@ -3,7 +3,8 @@
 Models use snake_case field names; the AWS names are aliases (camelCase by default, set
 explicitly with ``Field(alias=...)`` where AWS spells a name otherwise: ``detail-type``,
 ``NewImage``, ``Records``). Unknown fields are kept (``extra="allow"``), so a field AWS adds
-later never breaks a function.
+later never breaks a function. Validators are built when a model is first used
+(``defer_build``), so importing a family of models costs little for the ones never used.
 """
 
 from __future__ import annotations
@@ -24,4 +25,5 @@ class EventModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        defer_build=True,
     )

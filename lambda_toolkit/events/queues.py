@@ -7,12 +7,14 @@ them on demand, so a 10,000-message batch whose bodies are never read pays no JS
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
 from lambda_toolkit.events._base import EventModel
+from lambda_toolkit.events._fields import SHALLOW
 from lambda_toolkit.events.decoding import b64decode, json_loads
 
 __all__ = [
@@ -74,13 +76,19 @@ class SQSAttributes(_PascalModel):
 
 
 class SQSRecord(EventModel):
-    """One SQS message. ``message_id`` is the id batch partial failures report."""
+    """One SQS message. ``message_id`` is the id batch partial failures report.
+
+    ``attributes`` and ``message_attributes`` are kept as AWS sent them and typed when read:
+    ``system_attributes`` (receive count, timestamps, FIFO group...) and
+    ``typed_message_attributes`` / ``message_attribute(name)``. A big batch whose attributes
+    are never read pays nothing for them.
+    """
 
     message_id: str
     receipt_handle: str
     body: str
-    attributes: SQSAttributes
-    message_attributes: dict[str, SQSMessageAttribute] = Field(default_factory=dict)
+    attributes: Annotated[dict[str, str], SHALLOW]
+    message_attributes: Annotated[dict[str, dict[str, Any]], SHALLOW] = Field(default_factory=dict)
     md5_of_body: str | None = None
     md5_of_message_attributes: str | None = None
     event_source: Literal["aws:sqs"]
@@ -90,6 +98,42 @@ class SQSRecord(EventModel):
     def json_body(self) -> Any:
         """The body parsed as JSON (``EventValidationError`` at ``body`` when it is not JSON)."""
         return json_loads(self.body, "body", source="sqs")
+
+    @cached_property
+    def system_attributes(self) -> SQSAttributes:
+        """``attributes`` typed (validated the first time they are read)."""
+        from lambda_toolkit.events._registry import validate
+
+        return validate(SQSAttributes, self.attributes, "sqs", "attributes")  # type: ignore[return-value]
+
+    @cached_property
+    def typed_message_attributes(self) -> dict[str, SQSMessageAttribute]:
+        """``message_attributes`` typed (validated the first time they are read)."""
+        from lambda_toolkit.events._registry import validate
+
+        return {
+            name: validate(SQSMessageAttribute, value, "sqs", f"messageAttributes.{name}")  # type: ignore[misc]
+            for name, value in self.message_attributes.items()
+        }
+
+    def message_attribute(self, name: str) -> SQSMessageAttribute | None:
+        """The message attribute ``name``, typed (None when the message has none by that name)."""
+        return self.typed_message_attributes.get(name)
+
+    @property
+    def approximate_receive_count(self) -> int:
+        """How many times the message was received (1 on the first delivery)."""
+        return self.system_attributes.approximate_receive_count
+
+    @property
+    def sent_timestamp(self) -> datetime:
+        """When the message was sent to the queue."""
+        return self.system_attributes.sent_timestamp
+
+    @property
+    def message_group_id(self) -> str | None:
+        """The FIFO message group (None for a standard queue)."""
+        return self.system_attributes.message_group_id
 
     @property
     def queue_name(self) -> str:
