@@ -440,3 +440,50 @@ def test_bare_use_has_the_default_margin() -> None:
 def test_the_layer_name_shows_the_margin() -> None:
     layer = timeout_guard.__wrapped__(margin_ms=250)  # type: ignore[attr-defined]
     assert layer.name == "timeout_guard(margin_ms=250)" and layer.handler_only
+
+
+# -- robustness: where the signal lands ----------------------------------------------------
+
+
+def test_a_guard_leaked_past_a_base_exception_never_fires_into_later_code() -> None:
+    previous = signal.getsignal(signal.SIGALRM)
+
+    @timeout_guard(margin_ms=100)
+    def handler(event: Any, context: Any) -> str:
+        raise KeyboardInterrupt  # a BaseException skips the engine's hooks: the alarm stays armed
+
+    with pytest.raises(KeyboardInterrupt):
+        handler({}, short_context(timeout_ms=300))
+    assert _alarm.armed_count() == 1
+
+    @middleware
+    def plain() -> Middleware:
+        return Middleware("plain")
+
+    @plain
+    def later(event: Any, context: Any) -> str:
+        time.sleep(0.4)  # the leaked alarm comes due here: it is dropped, not raised
+        return "later finished"
+
+    assert later({}, short_context(timeout_ms=60_000)) == "later finished"
+    assert _alarm.armed_count() == 0
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+
+def test_a_signal_landing_in_the_middleware_engine_is_retried_in_the_handler() -> None:
+    import sys
+
+    deferred: list[bool] = []
+
+    @timeout_guard(margin_ms=100, on_timeout=lambda info: "fallback")
+    def handler(event: Any, context: Any) -> str:
+        (alarm,) = _alarm._stack
+        alarm.fire_at = time.monotonic() - 0.001  # due now
+        engine_frame = sys._getframe(1)  # the engine's wrapper, which called this handler
+        _alarm._on_alarm(signal.SIGALRM, engine_frame)  # landing there: deferred, no raise
+        deferred.append(Deadline.current().interrupted)
+        time.sleep(LONG)  # the retry, a millisecond later, lands here
+        return "done"
+
+    assert handler({}, short_context(timeout_ms=60_000)) == "fallback"
+    assert deferred == [True]
