@@ -40,6 +40,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--timeout-ms", type=int, default=3000, help="function timeout (default 3000)")
     parser.add_argument("--memory-mb", type=int, default=128, help="memory size (default 128)")
     parser.add_argument("--function-name", default=None, help="function name (default: the module name)")
+    parser.add_argument(
+        "--runtime",
+        choices=("local", "ric"),
+        default="local",
+        help="local: call the handler in this process; ric: run it under AWS's runtime client "
+        "(awslambdaric) against a local Runtime API, exactly as Lambda bootstraps Python functions",
+    )
     parser.set_defaults(run=run)
 
 
@@ -152,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     module_name, function_name = _split_handler(args.handler)
     event = load_event(args.event, sys.stdin)
     name = args.function_name or module_name.rpartition(".")[2].replace("_", "-")
+    if args.runtime == "ric":
+        return _run_under_ric(f"{module_name}.{function_name}", event, args, name)
     for key, value in lambda_environment(name, args.memory_mb, f"{module_name}.{function_name}").items():
         os.environ.setdefault(key, value)
     out = sys.stdout
@@ -191,4 +200,28 @@ def run(args: argparse.Namespace) -> int:
         )
         return HANDLER_ERROR
     print(text, file=out)
+    return 0
+
+
+def _run_under_ric(handler: str, event: Any, args: argparse.Namespace, name: str) -> int:
+    """Run the handler in a fresh process under awslambdaric and the local Runtime API."""
+    from lambda_toolkit.testing.runtime_api import RuntimeEmulator
+
+    passed = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "LAMBDA_TOOLKIT_", "POWERTOOLS_"))}
+    emulator = RuntimeEmulator(
+        handler=handler,
+        task_root=os.getcwd(),
+        timeout_ms=args.timeout_ms,
+        memory_mb=args.memory_mb,
+        function_name=name,
+        env=passed,
+    )
+    with emulator:
+        result = emulator.invoke(event)
+    for line in result.logs:
+        print(line, file=sys.stderr)
+    if result.error is not None:
+        print(json.dumps(result.error))
+        return HANDLER_ERROR
+    print(json.dumps(result.response))
     return 0

@@ -44,6 +44,10 @@ HANDLERS = textwrap.dedent(
         import time
         time.sleep(5)
 
+    def hello(event, context):
+        print("hello from", os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")[0])
+        return {"hello": event.get("name"), "function": context.function_name}
+
     not_callable = 42
     """
 )
@@ -167,3 +171,15 @@ def test_module_entry_point_and_timeout_end_the_process_like_lambda(project: Pat
         "errorMessage": "Task timed out after 0.30 seconds",
         "errorType": "Sandbox.Timedout",
     }
+
+
+@pytest.mark.integration
+def test_invoke_under_the_real_runtime_client(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "named.json").write_text('{"name": "ric"}')
+    assert main(["invoke", "app:hello", "--runtime", "ric", "--event", "named.json", "--function-name", "hi"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"hello": "ric", "function": "hi"}
+    assert "hello from 127.0.0.1" in err
+    assert main(["invoke", "app:fail", "--runtime", "ric"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["errorType"], payload["errorMessage"]) == ("ValueError", "order is invalid")

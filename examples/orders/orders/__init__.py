@@ -1,0 +1,1 @@
+"""The example application: an HTTP API that creates orders and a queue worker."""
