@@ -9,15 +9,12 @@ Python runtime wants: the records are awaited on an event loop inside the call.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
-from lambda_toolkit.batch._concurrent import new_shared, run_async, run_threads
 from lambda_toolkit.batch._convert import model_converter
 from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome
 from lambda_toolkit.batch._processor import Plan, Run, conclude, run_sequential
@@ -95,6 +92,9 @@ def make_plan(
 
 def _run_coroutine(awaitable: Awaitable[T]) -> T:
     """Run ``awaitable`` to completion from sync code, even under a running event loop."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -108,6 +108,11 @@ def _run_coroutine(awaitable: Awaitable[T]) -> T:
 
 def _execute(plan: Plan, event: Mapping[str, Any], fn: Callable[[Any], Any], is_async: bool) -> BatchOutcome:
     run = Run(plan, event)
+    if not is_async and plan.concurrency == 1:
+        return run_sequential(run, fn)
+    # threads and asyncio are only imported by functions that use them (cold start)
+    from lambda_toolkit.batch._concurrent import new_shared, run_async, run_threads
+
     if is_async:
         shared = new_shared(run)
         try:
@@ -115,9 +120,7 @@ def _execute(plan: Plan, event: Mapping[str, Any], fn: Callable[[Any], Any], is_
         except InvocationTimeout:  # raised while the loop waited, outside any record
             shared.stop("timeout")
             return shared.close()
-    if plan.concurrency > 1:
-        return run_threads(run, fn, plan.concurrency)
-    return run_sequential(run, fn)
+    return run_threads(run, fn, plan.concurrency)
 
 
 def _remember(outcome: BatchOutcome) -> None:
@@ -313,6 +316,8 @@ async def process_batch_async(
     )
     if not _is_async(record_handler):
         raise ConfigurationError("process_batch_async: record_handler must be an async function")
+    from lambda_toolkit.batch._concurrent import new_shared, run_async
+
     run = Run(plan, event)
     shared = new_shared(run)
     try:

@@ -88,7 +88,7 @@ def test_fifo_groups_run_concurrently_but_each_in_order() -> None:
     groups = ["a", "b", "c", "a", "b", "c", "a", "b", "c"]
 
     def process(record: SQSRecord) -> None:
-        group, n = record.attributes.message_group_id, int(record.message_id[1:])
+        group, n = record.message_group_id, int(record.message_id[1:])
         tracker.enter(group, n)
         time.sleep(0.01)
         tracker.leave(group)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from lambda_toolkit.batch import batch, process_batch
 from lambda_toolkit.batch import _processor as processor_module
+from lambda_toolkit.batch import batch, process_batch
 from lambda_toolkit.core import InvocationTimeout
 from lambda_toolkit.events.queues import SQSRecord
 from lambda_toolkit.testing import FakeContext
