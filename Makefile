@@ -26,6 +26,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint examples/orders/template.yaml
 
 types: $(STAMP)
 	$(BIN)/mypy lambda_toolkit

@@ -25,25 +25,52 @@ _LAZY: dict[str, str] = {
     "get_correlation_id": "lambda_toolkit.core",
     "middleware": "lambda_toolkit.core",
     "FakeContext": "lambda_toolkit.testing",
+    "Logger": "lambda_toolkit.logging",
+    "trace": "lambda_toolkit.tracing",
+    "Metrics": "lambda_toolkit.metrics",
+    "timeout_guard": "lambda_toolkit.timeout",
+    "idempotent": "lambda_toolkit.idempotency",
+    "idempotent_function": "lambda_toolkit.idempotency",
+    "DynamoDBStore": "lambda_toolkit.idempotency",
+    "batch": "lambda_toolkit.batch",
+    "get_parameter": "lambda_toolkit.parameters",
+    "get_secret": "lambda_toolkit.parameters",
+    "parse": "lambda_toolkit.events",
+    "detect": "lambda_toolkit.events",
+    "parse_event": "lambda_toolkit.events",
 }
 
 __all__ = [
     "ConfigurationError",
+    "DynamoDBStore",
     "FakeContext",
     "Invocation",
     "InvocationTimeout",
     "LambdaContext",
     "LambdaToolkitError",
+    "Logger",
+    "Metrics",
     "Middleware",
     "__version__",
+    "batch",
     "current_invocation",
+    "detect",
     "get_correlation_id",
+    "get_parameter",
+    "get_secret",
+    "idempotent",
+    "idempotent_function",
     "middleware",
+    "parse",
+    "parse_event",
+    "timeout_guard",
+    "trace",
 ]
 
 if TYPE_CHECKING:
     from typing import Any
 
+    from lambda_toolkit.batch import batch
     from lambda_toolkit.core import (
         ConfigurationError,
         Invocation,
@@ -55,7 +82,14 @@ if TYPE_CHECKING:
         get_correlation_id,
         middleware,
     )
+    from lambda_toolkit.events import detect, parse, parse_event
+    from lambda_toolkit.idempotency import DynamoDBStore, idempotent, idempotent_function
+    from lambda_toolkit.logging import Logger
+    from lambda_toolkit.metrics import Metrics
+    from lambda_toolkit.parameters import get_parameter, get_secret
     from lambda_toolkit.testing import FakeContext
+    from lambda_toolkit.timeout import timeout_guard
+    from lambda_toolkit.tracing import trace
 
 
 def __getattr__(name: str) -> Any:
