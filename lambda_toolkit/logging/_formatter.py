@@ -88,6 +88,7 @@ def encode(record: Any, redactor: Redactor) -> str:
 
 
 _second_cache: tuple[int, str] = (-1, "")
+_MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))
 
 
 def timestamp(now: float | None = None) -> str:
@@ -100,8 +101,7 @@ def timestamp(now: float | None = None) -> str:
     if second != cached_second:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         _second_cache = (second, prefix)  # one tuple, replaced atomically: thread-safe
-    millis = int((now - second) * 1000)
-    return f"{prefix}.{millis:03d}Z"
+    return prefix + _MILLIS[int((now - second) * 1000)]
 
 
 def _trace_id() -> str | None:

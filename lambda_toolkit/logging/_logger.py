@@ -188,6 +188,7 @@ class Logger:
     def debug(
         self,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = None,
         stacklevel: int = 1,
@@ -201,6 +202,7 @@ class Logger:
     def info(
         self,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = None,
         stacklevel: int = 1,
@@ -214,6 +216,7 @@ class Logger:
     def warning(
         self,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = None,
         stacklevel: int = 1,
@@ -227,6 +230,7 @@ class Logger:
     def error(
         self,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = None,
         stacklevel: int = 1,
@@ -240,6 +244,7 @@ class Logger:
     def critical(
         self,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = None,
         stacklevel: int = 1,
@@ -253,6 +258,7 @@ class Logger:
     def exception(
         self,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = True,
         stacklevel: int = 1,
@@ -267,6 +273,7 @@ class Logger:
         self,
         level: int | str,
         msg: object,
+        /,
         *args: object,
         exc_info: Any = None,
         stacklevel: int = 1,

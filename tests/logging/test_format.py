@@ -84,6 +84,15 @@ def test_keys_cannot_overwrite_standard_fields(out: Capture) -> None:
     assert line["extra_timestamp"] == "x"
 
 
+def test_msg_and_args_are_positional_so_they_can_be_keys(out: Capture) -> None:
+    log = Logger(service="orders", stream=out)
+    log.info("real", msg="a key", args=[1])
+    log.log("WARNING", "by level", msg="also a key")
+    first, second = out.lines()
+    assert (first["message"], first["msg"], first["args"]) == ("real", "a key", [1])
+    assert (second["level"], second["msg"]) == ("WARNING", "also a key")
+
+
 def test_percent_arguments_are_applied(out: Capture) -> None:
     log = Logger(service="orders", stream=out)
     log.info("paid %s for %d items", "o-1", 3)
