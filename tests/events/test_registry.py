@@ -123,7 +123,8 @@ def test_model_access_loads_only_that_family() -> None:
     code = (
         "import sys\n"
         "from lambda_toolkit.events import SQSEvent\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith('lambda_toolkit.events.') and not m.split('.')[-1].startswith('_'))\n"
+        "public = [m for m in sys.modules if m.startswith('lambda_toolkit.events.')]\n"
+        "loaded = sorted(m for m in public if not m.split('.')[-1].startswith('_'))\n"
         "print(','.join(loaded))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
