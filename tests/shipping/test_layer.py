@@ -124,6 +124,22 @@ def test_every_public_module_imports_from_the_layer_alone(layer: Path, runtime_s
     assert json.loads(result.stdout) == [str(tmp_path)]  # every lambda_toolkit module came from the layer
 
 
+@pytest.mark.integration
+def test_a_handler_using_every_utility_runs_from_the_layer(layer: Path, runtime_site: Path, tmp_path: Path) -> None:
+    opt = tmp_path / "opt"
+    zipfile.ZipFile(layer).extractall(opt)
+    code = "import runpy, sys; sys.path[:0] = sys.argv[1:3]; runpy.run_path(sys.argv[3], run_name='__main__')"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(opt / "python"), str(runtime_site), str(HERE / "layer_app.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "layer-check"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "layer check: every utility ran\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
