@@ -30,6 +30,7 @@ _RECORD_MODELS = {
     "kafka": ("lambda_toolkit.events.streams", "KafkaRecord"),
 }
 
+_STATE = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
 _get = object.__getattribute__
 _set = object.__setattr__
 _new = object.__new__
@@ -60,10 +61,8 @@ def _lazy_class(source: str) -> type[Any]:
                 for error in exc.errors(include_url=False, include_input=False, include_context=False)
             ]
             raise RecordValidationError(source, _record_id(source, raw), name, errors) from None
-        _set(self, "__dict__", _get(real, "__dict__"))
-        _set(self, "__pydantic_fields_set__", _get(real, "__pydantic_fields_set__"))
-        _set(self, "__pydantic_extra__", _get(real, "__pydantic_extra__"))
-        _set(self, "__pydantic_private__", _get(real, "__pydantic_private__"))
+        for slot in _STATE:
+            _set(self, slot, _get(real, slot))
 
     read_slot = _fields_set_slot().__get__
 
@@ -73,19 +72,17 @@ def _lazy_class(source: str) -> type[Any]:
             materialize(self, raw)
         return _get(self, attribute)
 
+    base_eq = model.__eq__
+
     def equals(self: Any, other: object) -> Any:
+        # compare as plain models: pydantic's equality also checks the exact class
         if not isinstance(other, model):
             return NotImplemented
-        same: bool = (
-            self.__dict__ == other.__dict__
-            and self.__pydantic_extra__ == other.__pydantic_extra__
-            and self.__pydantic_private__ == other.__pydantic_private__
-        )
-        return same
+        return base_eq(_plain(self), _plain(other) if type(other) is type(self) else other)
 
     def reduce(self: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         # pickles (and deep-copies) as the plain model
-        return (model.model_validate, (self.model_dump(by_alias=True),))
+        return (_rebuild, (model, _plain(self).__getstate__()))
 
     namespace = {
         "__getattribute__": getattribute,
@@ -98,6 +95,21 @@ def _lazy_class(source: str) -> type[Any]:
     }
     lazy: type[Any] = type(model)(name, (model,), namespace)
     return lazy
+
+
+def _plain(record: Any) -> Any:
+    """A lazy record (validated by now) as an instance of its plain model."""
+    plain: Any = _new(type(record).__mro__[1])
+    for slot in _STATE:
+        _set(plain, slot, getattr(record, slot))
+    return plain
+
+
+def _rebuild(model: type[Any], state: dict[Any, Any]) -> Any:
+    """Unpickle a record as its plain model."""
+    record = _new(model)
+    record.__setstate__(state)
+    return record
 
 
 def _record_id(source: str, raw: Mapping[str, Any]) -> ItemId:
