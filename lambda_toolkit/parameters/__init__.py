@@ -41,8 +41,11 @@ from lambda_toolkit.parameters._errors import (
 from lambda_toolkit.parameters._extension import ExtensionProvider, ExtensionUnavailable
 from lambda_toolkit.parameters._inject import Parameter, Secret, injected_parameters, with_parameters
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
-from lambda_toolkit.parameters._provider import ParameterProvider, SecretProvider
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider
 
 __all__ = [
     "AutoProvider",
@@ -76,3 +79,14 @@ __all__ = [
     "set_default_provider",
     "with_parameters",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The protocols need typing, which lookups never do: load them when asked for.
+    if name in ("ParameterProvider", "SecretProvider"):
+        from lambda_toolkit.parameters import _protocols
+
+        value = getattr(_protocols, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lambda_toolkit.parameters' has no attribute {name!r}")

@@ -9,10 +9,6 @@ place of the error for ``stale_on_error`` seconds past its freshness if that is 
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any
-
 from lambda_toolkit.core.env import env_float, env_int
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.parameters._auto import AutoProvider
@@ -23,14 +19,18 @@ from lambda_toolkit.parameters._errors import (
     ParameterError,
     ParameterNotFoundError,
 )
-from lambda_toolkit.parameters._provider import (
-    ParameterProvider,
-    SecretProvider,
-    check_parameter_name,
-    check_path,
-    check_secret_name,
-)
-from lambda_toolkit.parameters._transforms import Transform, apply_transform, check_transform
+from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_secret_name
+from lambda_toolkit.parameters._transforms import apply_transform, check_transform
+
+# typing, collections.abc and friends cost milliseconds at cold start: type checkers see
+# the real names, the run time never imports them (as in lambda_toolkit.core).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable, Sequence
+    from typing import Any
+
+    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider
+    from lambda_toolkit.parameters._transforms import Transform
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -52,7 +52,6 @@ STALE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_STALE_ON_ERROR"
 SIZE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE"
 DEFAULT_MAX_AGE = 300.0
 
-_log = logging.getLogger("lambda_toolkit.parameters")
 # Errors for which serving an older value would be wrong rather than resilient.
 _NO_FALLBACK = (ParameterNotFoundError, InvalidParameterNameError)
 
@@ -66,7 +65,7 @@ def _cache_from_environment() -> ParameterCache:
 
 
 _cache = _cache_from_environment()
-_provider: Any = AutoProvider()
+_provider: Any = AutoProvider()  # a ParameterProvider and a SecretProvider
 
 
 def configure_cache(
@@ -127,7 +126,11 @@ def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool
         return MISSING
     value = _cache.stale(key)
     if value is not MISSING:
-        _log.warning("parameters: %r could not be refreshed (%s), serving the cached value", name, type(error).__name__)
+        import logging  # only when there is something to say
+
+        logging.getLogger("lambda_toolkit.parameters").warning(
+            "parameters: %r could not be refreshed (%s), serving the cached value", name, type(error).__name__
+        )
     return value
 
 

@@ -10,23 +10,26 @@ SDK: the extension has no such API. ``LAMBDA_TOOLKIT_PARAMETERS_PROVIDER`` force
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from _thread import allocate_lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailable
-from lambda_toolkit.parameters._provider import BatchResult
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeVar
+
+    from lambda_toolkit.parameters._provider import BatchResult
+
+    T = TypeVar("T")
 
 __all__ = ["PROVIDER_VARIABLE", "AutoProvider"]
 
 PROVIDER_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_PROVIDER"
-_log = logging.getLogger("lambda_toolkit.parameters")
-T = TypeVar("T")
 
 
 class AutoProvider:
@@ -50,7 +53,7 @@ class AutoProvider:
         self.secrets = secrets or SecretsProvider()
         self.retry_after = retry_after
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._unavailable_until: float | None = None
 
     def uses_extension(self) -> bool:
@@ -79,7 +82,11 @@ class AutoProvider:
                     raise
                 with self._lock:
                     self._unavailable_until = self._clock() + self.retry_after
-                _log.info("parameters: the Parameters and Secrets extension did not answer, using the AWS SDK")
+                import logging
+
+                logging.getLogger("lambda_toolkit.parameters").info(
+                    "parameters: the Parameters and Secrets extension did not answer, using the AWS SDK"
+                )
             else:
                 self._unavailable_until = None
                 return result

@@ -11,20 +11,21 @@ cache, without the lock, which is safe because a dict lookup is atomic.
 
 from __future__ import annotations
 
-import random
-import threading
 import time
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from _thread import allocate_lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+    from typing import Any
+
     from cachetools import TLRUCache
 
 __all__ = ["MISSING", "Entry", "ParameterCache"]
 
-MISSING: Any = object()
+MISSING: Any = object()  # 'no value': None may be a cached value
 
 
 class Entry:
@@ -51,7 +52,12 @@ def _new_store(
 ) -> TLRUCache[Hashable, Entry]:
     from cachetools import TLRUCache  # imported on first use: a function that reads nothing pays nothing
 
-    class _MirroredStore(TLRUCache[Hashable, Entry]):
+    if TYPE_CHECKING:
+        base = TLRUCache[Hashable, Entry]
+    else:
+        base = TLRUCache
+
+    class _MirroredStore(base):
         """A TLRUCache that keeps ``index`` (key -> entry) in step with what it holds."""
 
         def __setitem__(self, key: Hashable, value: Entry) -> None:
@@ -85,7 +91,7 @@ class ParameterCache:
         jitter: float = 0.1,
         stale_on_error: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
-        rand: Callable[[], float] = random.random,
+        rand: Callable[[], float] | None = None,
     ) -> None:
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
             raise ConfigurationError("parameters cache: max_entries must be a positive integer")
@@ -98,7 +104,7 @@ class ParameterCache:
         self.stale_on_error = stale_on_error
         self.clock = clock
         self._rand = rand
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._index: dict[Hashable, Entry] = {}
         self._store: TLRUCache[Hashable, Entry] | None = None
 
@@ -125,12 +131,19 @@ class ParameterCache:
         if max_age <= 0:
             return
         now = self.clock()
-        fresh_until = now + max_age * (1.0 - self.jitter * self._rand())
+        fresh_until = now + max_age * (1.0 - self.jitter * self._draw()) if self.jitter else now + max_age
         entry = Entry(value, now, fresh_until, fresh_until + self.stale_on_error)
         with self._lock:
             if self._store is None:
                 self._store = _new_store(self.max_entries, self.clock, self._index)
             self._store[key] = entry
+
+    def _draw(self) -> float:
+        if self._rand is None:
+            import random  # on the first write, not at import
+
+            self._rand = random.random
+        return self._rand()
 
     def discard(self, key: Hashable) -> None:
         """Forget the entry under ``key``, if any."""

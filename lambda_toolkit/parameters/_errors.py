@@ -8,10 +8,12 @@ value) is not chained.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from lambda_toolkit.core.errors import LambdaToolkitError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 __all__ = [
     "InvalidParameterNameError",

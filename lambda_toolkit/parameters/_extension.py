@@ -10,12 +10,7 @@ is imported on this path.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-from collections.abc import Sequence
-from typing import Any
-from urllib.parse import urlencode
 
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
@@ -25,8 +20,14 @@ from lambda_toolkit.parameters._errors import (
     ParameterThrottledError,
 )
 from lambda_toolkit.parameters._masked import MaskedBytes
-from lambda_toolkit.parameters._provider import BatchResult
 from lambda_toolkit.parameters._sdk import error_for_code, parameter_value, secret_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from lambda_toolkit.parameters._provider import BatchResult
 
 __all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailable", "extension_port"]
 
@@ -123,6 +124,8 @@ class ExtensionProvider:
         answer = self._get("/secretsmanager/get", query, name=name, what="secret")
         if answer.get("SecretString") is None and isinstance(answer.get("SecretBinary"), str):
             # On the wire (JSON) SecretBinary is base64 text; the SDK hands out the bytes.
+            import base64
+
             try:
                 return MaskedBytes(base64.b64decode(answer["SecretBinary"], validate=True))
             except ValueError:
@@ -145,8 +148,10 @@ class ExtensionProvider:
         return values, failures
 
     def _get(self, path: str, query: dict[str, str], *, name: str, what: str) -> dict[str, Any]:
+        import json
         import urllib.error
         import urllib.request
+        from urllib.parse import urlencode
 
         port = self.port or extension_port()
         url = f"http://{self.host}:{port}{path}?{urlencode(query)}"

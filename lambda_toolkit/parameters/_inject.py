@@ -7,36 +7,47 @@ kept on the invocation state (``injected_parameters()``) for code deeper in the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypeAlias
-
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, middleware
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.parameters._api import get_parameter, get_secret
-from lambda_toolkit.parameters._provider import (
-    ParameterProvider,
-    SecretProvider,
-    check_parameter_name,
-    check_secret_name,
-)
-from lambda_toolkit.parameters._transforms import Transform, check_transform
+from lambda_toolkit.parameters._provider import check_parameter_name, check_secret_name
+from lambda_toolkit.parameters._transforms import check_transform
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, TypeAlias
+
+    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider
+    from lambda_toolkit.parameters._transforms import Transform
+
+    Lookup: TypeAlias = "str | Parameter | Secret"
 
 __all__ = ["Parameter", "Secret", "injected_parameters", "with_parameters"]
 
 STATE_KEY = "parameters.values"
 
 
-@dataclass(frozen=True)
 class Parameter:
     """A Parameter Store lookup for ``with_parameters`` (options as in ``get_parameter``)."""
 
-    name: str
-    decrypt: bool = True
-    transform: Transform = None
-    max_age: float | None = None
-    provider: ParameterProvider | None = None
+    __slots__ = ("decrypt", "max_age", "name", "provider", "transform")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        decrypt: bool = True,
+        transform: Transform = None,
+        max_age: float | None = None,
+        provider: ParameterProvider | None = None,
+    ) -> None:
+        self.name = name
+        self.decrypt = decrypt
+        self.transform = transform
+        self.max_age = max_age
+        self.provider = provider
 
     def fetch(self) -> Any:
         """The (cached) value."""
@@ -44,17 +55,31 @@ class Parameter:
             self.name, decrypt=self.decrypt, transform=self.transform, max_age=self.max_age, provider=self.provider
         )
 
+    def __repr__(self) -> str:
+        return f"Parameter({self.name!r})"
 
-@dataclass(frozen=True)
+
 class Secret:
     """A Secrets Manager lookup for ``with_parameters`` (options as in ``get_secret``)."""
 
-    name: str
-    version_id: str | None = None
-    version_stage: str | None = None
-    transform: Transform = None
-    max_age: float | None = None
-    provider: SecretProvider | None = None
+    __slots__ = ("max_age", "name", "provider", "transform", "version_id", "version_stage")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        version_id: str | None = None,
+        version_stage: str | None = None,
+        transform: Transform = None,
+        max_age: float | None = None,
+        provider: SecretProvider | None = None,
+    ) -> None:
+        self.name = name
+        self.version_id = version_id
+        self.version_stage = version_stage
+        self.transform = transform
+        self.max_age = max_age
+        self.provider = provider
 
     def fetch(self) -> Any:
         """The (cached) value."""
@@ -67,8 +92,8 @@ class Secret:
             provider=self.provider,
         )
 
-
-Lookup: TypeAlias = "str | Parameter | Secret"
+    def __repr__(self) -> str:
+        return f"Secret({self.name!r})"
 
 
 def _resolve(argument: str, lookup: object) -> Parameter | Secret:

@@ -9,9 +9,7 @@ values, but the code says enough).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from _thread import allocate_lock
 
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
@@ -21,7 +19,13 @@ from lambda_toolkit.parameters._errors import (
     ParameterThrottledError,
 )
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
-from lambda_toolkit.parameters._provider import BatchResult
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any
+
+    from lambda_toolkit.parameters._provider import BatchResult
 
 __all__ = ["SSMProvider", "SecretsProvider", "error_for_code"]
 
@@ -58,7 +62,7 @@ class _ClientHolder:
         self._service = service
         self._client = client
         self._region = region
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def get(self) -> Any:
         client = self._client

@@ -12,29 +12,31 @@ because the messages of ``json`` and pydantic may quote the input.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import sys
-from typing import Any, TypeAlias
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.parameters._errors import TransformError
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
 
-__all__ = ["Transform", "apply_transform", "check_transform", "describe_transform"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
-# None, "json", "binary", a pydantic model class or TypeAdapter, or a callable of the value.
-Transform: TypeAlias = Any
+    # None, "json", "binary", a pydantic model class or TypeAdapter, or a callable of the value.
+    Transform: TypeAlias = Any
+
+__all__ = ["apply_transform", "check_transform", "describe_transform"]
 
 _NAMED = frozenset({"json", "binary"})
 
 
 def check_transform(transform: Transform) -> None:
     """Reject, at call time and before any request, a transform that cannot be applied."""
-    if transform is None or transform in _NAMED:
+    if transform is None:
         return
     if isinstance(transform, str):
+        if transform in _NAMED:
+            return
         raise ConfigurationError(f"unknown transform {transform!r}: use 'json', 'binary', a model or a callable")
     if _is_model(transform) or _is_type_adapter(transform) or callable(transform):
         return
@@ -54,6 +56,10 @@ def apply_transform(value: Any, transform: Transform, *, name: str) -> Any:
     """Apply ``transform`` to the value of ``name``; raise ``TransformError`` on failure."""
     if transform is None:
         return value
+    import base64
+    import binascii
+    import json
+
     problem = None
     try:
         if transform == "json":
