@@ -25,21 +25,6 @@ class Deadline:
         self._invocation = invocation if invocation is not None else current_invocation()
         self._margin = margin_ms / 1000.0
 
-    @property
-    def invocation(self) -> Invocation | None:
-        """The invocation whose deadline is watched."""
-        return self._invocation
-
-    @property
-    def margin(self) -> float:
-        """The margin in seconds."""
-        return self._margin
-
-    @property
-    def known(self) -> bool:
-        """True when there is a deadline to watch."""
-        return self._invocation is not None and self._invocation.deadline is not None
-
     def stop_at(self) -> float | None:
         """The monotonic instant from which no record may start, or None without a deadline.
 
@@ -57,10 +42,6 @@ class Deadline:
             return False
         deadline = invocation.deadline
         return deadline is not None and _monotonic() >= deadline - self._margin
-
-    def remaining_ms(self) -> float | None:
-        """Milliseconds left before the deadline itself, or None without one."""
-        return None if self._invocation is None else self._invocation.remaining_ms()
 
     def wait_budget(self) -> float | None:
         """Seconds the processor may still wait for records in flight before it must

@@ -222,3 +222,41 @@ def test_an_object_with_an_async_call_is_an_async_record_function() -> None:
 
     outcome = process_batch(_events.sqs(2), Processor(), source="sqs")
     assert [s.result for s in outcome.successes] == ["m0", "m1"]
+
+
+@pytest.mark.parametrize("mode", ["threads", "async"])
+def test_concurrent_runs_report_invalid_payloads_errors_and_interruptions(mode: str) -> None:
+    from pydantic import BaseModel
+
+    from lambda_toolkit.core import InvocationTimeout
+    from lambda_toolkit.testing.events import sqs_event
+
+    class Order(BaseModel):
+        quantity: int
+
+    event = sqs_event([{"quantity": 1}, {"quantity": "lots"}, {"quantity": 3}, {"quantity": 4}])
+    for i, record in enumerate(event["Records"]):
+        record["messageId"] = f"m{i}"
+
+    def process(order: Order) -> None:
+        if order.quantity == 3:
+            raise ValueError("no")
+        if order.quantity == 4:
+            time.sleep(0.05)  # the other records are done by then
+            raise InvocationTimeout()
+
+    async def process_async(order: Order) -> None:
+        if order.quantity == 4:
+            await asyncio.sleep(0.05)
+            raise InvocationTimeout()
+        process(order)
+
+    outcome = process_batch(
+        event, process if mode == "threads" else process_async, source="sqs", model=Order, concurrency=2
+    )
+    reasons = {f.item_id: f.reason for f in outcome.failures}
+    assert reasons["m1"] == "invalid"
+    assert reasons["m2"] == "error"
+    assert reasons["m3"] == "interrupted"
+    assert outcome.stopped_by == "timeout"
+    assert [s.item_id for s in outcome.successes] == ["m0"]

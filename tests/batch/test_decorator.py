@@ -255,8 +255,9 @@ def test_a_record_function_that_is_not_callable_fails_at_decoration() -> None:
         lambda: None,
         lambda record, context: None,
         lambda *, record: None,
+        lambda self, record, extra: None,
     ],
-    ids=["no-argument", "two-arguments", "keyword-only"],
+    ids=["no-argument", "two-arguments", "keyword-only", "method-with-two-arguments"],
 )
 def test_a_record_function_with_the_wrong_signature_fails_at_decoration(function: Any) -> None:
     with pytest.raises(ConfigurationError, match="must accept exactly one positional argument, the record"):
