@@ -103,16 +103,29 @@ class XRaySpan:
         recorder, entity = self._recorder, self._entity
         if not entity.in_progress:
             return
-        recorder.get_trace_entity()  # refreshes the SDK's per-invocation state first
         _close_left_open(entity)
-        entities = getattr(getattr(recorder.context, "_local", None), "entities", None)
-        if isinstance(entities, list) and any(open_entity is entity for open_entity in entities):
-            while entities[-1] is not entity:  # closed above, now off the stack too
-                entities.pop()
-            recorder.end_subsegment()
-            return
-        entity.close()  # a detached span (a generator's), or one from an earlier invocation
-        recorder.stream_subsegments()
+        entities = _open_entities(recorder)
+        if entities is not None and any(open_entity is entity for open_entity in entities):
+            while entities.pop() is not entity:  # what is above it was closed just now
+                pass
+        entity.close()
+        # The invocation's segment belongs to Lambda: send each finished subtree now
+        # (what the SDK's end_subsegment does in Lambda, without re-reading the header
+        # three more times).
+        segment = entity.parent_segment
+        streaming = recorder.streaming
+        if streaming.is_eligible(segment):
+            streaming.stream(segment, self._send)
+
+    def _send(self, subsegment: Any) -> None:
+        if subsegment.sampled:
+            self._recorder.emitter.send_entity(subsegment)
+
+
+def _open_entities(recorder: Any) -> list[Any] | None:
+    """The SDK's stack of open entities for this thread (its Lambda context keeps it there)."""
+    entities = getattr(getattr(recorder.context, "_local", None), "entities", None)
+    return entities if isinstance(entities, list) else None
 
 
 class XRayBackend:
@@ -136,18 +149,19 @@ class XRayBackend:
 
     def begin(self, name: str, *, handler: bool, attach: bool = True) -> XRaySpan | None:
         recorder = self._recorder
-        clean = name.translate(_NAME_DELETE)[:_NAME_MAX] or "anonymous"
-        parent = recorder.get_trace_entity()
+        parent = recorder.get_trace_entity()  # re-reads _X_AMZN_TRACE_ID: a new invocation starts afresh
         if parent is None or not parent.sampled or getattr(parent, "initializing", False):
             return None
-        if attach:
-            entity = recorder.begin_subsegment(clean)
-        else:
-            # Not made current: the caller's own work between two resumptions of a
-            # generator must not nest under the generator's subsegment.
-            entity = Subsegment(clean, "local", recorder.current_segment())
-            parent.add_subsegment(entity)
-        return None if entity is None else XRaySpan(recorder, entity)
+        segment = parent.parent_segment if getattr(parent, "type", None) == "subsegment" else parent
+        entity = Subsegment(name.translate(_NAME_DELETE)[:_NAME_MAX] or "anonymous", "local", segment)
+        parent.add_subsegment(entity)
+        if attach:  # what the SDK's begin_subsegment does, with the header read once, not three times
+            entities = _open_entities(recorder)
+            if entities is not None:
+                entities.append(entity)
+        # (A generator's subsegment is not made current: the caller's own work between
+        # two resumptions must not nest under it.)
+        return XRaySpan(recorder, entity)
 
     def current(self) -> XRaySpan | None:
         entity = self._recorder.get_trace_entity()
