@@ -24,6 +24,7 @@ flag ``invocation.data["timeout.interrupted"]`` that ``Deadline`` reports.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -41,6 +42,12 @@ from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY
 
 __all__ = ["Alarm", "arm", "armed_count", "disarm", "signals_usable"]
 
+_fast_signal: Any
+try:  # the C module: signal.signal() wraps it in enum conversions costing ~2 µs a call
+    _fast_signal = importlib.import_module("_signal")
+except ImportError:  # pragma: no cover - not CPython
+    _fast_signal = signal
+
 _HAS_SIGNALS = hasattr(signal, "SIGALRM") and hasattr(signal, "setitimer")
 # A timer that fires early by less than this is treated as on time (clock granularity).
 _SLACK_S = 0.001
@@ -51,6 +58,8 @@ _PROTECTED_FILES = frozenset(
     os.path.abspath(sys.modules[name].__file__ or "")
     for name in ("lambda_toolkit.core.middleware", "lambda_toolkit.core.state")
 )
+_SIGALRM = int(getattr(signal, "SIGALRM", 14))
+_ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
 OWNER_ATTR = "_lambda_toolkit_timeout_owner"
 
 
@@ -79,9 +88,12 @@ _stack: list[Alarm] = []
 _previous: _Previous | None = None
 
 
+_main_thread = threading.main_thread
+
+
 def signals_usable() -> bool:
     """True when a SIGALRM timer can be used: a platform with it, in the main thread."""
-    return _HAS_SIGNALS and threading.current_thread() is threading.main_thread()
+    return _HAS_SIGNALS and threading.current_thread() is _main_thread()
 
 
 def armed_count() -> int:
@@ -91,16 +103,14 @@ def armed_count() -> int:
 
 def _running_task() -> Any:
     asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
+    if asyncio is None:  # never imported: no event loop can be running
         return None
-    try:
-        return asyncio.current_task()
-    except RuntimeError:  # no running event loop
-        return None
+    loop = asyncio._get_running_loop()  # cheap, unlike current_task() raising without a loop
+    return None if loop is None else asyncio.current_task(loop)
 
 
 def _set_timer(delay: float) -> None:
-    signal.setitimer(signal.ITIMER_REAL, max(delay, 1e-6))
+    _fast_signal.setitimer(_ITIMER_REAL, max(delay, 1e-6))
 
 
 def _earliest(now: float) -> float | None:
@@ -123,8 +133,8 @@ def arm(fire_at: float, invocation: Invocation, call: Any) -> Alarm:
     now = time.monotonic()
     delay = max(fire_at - now, 1e-6)
     if not _stack:
-        handler = signal.signal(signal.SIGALRM, _on_alarm)
-        old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, delay)
+        handler = _fast_signal.signal(_SIGALRM, _on_alarm)
+        old_delay, old_interval = _fast_signal.setitimer(_ITIMER_REAL, delay)
         _previous = _Previous(handler, now + old_delay if old_delay > 0 else None, old_interval)
         _stack.append(alarm)
         if old_delay > 0 and old_delay < delay:
@@ -145,13 +155,13 @@ def disarm(alarm: Alarm) -> None:
     if _stack:
         _rearm(time.monotonic(), floor=_RETRY_PROTECTED_S)
         return
-    signal.setitimer(signal.ITIMER_REAL, 0)
+    _fast_signal.setitimer(_ITIMER_REAL, 0)
     previous, _previous = _previous, None
     if previous is None:  # pragma: no cover - always set while alarms are armed
         return
-    signal.signal(signal.SIGALRM, previous.handler)
+    _fast_signal.signal(_SIGALRM, previous.handler)
     if previous.fire_at is not None:
-        signal.setitimer(signal.ITIMER_REAL, max(previous.fire_at - time.monotonic(), 1e-6), previous.interval)
+        _fast_signal.setitimer(_ITIMER_REAL, max(previous.fire_at - time.monotonic(), 1e-6), previous.interval)
 
 
 def arm_cooperative(fire_at: float, invocation: Invocation) -> Alarm:

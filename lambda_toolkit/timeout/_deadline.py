@@ -139,6 +139,11 @@ class Deadline:
         """
         return WorkLoop(self, items, check_margin(margin_ms, "Deadline.iterate"))
 
+    def _stop_point(self, margin_ms: float) -> tuple[float | None, dict[str, Any] | None]:
+        """The monotonic instant ``margin_ms`` before the deadline, and the flags to watch."""
+        limit = None if self._at is None else self._at - margin_ms / 1000.0
+        return limit, None if self._invocation is None else self._invocation.data
+
     def __repr__(self) -> str:
         if self._at is None:
             return "Deadline(unknown)"
@@ -154,12 +159,12 @@ class WorkLoop(Iterator[T], Generic[T]):
     out). ``stopped`` is True when the loop ended because time ran out.
     """
 
-    __slots__ = ("_deadline", "_in_hand", "_items", "_margin", "_next", "stopped")
+    __slots__ = ("_flags", "_in_hand", "_items", "_limit", "_next", "stopped")
 
     def __init__(self, deadline: Deadline, items: Iterable[T], margin_ms: float) -> None:
-        self._deadline = deadline
+        # Resolved once: each step is then one flag lookup and one clock read.
+        self._limit, self._flags = deadline._stop_point(margin_ms)
         self._items: list[T] = list(items)
-        self._margin = margin_ms
         self._next = 0
         self._in_hand = False
         self.stopped = False
@@ -171,7 +176,9 @@ class WorkLoop(Iterator[T], Generic[T]):
         self._in_hand = False
         if self.stopped or self._next >= len(self._items):
             raise StopIteration
-        if self._deadline.expired(self._margin):
+        if (self._flags is not None and self._flags.get(INTERRUPTED_KEY)) or (
+            self._limit is not None and time.monotonic() >= self._limit
+        ):
             self.stopped = True
             raise StopIteration
         item = self._items[self._next]

@@ -76,8 +76,11 @@ class _Guard:
 
     def before(self, call: Call) -> None:
         invocation = call.invocation
-        context = call.args[-1]
-        remaining = remaining_ms_of(context, "timeout_guard")
+        now = time.monotonic()
+        if invocation is not None and invocation.deadline is not None:
+            remaining = max(0.0, (invocation.deadline - now) * 1000.0)  # read from the context just now
+        else:  # the context could not tell: remaining_ms_of raises the error that says why
+            remaining = remaining_ms_of(call.args[-1], "timeout_guard")
         if not self.validated:
             if remaining <= self.margin_ms:
                 raise ConfigurationError(
@@ -85,7 +88,6 @@ class _Guard:
                     f"({remaining:.0f} ms remained at the first invocation); use a smaller margin or a longer timeout"
                 )
             self.validated = True
-        now = time.monotonic()
         call.data[self.started_key] = now
         if invocation is None:  # pragma: no cover - handler_only guarantees an invocation
             return

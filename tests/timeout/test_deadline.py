@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import pytest
 
-from lambda_toolkit.core import ConfigurationError, InvalidContextError, Middleware, middleware
+from lambda_toolkit.core import ConfigurationError, InvalidContextError, Middleware, current_invocation, middleware
 from lambda_toolkit.testing import FakeClock, FakeContext
 from lambda_toolkit.timeout import INTERRUPTED_KEY, Deadline, InvocationTimeout
 
@@ -159,31 +160,38 @@ def test_repr_shows_the_remaining_time_not_the_event() -> None:
     assert text.startswith("Deadline(remaining_ms=") and "interrupted=False" in text
 
 
-class _Steps:
-    """A deadline whose expiry the test decides: expired after ``budget`` checks."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-
-    def expired(self, margin_ms: float = 0.0) -> bool:
-        self.budget -= 1
-        return self.budget < 0
-
-
 def test_iterate_hands_out_every_item_when_time_remains() -> None:
     work = Deadline.from_context(FakeContext()).iterate(["a", "b", "c"])
     assert list(work) == ["a", "b", "c"]
     assert work.left == [] and work.done == 3 and not work.stopped
 
 
-def test_iterate_stops_when_time_runs_out_and_says_what_was_left() -> None:
-    from lambda_toolkit.timeout import WorkLoop
+def test_iterate_stops_when_the_flag_is_raised_and_says_what_was_left() -> None:
+    def loop() -> Any:
+        invocation = current_invocation()
+        work = Deadline.current().iterate(["a", "b", "c", "d"])
+        handed = []
+        for item in work:
+            handed.append(item)
+            if item == "b":
+                invocation.data[INTERRUPTED_KEY] = True  # what a guard does at its margin
+        return handed, work
 
-    work = WorkLoop(_Steps(2), ["a", "b", "c", "d"], 0.0)  # type: ignore[arg-type]
-    assert list(work) == ["a", "b"]
+    handed, work = run_in_invocation(loop, FakeContext())
+    assert handed == ["a", "b"]
     assert work.stopped
     assert work.left == ["c", "d"] and work.done == 2
     assert list(work) == []  # a stopped loop stays stopped
+
+
+def test_iterate_stops_at_the_deadline_minus_the_margin() -> None:
+    work = Deadline(time.monotonic() + 0.2).iterate(range(10), margin_ms=100)
+    started = []
+    for item in work:
+        started.append(item)
+        time.sleep(0.06)
+    assert work.stopped and 0 < len(started) < 10
+    assert work.left == list(range(len(started), 10))
 
 
 def test_iterate_counts_the_item_in_hand_as_left_when_the_body_raised() -> None:
