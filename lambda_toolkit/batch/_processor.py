@@ -20,6 +20,7 @@ from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
 from lambda_toolkit.batch._deadline import Deadline
 from lambda_toolkit.batch._errors import BatchProcessingError, RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason, ItemId
+from lambda_toolkit.batch._records import RecordConverter
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import InvocationTimeout
 
@@ -27,6 +28,7 @@ __all__ = ["PENDING", "Plan", "Run", "StopScope", "run_sequential"]
 
 log = logging.getLogger("lambda_toolkit.batch")
 _monotonic = time.monotonic
+_new = object.__new__
 
 StopScope = Literal["none", "batch", "key"]
 StoppedBy = Literal["failure", "deadline", "timeout"]
@@ -159,6 +161,9 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     """Process the records in batch order on the calling thread (the hot path: kept flat)."""
     records, ids, results, failed = run.records, run.ids, run.results, run.failed
     convert = run.plan.convert
+    # typed records: the two calls of RecordConverter inlined (the hot path of the package)
+    lazy = convert.lazy if isinstance(convert, RecordConverter) else None
+    write = convert.write if isinstance(convert, RecordConverter) else None
     stop_at = run.deadline.stop_at()
     scope, key_of = run.scope, run.key_of
     stopped_keys: set[Hashable] = set()
@@ -172,7 +177,12 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                 failed[index] = ("skipped", None)
                 continue
             try:
-                results[index] = fn(convert(record))
+                if lazy is not None:
+                    item = _new(lazy)
+                    write(item, record)  # type: ignore[misc]
+                    results[index] = fn(item)
+                else:
+                    results[index] = fn(convert(record))
                 continue
             except InvocationTimeout as exc:
                 run.failure(index, "interrupted", exc)

@@ -1,0 +1,191 @@
+"""Batch scenarios: a 10,000-message SQS event where every 10th record fails, and I/O-bound records.
+
+Powertools' side is ``BatchProcessor(event_type=EventType.SQS)`` with
+``process_partial_response`` (and ``model=`` an ``SqsRecordModel`` whose body is ``Json[Order]``
+for the model scenario). Both sides run the same record function on the same event; both
+answer with the same 1,000 failed message ids. The two sides of a scenario are measured
+alternately, batch after batch, so that a noisy machine affects both alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from _harness import Scenario
+from pydantic import BaseModel
+
+from lambda_toolkit.batch import batch
+from lambda_toolkit.testing import FakeContext
+from lambda_toolkit.testing.events import sqs_event
+
+RECORDS = 10_000
+IO_RECORDS = 500
+IO_THREADS = 16
+CONTEXT = FakeContext(timeout_ms=900_000)
+
+
+class Order(BaseModel):
+    order_id: str
+    quantity: int
+    price: float
+
+
+EVENT: dict[str, Any] = sqs_event([{"order_id": f"o-{i}", "quantity": i, "price": 1.5} for i in range(RECORDS)])
+IO_EVENT: dict[str, Any] = sqs_event([{"order_id": f"o-{i}", "quantity": i, "price": 1.5} for i in range(IO_RECORDS)])
+
+
+def _every_tenth_fails() -> Callable[[Any], None]:
+    count = 0
+
+    def record_function(record: Any) -> None:
+        nonlocal count
+        count += 1
+        if count % 10 == 0:
+            raise ValueError("cannot process this one")
+
+    return record_function
+
+
+def _io_bound(record: Any) -> None:
+    time.sleep(0.001)
+
+
+async def _io_bound_async(record: Any) -> None:
+    await asyncio.sleep(0.001)
+
+
+def _ours(model: Any = None, **options: Any) -> Callable[[], dict[str, Any]]:
+    handler = batch("sqs", model=model, **options)(_every_tenth_fails())
+    return lambda: handler(EVENT, CONTEXT)
+
+
+def _theirs(model: Any = None) -> Callable[[], dict[str, Any]]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, model=model)
+    record_function = _every_tenth_fails()
+    return lambda: process_partial_response(
+        event=EVENT, record_handler=record_function, processor=processor, context=CONTEXT
+    )
+
+
+def _theirs_model() -> Any:
+    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+    from aws_lambda_powertools.utilities.parser.types import Json
+
+    class OrderRecord(SqsRecordModel):
+        body: Json[Order]  # type: ignore[assignment]
+
+    return OrderRecord
+
+
+def _ours_io(record_function: Any, concurrency: int = IO_THREADS) -> Callable[[], dict[str, Any]]:
+    handler = batch("sqs", concurrency=concurrency)(record_function)
+    return lambda: handler(IO_EVENT, CONTEXT)
+
+
+def _theirs_io() -> Callable[[], dict[str, Any]]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return lambda: process_partial_response(
+        event=IO_EVENT, record_handler=_io_bound, processor=processor, context=CONTEXT
+    )
+
+
+def _theirs_io_async() -> Callable[[], dict[str, Any]]:
+    from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
+
+    processor = AsyncBatchProcessor(event_type=EventType.SQS)
+    return lambda: async_process_partial_response(
+        event=IO_EVENT, record_handler=_io_bound_async, processor=processor, context=CONTEXT
+    )
+
+
+class _Pair:
+    """Measures two batch runners alternately; ``ours``/``theirs`` give records per second."""
+
+    def __init__(
+        self, ours: Callable[[], Any], theirs: Callable[[], Any], records: int, rounds: int, extra: Any = None
+    ) -> None:
+        self._runners = {"ours": ours, "theirs": theirs, **({"extra": extra} if extra else {})}
+        self._records = records
+        self._rounds = rounds
+        self._medians: dict[str, float] | None = None
+
+    def _measure(self) -> dict[str, float]:
+        if self._medians is None:
+            samples: dict[str, list[float]] = {name: [] for name in self._runners}
+            for runner in self._runners.values():  # warm up
+                runner()
+            for _ in range(self._rounds):
+                for name, runner in self._runners.items():
+                    start = time.perf_counter()
+                    runner()
+                    samples[name].append(time.perf_counter() - start)
+            self._medians = {name: self._records / statistics.median(values) for name, values in samples.items()}
+        return self._medians
+
+    def ours(self) -> float:
+        return self._measure()["ours"]
+
+    def theirs(self) -> float:
+        return self._measure()["theirs"]
+
+    def extra(self) -> float:
+        return self._measure()["extra"]
+
+
+def _check_same_answers() -> None:
+    ours, theirs = _ours()(), _theirs()()
+    assert len(ours["batchItemFailures"]) == len(theirs["batchItemFailures"]) == RECORDS // 10
+    assert ours == theirs
+
+
+def scenarios() -> list[Scenario]:
+    _check_same_answers()
+    plain = _Pair(_ours(), _theirs(), RECORDS, rounds=15)
+    model = _Pair(_ours(Order), _theirs(_theirs_model()), RECORDS, rounds=9)
+    threads = _Pair(_ours_io(_io_bound), _theirs_io(), IO_RECORDS, rounds=3)
+    asyncio_pair = _Pair(
+        _ours_io(_io_bound_async, IO_RECORDS), _theirs_io_async(), IO_RECORDS, rounds=5, extra=_ours_io(_io_bound_async)
+    )
+    return [
+        Scenario(
+            "batch: 10,000 SQS records, every 10th fails (typed records)",
+            "records/s",
+            plain.ours,
+            plain.theirs,
+            goal=">= 2x",
+            higher_is_better=True,
+        ),
+        Scenario(
+            "batch: 10,000 SQS records, every 10th fails, pydantic model",
+            "records/s",
+            model.ours,
+            model.theirs,
+            goal=">= 2x",
+            higher_is_better=True,
+        ),
+        Scenario(
+            f"batch: {IO_RECORDS} I/O-bound records (sleep 1 ms), {IO_THREADS} threads vs sequential",
+            "records/s",
+            threads.ours,
+            threads.theirs,
+            goal="reported",
+            higher_is_better=True,
+        ),
+        Scenario(
+            f"batch: {IO_RECORDS} async records (sleep 1 ms), all in flight vs AsyncBatchProcessor",
+            "records/s",
+            asyncio_pair.ours,
+            asyncio_pair.theirs,
+            goal="reported",
+            higher_is_better=True,
+            extra={f"toolkit async, {IO_THREADS} in flight": asyncio_pair.extra},
+        ),
+    ]
