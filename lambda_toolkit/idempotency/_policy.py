@@ -18,8 +18,8 @@ import inspect
 import json
 import logging
 import math
+import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
@@ -112,11 +112,11 @@ class Policy:
         """The stable name keys of ``target`` live under: ``name``, else prefix + function name."""
         found = self._namespaces.get(target)
         if found is None:
+            if inspect.isgeneratorfunction(target):
+                raise IdempotencyConfigurationError(f"idempotency cannot wrap generator function {target.__qualname__}")
             if self.name is not None:
                 found = self.name
             else:
-                import os
-
                 prefix = (
                     self.key_prefix if self.key_prefix is not None else os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
                 )
@@ -167,7 +167,7 @@ class Policy:
                 status=INPROGRESS,
                 expires_at=math.ceil(now + self.expires_after),
                 lock_expires_at_ms=self._lock_expiry_ms(call, now),
-                token=uuid.uuid4().hex,
+                token=os.urandom(16).hex(),
                 payload_hash=payload_hash,
             )
             existing = self.store.acquire(record, int(now * 1000))
