@@ -107,7 +107,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
                 if shared.halt:
                     return
                 if deadline.reached():
-                    shared.stop("deadline")
+                    shared.stop("timeout" if deadline.interrupted() else "deadline")
                     return
                 try:
                     record = records[index]
@@ -159,7 +159,7 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
                 if shared.halt:
                     return
                 if deadline.reached():
-                    shared.stop("deadline")
+                    shared.stop("timeout" if deadline.interrupted() else "deadline")
                     return
                 try:
                     record = records[index]

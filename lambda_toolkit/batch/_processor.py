@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
-from lambda_toolkit.batch._deadline import Deadline
+from lambda_toolkit.batch._deadline import INTERRUPTED_FLAG, Deadline
 from lambda_toolkit.batch._errors import BatchProcessingError, RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason, ItemId
 from lambda_toolkit.batch._records import RecordConverter
@@ -165,13 +165,14 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     lazy = convert.lazy if isinstance(convert, RecordConverter) else None
     write = convert.write if isinstance(convert, RecordConverter) else None
     stop_at = run.deadline.stop_at()
+    flag = run.deadline.flags().get
     scope, key_of = run.scope, run.key_of
     stopped_keys: set[Hashable] = set()
     debug = log.isEnabledFor(logging.DEBUG)
     try:
         for index, record in enumerate(records):
-            if stop_at is not None and _monotonic() >= stop_at:
-                run.stop("deadline")
+            if stop_at is not None and (_monotonic() >= stop_at or flag(INTERRUPTED_FLAG)):
+                run.stop("timeout" if run.deadline.interrupted() else "deadline")
                 break
             if stopped_keys and key_of(record) in stopped_keys:
                 failed[index] = ("skipped", None)

@@ -239,3 +239,27 @@ def test_async_records_stop_at_the_margin_too() -> None:
     (outcome,) = outcomes
     assert outcome.stopped_by == "deadline"
     _check_partition(outcome, 40, processed)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_the_cooperative_flag_of_a_timeout_guard_stops_the_batch(concurrency: int) -> None:
+    from lambda_toolkit.core import current_invocation
+
+    processed: list[str] = []
+
+    def process(record: SQSRecord) -> None:
+        processed.append(record.message_id)
+        if record.message_id == "m0":
+            invocation = current_invocation()
+            assert invocation is not None
+            invocation.data["timeout.interrupted"] = True  # what a cooperative timeout guard does
+        else:
+            time.sleep(0.005)
+
+    outcomes: list[Any] = []
+    handler = batch("sqs", concurrency=concurrency, on_outcome=outcomes.append)(process)
+    handler(_events.sqs(6), FakeContext(timeout_ms=60_000))
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "timeout"
+    assert {f.reason for f in outcome.failures} == {"deadline"}
+    _check_partition(outcome, 6, processed)
