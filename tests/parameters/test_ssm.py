@@ -188,3 +188,52 @@ def test_get_parameters_by_name_drops_duplicate_names(counted: Aws) -> None:
     counted.calls.clear()
     assert get_parameters_by_name(["/app/a", "/app/a"]) == {"/app/a": "a"}
     assert counted.count() == 1
+
+
+def test_get_parameters_force_fetch_reads_the_path_again(counted: Aws) -> None:
+    _seed_tree(counted)
+    counted.calls.clear()
+    get_parameters("/app/prod")
+    counted.ssm.put_parameter(Name="/app/prod/table", Value="orders-v2", Type="String", Overwrite=True)
+    assert get_parameters("/app/prod", force_fetch=True)["table"] == "orders-v2"
+    assert counted.count("GetParametersByPath") == 2
+
+
+def test_get_parameters_by_name_matches_selectors_as_aws_reports_them() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("ssm", region_name="us-east-1")
+    arn = "arn:aws:ssm:us-east-1:123456789012:parameter/app/flag"
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_parameters",
+            {
+                "Parameters": [
+                    {"Name": "/app/flag", "Type": "String", "Value": "one", "Version": 1, "Selector": ":1", "ARN": arn},
+                    {"Name": "/app/flag", "Type": "String", "Value": "two", "Version": 2, "Selector": ":live"},
+                    {"Name": "/app/flag", "Type": "String", "Value": "two", "Version": 2, "ARN": arn},
+                ],
+                "InvalidParameters": ["/app/flag:9"],
+            },
+            {"Names": ["/app/flag:1", "/app/flag:live", "/app/flag", "/app/flag:9"], "WithDecryption": True},
+        )
+        values = get_parameters_by_name(
+            ["/app/flag:1", "/app/flag:live", "/app/flag", "/app/flag:9"],
+            provider=SSMProvider(client),
+            raise_on_error=False,
+        )
+    assert values == {"/app/flag:1": "one", "/app/flag:live": "two", "/app/flag": "two"}
+
+
+def test_a_batch_serves_a_kept_value_when_stale_on_error_is_on(counted: Aws, clock: FakeClock) -> None:
+    from lambda_toolkit.parameters import configure_cache
+
+    from .conftest import fail_calls
+
+    configure_cache(stale_on_error=60)
+    counted.ssm.put_parameter(Name="/app/a", Value="a", Type="String")
+    assert get_parameters_by_name(["/app/a"], max_age=10) == {"/app/a": "a"}
+    fail_calls(counted.ssm, "GetParameters", "AccessDeniedException")
+    clock.advance(seconds=30)
+    assert get_parameters_by_name(["/app/a"], max_age=10) == {"/app/a": "a"}

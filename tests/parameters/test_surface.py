@@ -1,0 +1,58 @@
+"""The public surface: names, protocols, reprs, the batch error's report."""
+
+from __future__ import annotations
+
+import pytest
+
+import lambda_toolkit.parameters as parameters
+from lambda_toolkit.parameters import (
+    ExtensionProvider,
+    InvalidParameterNameError,
+    Parameter,
+    ParameterBatchError,
+    ParameterFetchError,
+    ParameterNotFoundError,
+    ParameterThrottledError,
+    Secret,
+    SecretsProvider,
+    SSMProvider,
+    TransformError,
+)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in parameters.__all__:
+        assert getattr(parameters, name) is not None
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        parameters.nope
+
+
+def test_the_built_in_providers_satisfy_the_protocols() -> None:
+    from lambda_toolkit.parameters import AutoProvider, ParameterProvider, SecretProvider
+
+    for provider in (SSMProvider(), ExtensionProvider(), AutoProvider()):
+        assert isinstance(provider, ParameterProvider)
+    for provider in (SecretsProvider(), ExtensionProvider(), AutoProvider()):
+        assert isinstance(provider, SecretProvider)
+    assert not isinstance(SSMProvider(), SecretProvider)
+
+
+def test_lookups_show_their_name_only() -> None:
+    assert repr(Parameter("/app/table", transform="json")) == "Parameter('/app/table')"
+    assert repr(Secret("prod/db", version_stage="AWSPREVIOUS")) == "Secret('prod/db')"
+
+
+def test_the_batch_error_gives_each_reason() -> None:
+    failures = {
+        "a": ParameterNotFoundError("x", name="a"),
+        "b": ParameterThrottledError("x", name="b"),
+        "c": TransformError("x", name="c"),
+        "d": InvalidParameterNameError("x", name="d"),
+        "e": ParameterFetchError("x", name="e"),
+    }
+    error = ParameterBatchError("parameters", failures, {"f": "value"})
+    assert str(error) == (
+        "5 of 6 parameters could not be read: a (not found), b (throttled), c (transform failed), "
+        "d (invalid name), e (fetch failed)"
+    )
+    assert "value" not in str(error)
