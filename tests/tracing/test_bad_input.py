@@ -315,3 +315,52 @@ def test_warnings_name_the_problem_not_the_value(
     caplog.set_level(logging.WARNING)
     run_traced(lambda: put_annotation("card", {"number": "4111111111111111"}))  # type: ignore[arg-type]
     assert "4111" not in caplog.text
+
+
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
+def test_an_exception_that_cannot_be_printed_is_still_recorded(lambda_env: TraceIds, xray_daemon: XRayDaemon) -> None:
+    error = UnprintableError()
+
+    @trace
+    def failing(event: Any, context: Any) -> None:
+        raise error
+
+    with pytest.raises(UnprintableError) as raised:
+        failing({}, FakeContext())
+    assert raised.value is error
+    [document] = xray_daemon.drain()
+    assert document["cause"]["exceptions"][0]["type"] == "UnprintableError"
+    assert "message" not in document["cause"]["exceptions"][0]
+    assert document["metadata"]["orders-fn"]["failing error"] == {"type": "UnprintableError", "message": ""}
+
+
+def test_a_backend_that_fails_to_open_or_mark_a_span_changes_nothing(
+    lambda_env: TraceIds, xray_daemon: XRayDaemon, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lambda_toolkit.core import current_invocation
+    from lambda_toolkit.tracing import subsegment
+    from lambda_toolkit.tracing._xray import XRayBackend, XRaySpan
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("sdk bug")
+
+    @trace
+    def guarded(event: Any, context: Any) -> str:
+        invocation = current_invocation()
+        assert invocation is not None
+        invocation.data["timeout.interrupted"] = True
+        return "fallback"
+
+    monkeypatch.setattr(XRaySpan, "mark_timed_out", broken)
+    assert guarded({}, FakeContext()) == "fallback"
+    monkeypatch.setattr(XRayBackend, "begin", broken)
+    assert guarded({}, FakeContext()) == "fallback"
+    with subsegment("block") as segment:
+        assert not segment.recording
+    warnings = tracing_warnings(caplog)
+    assert any("marking a timeout failed" in warning for warning in warnings)
+    assert any("opening a subsegment failed" in warning for warning in warnings)

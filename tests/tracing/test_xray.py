@@ -334,3 +334,20 @@ def test_the_returned_object_is_the_handlers_own(lambda_env: TraceIds, xray_daem
         return response
 
     assert identity({}, FakeContext()) is response
+
+
+def test_callable_objects_are_named_after_their_type(lambda_env: TraceIds, xray_daemon: XRayDaemon) -> None:
+    import functools
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    traced = trace(functools.partial(add, 1))
+
+    @trace
+    def calling(event: Any, context: Any) -> int:
+        return int(traced(2))
+
+    assert calling({}, FakeContext()) == 3
+    documents = by_name(xray_daemon.drain())
+    assert documents["partial"]["parent_id"] == documents["## calling"]["id"]
