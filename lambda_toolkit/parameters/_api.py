@@ -17,6 +17,7 @@ from lambda_toolkit.parameters._errors import (
     InvalidParameterNameError,
     ParameterBatchError,
     ParameterError,
+    ParameterFetchError,
     ParameterNotFoundError,
 )
 from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_secret_name
@@ -134,13 +135,26 @@ def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool
     return value
 
 
+def _guarded(fetch: Callable[[], Any], name: str) -> Any:
+    """Run a provider's fetch; an exception that is not a ParameterError (a provider of the
+    user's, a bug) becomes a ParameterFetchError naming the parameter, not chained (its text
+    may hold a value)."""
+    try:
+        return fetch()
+    except ParameterError:
+        raise
+    except Exception as exc:
+        error = ParameterFetchError(f"{name!r}: the provider failed ({type(exc).__name__})", name=name)
+    raise error
+
+
 def _lookup(
     key: Hashable, name: str, fetch: Callable[[], Any], transform: Transform, max_age: float | None, force_fetch: bool
 ) -> Any:
     ttl = _max_age(max_age)
     cache = _cache
     try:
-        value = apply_transform(fetch(), transform, name=name)
+        value = apply_transform(_guarded(fetch, name), transform, name=name)
     except ParameterError as exc:
         stale = _fallback(key, name, exc, force_fetch)
         if stale is MISSING:
@@ -344,7 +358,7 @@ def _batch(
             values[name] = value
     failures: dict[str, ParameterError] = {}
     if pending:
-        fetched, failed = fetch(pending)
+        fetched, failed = _guarded(lambda: fetch(pending), ", ".join(pending))
         for name in pending:
             key = key_of(name)
             try:

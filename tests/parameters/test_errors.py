@@ -230,3 +230,21 @@ def test_no_error_or_log_line_quotes_a_value(aws: Aws, caplog: pytest.LogCapture
     seen += [record.getMessage() for record in caplog.records]
     assert seen
     assert not [text for text in seen if secret in text]
+
+
+class _BrokenProvider:
+    """A provider of the user's that fails with an exception quoting a value."""
+
+    def get_parameter(self, name: str, *, decrypt: bool) -> str:
+        raise KeyError("TOP-SECRET-VALUE")
+
+    def get_parameters(self, names: Any, *, decrypt: bool) -> Any:
+        raise RuntimeError("TOP-SECRET-VALUE")
+
+
+def test_a_provider_failing_otherwise_gives_a_fetch_error_without_its_text() -> None:
+    with pytest.raises(ParameterFetchError, match=r"^'/app/a': the provider failed \(KeyError\)$") as caught:
+        get_parameter("/app/a", provider=_BrokenProvider())  # type: ignore[arg-type]
+    assert caught.value.__context__ is None
+    with pytest.raises(ParameterFetchError, match=r"'/app/a, /app/b': the provider failed \(RuntimeError\)"):
+        get_parameters_by_name(["/app/a", "/app/b"], provider=_BrokenProvider())  # type: ignore[arg-type]
