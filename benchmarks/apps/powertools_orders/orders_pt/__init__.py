@@ -1,0 +1,1 @@
+"""The example application's API handler written with Powertools, for the cold-start benchmark."""
