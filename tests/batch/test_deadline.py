@@ -263,3 +263,25 @@ def test_the_cooperative_flag_of_a_timeout_guard_stops_the_batch(concurrency: in
     assert outcome.stopped_by == "timeout"
     assert {f.reason for f in outcome.failures} == {"deadline"}
     _check_partition(outcome, 6, processed)
+
+
+def test_under_the_timeout_guard_the_interrupted_batch_answers_with_its_unprocessed_tail() -> None:
+    from lambda_toolkit.timeout import timeout_guard
+
+    processed: list[str] = []
+    outcomes: list[Any] = []
+    context = FakeContext(timeout_ms=1000)
+
+    @timeout_guard(margin_ms=300)
+    @batch("sqs", deadline_margin_ms=0, on_outcome=outcomes.append)
+    def handler(record: SQSRecord) -> None:
+        time.sleep(0.1)
+        processed.append(record.message_id)
+
+    response = handler(_events.sqs(20), context)
+    assert context.get_remaining_time_in_millis() > 0
+    (outcome,) = outcomes
+    assert outcome.stopped_by == "timeout"
+    assert 0 < len(processed) < 20
+    assert _events.failures(response) == [f"m{i}" for i in range(len(processed), 20)]
+    _check_partition(outcome, 20, processed)
