@@ -28,8 +28,17 @@ def _layers() -> dict[str, Path]:
     """Both layers, built once: ours with the command, Powertools' with the same pip flags."""
     if "layers" in _cache:
         return _cache["layers"]  # type: ignore[no-any-return]
-    from lambda_toolkit.cli.layer import RUNTIME_PROVIDED, LayerSpec, _distributions, _prune, _remove_distribution
-    from lambda_toolkit.cli.layer import _write_zip, build_layer, target_interpreter, _compile  # noqa: I001
+    from lambda_toolkit.cli.layer import (
+        RUNTIME_PROVIDED,
+        LayerSpec,
+        _compile,
+        _distributions,
+        _prune,
+        _remove_distribution,
+        _write_zip,
+        build_layer,
+        target_interpreter,
+    )
 
     work = Path(tempfile.mkdtemp(prefix="bench-layers-"))
     ours = work / "toolkit.zip"
@@ -82,7 +91,10 @@ def _import_from_layer(zip_path: Path, code: str, *, strip_bytecode: bool) -> fl
         for cache in opt.rglob("__pycache__"):
             shutil.rmtree(cache)
         os.chmod(opt / "python", 0o555)  # like /opt on Lambda: read-only, no .pyc written
-    probe = "import sys, time; sys.path[:0] = sys.argv[1:3]; t = time.perf_counter(); exec(sys.argv[3]); print(time.perf_counter() - t)"
+    probe = (
+        "import sys, time; sys.path[:0] = sys.argv[1:3]; t = time.perf_counter(); exec(sys.argv[3]); "
+        "print(time.perf_counter() - t)"
+    )
     samples = []
     for _ in range(RUNS):
         out = subprocess.run(
