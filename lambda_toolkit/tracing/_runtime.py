@@ -60,8 +60,9 @@ _backends: dict[str, Backend | None] = {}  # None: creating it failed, do not re
 _pending_patches: list[tuple[str, ...] | None] = []
 _disabled_values: dict[str, bool] = {}
 _backend_values: dict[str, str | None] = {}
-_header_raw: str | None = ""  # "" never equals a real header or None: first call parses
-_header_sampled = False
+# (the last trace header seen, whether it is sampled), one tuple so threads never see half
+# of an update; "" never equals a header, so the first call parses.
+_header_cache: tuple[str, bool] = ("", False)
 _budget: MetadataBudget | None = None
 
 
@@ -144,9 +145,10 @@ def _chosen_backend() -> str | None:
 
 def _sampled(raw: str | None) -> bool:
     """Whether the invocation's trace header asks for this invocation to be recorded."""
-    global _header_raw, _header_sampled
-    if raw == _header_raw:
-        return _header_sampled
+    global _header_cache
+    cached_raw, cached_sampled = _header_cache
+    if raw == cached_raw:
+        return cached_sampled
     if raw is None:
         if current_invocation() is not None:  # during init there is never a header: no warning then
             warn_once(
@@ -164,7 +166,7 @@ def _sampled(raw: str | None) -> bool:
         warn_once("trace-header", parsed, f"malformed X-Ray trace header in _X_AMZN_TRACE_ID ({parsed}); not traced")
     else:
         sampled = parsed.sampled
-    _header_raw, _header_sampled = raw, sampled
+    _header_cache = (raw, sampled)
     return sampled
 
 
@@ -281,13 +283,13 @@ def metadata_budget() -> MetadataBudget:
 
 def reset_for_tests() -> None:
     """Forget settings, backends, pending patches and caches (the SDKs' own state stays)."""
-    global _settings, _header_raw, _header_sampled, _budget
+    global _settings, _header_cache, _budget
     _settings = _Settings()
     _backends.clear()
     _pending_patches.clear()
     _disabled_values.clear()
     _backend_values.clear()
-    _header_raw, _header_sampled = "", False
+    _header_cache = ("", False)
     _budget = None
     from lambda_toolkit.tracing._warn import reset_warnings
 
