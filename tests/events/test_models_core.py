@@ -448,3 +448,12 @@ def test_cloudwatch_alarms() -> None:
     composite = parse(fixture("cloudwatch-alarm--composite.json"))
     assert composite.alarm_data.configuration.alarm_rule.startswith("ALARM(")  # type: ignore[attr-defined]
     assert composite.alarm_data.previous_state.actions_suppressed_by == "WaitPeriod"  # type: ignore[attr-defined]
+
+
+def test_shallow_fields_are_objects_in_the_json_schema() -> None:
+    from lambda_toolkit.events._fields import SHALLOW
+    from lambda_toolkit.events.queues import SQSRecord
+
+    schema = SQSRecord.model_json_schema()
+    assert schema["properties"]["attributes"] == {"type": "object", "title": "Attributes"}
+    assert repr(SHALLOW) == "SHALLOW"
