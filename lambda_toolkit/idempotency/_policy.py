@@ -174,7 +174,7 @@ class Policy:
             if existing is None:
                 call.data[_DATA] = record
                 return
-            if existing.payload_hash is not None and existing.payload_hash != payload_hash:
+            if payload_hash is not None and existing.payload_hash not in (None, payload_hash):
                 raise IdempotencyPayloadMismatchError(
                     f"{namespace}: key {existing.key_hash[:16]} was used before with a different payload",
                     key_hash=existing.key_hash,

@@ -448,6 +448,16 @@ def test_a_payload_expression_finding_nothing_hashes_as_null(memory_store: Memor
     assert len(runs) == 1
 
 
+def test_records_from_before_payload_validation_was_switched_on_or_off_still_replay(memory_store: MemoryStore) -> None:
+    plain, runs = make_handler(memory_store, name="n")
+    validated, _ = make_handler(memory_store, name="n", payload="body")
+    plain(order_event("a"), FakeContext())
+    assert validated(order_event("a", amount=2), FakeContext())["statusCode"] == 201
+    validated(order_event("b"), FakeContext())
+    assert plain(order_event("b", amount=3), FakeContext())["statusCode"] == 201
+    assert len(runs) == 1
+
+
 # -- replay hook ----------------------------------------------------------------------
 
 
