@@ -159,7 +159,8 @@ def disarm(alarm: Alarm) -> None:
     previous, _previous = _previous, None
     if previous is None:  # pragma: no cover - always set while alarms are armed
         return
-    _fast_signal.signal(_SIGALRM, previous.handler)
+    if previous.handler is not None:  # None: installed from C, which Python cannot put back
+        _fast_signal.signal(_SIGALRM, previous.handler)
     if previous.fire_at is not None:
         _fast_signal.setitimer(_ITIMER_REAL, max(previous.fire_at - time.monotonic(), 1e-6), previous.interval)
 
