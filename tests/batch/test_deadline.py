@@ -29,16 +29,15 @@ def _check_partition(outcome: Any, total: int, processed: list[str]) -> None:
 
 def test_records_are_not_started_when_the_time_left_is_below_the_margin() -> None:
     processed: list[str] = []
+    outcomes: list[Any] = []
     context = FakeContext(timeout_ms=1500)
 
-    @batch("sqs", deadline_margin_ms=500)
+    @batch("sqs", deadline_margin_ms=500, on_outcome=outcomes.append)
     def handler(record: SQSRecord) -> None:
         time.sleep(0.1)
         processed.append(record.message_id)
 
-    outcomes: list[Any] = []
-    handler2 = batch("sqs", deadline_margin_ms=500, on_outcome=outcomes.append)(handler.__wrapped__)
-    response = handler2(_events.sqs(30), context)
+    response = handler(_events.sqs(30), context)
     assert context.get_remaining_time_in_millis() > 0  # answered before the deadline
     (outcome,) = outcomes
     assert outcome.stopped_by == "deadline"
