@@ -17,15 +17,19 @@ from tests.tracing.conftest import HEADER_LINE, TraceIds, XRayDaemon, new_trace_
 pytestmark = pytest.mark.integration
 
 
-def by_name(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every subsegment by name, also those sent nested in their parent's document."""
-    found: dict[str, dict[str, Any]] = {}
+def every_subsegment(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents and the subsegments sent nested in them, at any depth."""
+    found: list[dict[str, Any]] = []
     pending = list(documents)
     while pending:
         document = pending.pop()
-        found[document["name"]] = document
+        found.append(document)
         pending.extend(document.get("subsegments", ()))
     return found
+
+
+def by_name(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {document["name"]: document for document in every_subsegment(documents)}
 
 
 @trace
@@ -351,3 +355,23 @@ def test_callable_objects_are_named_after_their_type(lambda_env: TraceIds, xray_
     assert calling({}, FakeContext()) == 3
     documents = by_name(xray_daemon.drain())
     assert documents["partial"]["parent_id"] == documents["## calling"]["id"]
+
+
+def test_concurrent_coroutines_in_one_thread_are_all_closed_and_sent(
+    lambda_env: TraceIds, xray_daemon: XRayDaemon
+) -> None:
+    @trace
+    async def step(name: str, pause: float) -> str:
+        await asyncio.sleep(pause)
+        return name
+
+    @trace
+    async def fan_out(event: Any, context: Any) -> list[str]:
+        return list(await asyncio.gather(step("slow", 0.02), step("fast", 0.0)))
+
+    assert asyncio.run(fan_out({}, FakeContext())) == ["slow", "fast"]
+    everything = every_subsegment(xray_daemon.drain())
+    steps = [document for document in everything if document["name"].endswith("step")]
+    assert len(steps) == 2
+    assert all(step["in_progress"] is False for step in steps)
+    assert [document["name"] for document in everything].count("## fan_out") == 1
