@@ -12,9 +12,10 @@ import sys
 from _thread import allocate_lock
 
 from lambda_toolkit.logging._buffer import InvocationLogState, LineBuffer
+from lambda_toolkit.logging._formatter import escape
 from lambda_toolkit.logging._keys import KeyScopes
-from lambda_toolkit.logging._levels import DEBUG, level_names, resolve_level
-from lambda_toolkit.logging._redaction import Redactor
+from lambda_toolkit.logging._levels import DEBUG, level_names, name_of, resolve_level
+from lambda_toolkit.logging._redaction import Redactor, safe_str
 from lambda_toolkit.logging._sampling import decide
 
 TYPE_CHECKING = False
@@ -28,6 +29,7 @@ __all__ = ["Config", "config_for", "default_service"]
 _registry: dict[str, Config] = {}
 _registry_lock = allocate_lock()  # _thread: importing threading costs a cold start
 _MAX_PENDING = 1000
+_MAX_CACHED = 256
 
 
 def default_service() -> str:
@@ -49,6 +51,9 @@ class Config:
         self.floor = 20  # the lowest level that can produce anything (sampling, buffering)
         self.stream: TextIO | None = None
         self.names = level_names()
+        # pre-encoded parts of every line (see Logger._line)
+        self.level_parts: dict[int, str] = {}
+        self.identities: dict[str, str] = {}
         self.sample_rate = 0.0
         self.buffer_size = 0
         self.redactor = Redactor()
@@ -56,6 +61,20 @@ class Config:
         self.keys = KeyScopes(service)
         self.state_key = f"logging.state.{id(self)}"
         self.pending: list[str] = []  # lines a failed (reentrant) write could not write yet
+
+    def level_part(self, level: int) -> str:
+        """``"level":"INFO",`` for a level number (cached)."""
+        part = f'"level":{escape(name_of(level, self.names))},'
+        if len(self.level_parts) < _MAX_CACHED:
+            self.level_parts[level] = part
+        return part
+
+    def identity(self, logger_name: str) -> str:
+        """``"service":"...","logger":"...",`` for a logger name (cached)."""
+        part = f'"service":{escape(self.service)},"logger":{escape(safe_str(logger_name))},'
+        if len(self.identities) < _MAX_CACHED:
+            self.identities[logger_name] = part
+        return part
 
     def set_level(self, level: int) -> None:
         """Change the level (and the floor below which calls return at once)."""

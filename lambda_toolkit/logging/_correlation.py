@@ -24,7 +24,7 @@ from lambda_toolkit.core.errors import ConfigurationError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import Any, TypeAlias
+    from typing import Any, TypeAlias, TypeGuard
 
     CorrelationSource: TypeAlias = Callable[[Any, Any], str | None]
 
@@ -52,42 +52,51 @@ def _normal(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
 
 
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    return type(value) is dict or isinstance(value, Mapping)  # the ABC check only for the rare non-dict
+
+
 def _text(value: Any) -> str | None:
     """A usable id: a non-empty string (first of a list), stripped and capped."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
+    if type(value) is not str:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            return None
     value = value.strip()
     return value[:MAX_ID_CHARS] or None
 
 
 def _header(event: Mapping[str, Any], wanted: str) -> str | None:
-    for key in ("headers", "multiValueHeaders"):
-        headers = event.get(key)
-        if isinstance(headers, Mapping):
-            for name, value in headers.items():
-                if isinstance(name, str) and name.lower() == wanted:
-                    found = _text(value)
-                    if found is not None:
-                        return found
-    return None
+    headers = event.get("headers")
+    if not _is_mapping(headers):  # ALB with multi-value headers, or no headers at all
+        headers = event.get("multiValueHeaders")
+        if not _is_mapping(headers):
+            return None
+    value = headers.get(wanted)  # HTTP APIs and function URLs send lower-case names
+    if value is None:
+        for name, candidate in headers.items():
+            if type(name) is str and name.lower() == wanted:
+                value = candidate
+                break
+    return _text(value)
 
 
 def _first_record(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
     records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], Mapping):
-        return records[0]
+    if isinstance(records, list) and records and _is_mapping(records[0]):
+        first: Mapping[str, Any] = records[0]
+        return first
     return None
 
 
 def _attribute(attributes: Any, wanted: frozenset[str], value_keys: tuple[str, ...]) -> str | None:
-    if not isinstance(attributes, Mapping):
+    if not _is_mapping(attributes):
         return None
     for name, attribute in attributes.items():
-        if isinstance(name, str) and _normal(name) in wanted and isinstance(attribute, Mapping):
+        if isinstance(name, str) and _normal(name) in wanted and _is_mapping(attribute):
             for value_key in value_keys:
                 found = _text(attribute.get(value_key))
                 if found is not None:
@@ -106,7 +115,7 @@ class _Auto:
         self.detect = detect
 
     def __call__(self, event: Any, context: Any) -> str | None:
-        if not isinstance(event, Mapping):
+        if not _is_mapping(event):
             return None
         trigger = self.detect(event)
         if trigger in _HTTP:
@@ -122,7 +131,7 @@ class _Auto:
         if trigger == "sns":
             record = _first_record(event)
             sns = record.get("Sns") if record is not None else None
-            if not isinstance(sns, Mapping):
+            if not _is_mapping(sns):
                 return None
             found = _attribute(sns.get("MessageAttributes"), self.attributes, ("Value", "StringValue"))
             return found or _text(sns.get("MessageId"))
@@ -133,7 +142,7 @@ class _Auto:
         if found is not None:
             return found
         context = event.get("requestContext")
-        if isinstance(context, Mapping):
+        if _is_mapping(context):
             found = _text(context.get("requestId"))
             if found is not None:
                 return found

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "RESERVED_FIELDS",
     "encode",
+    "escape",
+    "invocation_part",
     "exception_fields",
     "fit_line",
     "invocation_fields",
@@ -54,7 +56,7 @@ RESERVED_FIELDS = frozenset(
 
 _MAX_FRAMES = 50
 _MAX_CAUSES = 5
-_FIELDS_KEY = "logging.fields"
+_PART_KEY = "logging.part"
 
 
 def _fallback(value: object) -> str:
@@ -76,6 +78,7 @@ def _make_encoder() -> Callable[[Any], str]:
 
 
 _encode_fast = _make_encoder()
+escape: Callable[[str], str] = json.encoder.encode_basestring_ascii  # a str as a JSON string literal
 _encode_safe = json.JSONEncoder(default=_fallback, separators=(",", ":")).encode
 
 
@@ -87,6 +90,7 @@ def encode(record: Any, redactor: Redactor) -> str:
         return _encode_safe(redactor.clean(record))
 
 
+_PLAIN_REDACTOR = Redactor(enabled=False)
 _second_cache: tuple[int, str] = (-1, "")
 _MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))
 
@@ -116,28 +120,47 @@ def _trace_id() -> str | None:
 
 
 def invocation_fields(invocation: Invocation) -> dict[str, Any]:
-    """The fields every line of this invocation carries (computed once per invocation)."""
-    fields: dict[str, Any] | None = invocation.data.get(_FIELDS_KEY)
-    if fields is not None:
-        return fields
+    """The fields every line of this invocation carries (``invocation_part`` caches them)."""
     context = invocation.context
     memory = getattr(context, "memory_limit_in_mb", None)
     try:
         memory_size: Any = int(memory) if memory is not None else None
     except (TypeError, ValueError):
         memory_size = safe_str(memory)
+    name = getattr(context, "function_name", "")
+    arn = getattr(context, "invoked_function_arn", "")
     fields = {
-        "function_name": safe_str(getattr(context, "function_name", "")),
+        "function_name": name if type(name) is str else safe_str(name),
         "function_request_id": invocation.request_id,
-        "function_arn": safe_str(getattr(context, "invoked_function_arn", "")),
+        "function_arn": arn if type(arn) is str else safe_str(arn),
         "function_memory_size": memory_size,
         "cold_start": invocation.cold_start,
     }
     trace_id = _trace_id()
     if trace_id is not None:
         fields["xray_trace_id"] = trace_id
-    invocation.data[_FIELDS_KEY] = fields
     return fields
+
+
+def invocation_part(invocation: Invocation) -> str:
+    """The invocation's fields (and correlation id) as JSON members: ``,"function_name":...``."""
+    cached: tuple[str, object, str] | None = invocation.data.get(_PART_KEY)
+    correlation_id = invocation.correlation_id
+    if cached is not None and cached[1] is correlation_id:
+        return cached[2]
+    if cached is None:
+        fields = encode(invocation_fields(invocation), _PLAIN_REDACTOR)
+        static = f",{fields[1:-1]}"
+    else:
+        static = cached[0]
+    if correlation_id is None:
+        part = static
+    elif type(correlation_id) is str:
+        part = f'{static},"correlation_id":{escape(correlation_id)}'
+    else:  # set by hand to something else than a str
+        part = f'{static},"correlation_id":{encode(safe_str(correlation_id), _PLAIN_REDACTOR)}'
+    invocation.data[_PART_KEY] = (static, correlation_id, part)
+    return part
 
 
 def _frames(tb: TracebackType | None) -> list[dict[str, Any]]:

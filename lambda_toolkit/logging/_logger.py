@@ -8,6 +8,7 @@ or another thread writes its own complete line.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 
@@ -19,13 +20,14 @@ from lambda_toolkit.logging._correlation import make_source
 from lambda_toolkit.logging._formatter import (
     RESERVED_FIELDS,
     encode,
+    escape,
     exception_fields,
     fit_line,
-    invocation_fields,
+    invocation_part,
     timestamp,
 )
 from lambda_toolkit.logging._keys import ScopedKeys
-from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, name_of, parse_level, resolve_level
+from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, parse_level, resolve_level
 from lambda_toolkit.logging._redaction import Redactor, safe_str
 from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 
@@ -331,55 +333,52 @@ class Logger:
         invocation: Invocation | None,
         logger_name: str,
     ) -> str:
+        # The line is assembled from pre-encoded parts: the standard fields around the
+        # message, the invocation's fields (encoded once per invocation), and one encoding
+        # of the keys; only values that vary are escaped at each call.
         config = self._cfg
         redactor = config.redactor
         if type(msg) is str:
-            message: Any = msg
             if args:
                 try:
-                    message = msg % args
+                    msg = msg % args
                 except Exception:
-                    message = f"{msg} {safe_str(args)}"
-            if len(message) > redactor.max_field_chars:
-                message = redactor.cap(message)
+                    msg = f"{msg} {safe_str(args)}"
+            if len(msg) > redactor.max_field_chars:
+                msg = redactor.cap(msg)
+            message = escape(msg)
         elif isinstance(msg, (Mapping, list)):
-            message = redactor.clean(msg)
+            message = encode(redactor.clean(msg), redactor)
         else:
-            message = redactor.cap(safe_str(msg))
-        names = config.names
-        record: dict[str, Any] = {
-            "timestamp": timestamp(),
-            "level": names[level] if level in names else name_of(level, names),
-            "message": message,
-            "service": config.service,
-            "logger": logger_name,
-            "location": location,
-        }
+            message = escape(redactor.cap(safe_str(msg)))
+        level_part = config.level_parts.get(level) or config.level_part(level)
+        identity = config.identities.get(logger_name) or config.identity(logger_name)
+        line = f'{{"timestamp":"{timestamp()}",{level_part}"message":{message},{identity}"location":{escape(location)}'
         if invocation is not None:
-            record.update(invocation_fields(invocation))
-            correlation_id = invocation.correlation_id
-            if correlation_id is not None:
-                record["correlation_id"] = correlation_id
+            line += invocation_part(invocation)
         keys = config.keys
         base = keys.invocation.get()
         if base is None:
             base = keys.shared
-        if base:
-            record.update(base)
         scoped = keys.scoped.get()
-        if scoped:
-            record.update(scoped)
-        if extra:
-            redactor.clean_fields(extra, record, RESERVED_FIELDS)
-        if fields:
-            redactor.clean_fields(fields, record, RESERVED_FIELDS)
-        if exc_info is not None and exc_info is not False:
-            error = _exc_info_of(exc_info)
+        error = None if exc_info is None or exc_info is False else _exc_info_of(exc_info)
+        if base or scoped or extra or fields or error is not None:
+            tail: dict[str, Any] = {}
+            if base:
+                tail.update(base)
+            if scoped:
+                tail.update(scoped)
+            if extra:
+                redactor.clean_fields(extra, tail, RESERVED_FIELDS)
+            if fields:
+                redactor.clean_fields(fields, tail, RESERVED_FIELDS)
             if error is not None:
-                record["exception"] = exception_fields(error, redactor)
-        line = encode(record, redactor)
+                tail["exception"] = exception_fields(error, redactor)
+            line = f"{line},{encode(tail, redactor)[1:]}"
+        else:
+            line += "}"
         if len(line) > config.max_line_chars:
-            line = fit_line(record, line, config.max_line_chars, redactor)
+            line = fit_line(json.loads(line), line, config.max_line_chars, redactor)
         return line
 
     def _flush(self, invocation: Invocation) -> None:
@@ -518,6 +517,7 @@ class Logger:
         config = self._cfg
         keys = config.keys
         logger = self
+        sampling_or_buffering = config.sample_rate > 0.0 or config.buffer_size > 0
 
         def before(call: Call) -> None:
             invocation = call.invocation
@@ -526,7 +526,8 @@ class Logger:
             call.data["logging.handler"] = True
             if clear_keys:
                 call.data["logging.keys_token"] = keys.start_invocation()
-            config.state_of(invocation)  # decide sampling now, once for the invocation
+            if sampling_or_buffering:
+                config.state_of(invocation)  # decide sampling now, once for the invocation
             if source is not None and invocation.correlation_id is None:
                 try:
                     found = source(invocation.event, invocation.context)
@@ -544,10 +545,10 @@ class Logger:
 
         def after(call: Call) -> None:
             invocation = call.invocation
-            if invocation is not None and call.data.get("logging.handler"):
-                state = config.state_of(invocation)
-                if state.buffer is not None:
-                    state.buffer.clear()
+            if config.buffer_size and invocation is not None and call.data.get("logging.handler"):
+                buffer = config.state_of(invocation).buffer
+                if buffer is not None:
+                    buffer.clear()
             end(call)
 
         def on_error(call: Call) -> None:

@@ -110,6 +110,21 @@ def test_correlation_id_can_be_read_and_set_by_hand(out: Capture) -> None:
     assert get_correlation_id() is None
 
 
+def test_a_correlation_id_set_to_a_non_string_is_written_as_text(out: Capture) -> None:
+    log = Logger(service="orders", stream=out)
+
+    @log.inject_context
+    def handler(event: Any, context: Any) -> None:
+        log.info("first")
+        set_correlation_id(12345)  # type: ignore[arg-type]
+        log.info("second")
+        set_correlation_id(None)
+        log.info("third")
+
+    handler({}, FakeContext(aws_request_id="req-1"))
+    assert [line.get("correlation_id") for line in out.lines()] == ["req-1", "12345", None]
+
+
 def test_correlation_id_from_a_jmespath_expression(out: Capture) -> None:
     log = Logger(service="orders", stream=out)
 

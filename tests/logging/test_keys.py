@@ -221,3 +221,20 @@ def test_a_child_logger_can_decorate_handlers(out: Capture) -> None:
 
     handler({}, FakeContext(aws_request_id="r-c"))
     assert out.last()["correlation_id"] == "r-c"
+
+
+def test_scopes_left_in_another_context_are_reset_safely(out: Capture) -> None:
+    import contextvars
+
+    log = Logger(service="ctx", stream=out)
+    scope = log.scoped_keys(step="one")
+    entered = contextvars.copy_context()
+    entered.run(scope.__enter__)
+    contextvars.copy_context().run(scope.__exit__, None, None, None)  # a different context
+    scope.__exit__(None, None, None)  # exiting twice does nothing
+    keys = log._cfg.keys
+    token = entered.run(keys.start_invocation)
+    keys.end_invocation(token)  # the token belongs to the other context: falls back to a clean view
+    assert keys.invocation.get() is None
+    log.info("x")
+    assert "step" not in out.last()
