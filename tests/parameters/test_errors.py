@@ -248,3 +248,10 @@ def test_a_provider_failing_otherwise_gives_a_fetch_error_without_its_text() -> 
     assert caught.value.__context__ is None
     with pytest.raises(ParameterFetchError, match=r"'/app/a, /app/b': the provider failed \(RuntimeError\)"):
         get_parameters_by_name(["/app/a", "/app/b"], provider=_BrokenProvider())  # type: ignore[arg-type]
+
+
+def test_a_client_that_cannot_be_made_gives_a_fetch_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(ParameterFetchError, match=r"'/app/a': the provider failed \(NoRegionError\)"):
+        get_parameter("/app/a", provider=SSMProvider())
