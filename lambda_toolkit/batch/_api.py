@@ -13,7 +13,7 @@ import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 from lambda_toolkit.batch._convert import model_converter
 from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome
@@ -28,8 +28,17 @@ from lambda_toolkit.core.state import current_invocation
 __all__ = ["BatchHandler", "batch", "process_batch", "process_batch_async"]
 
 T = TypeVar("T")
-BatchHandler = Callable[..., dict[str, Any]]
-"""A Lambda handler ``(event, context) -> {"batchItemFailures": [...]}``."""
+
+
+class BatchHandler(Protocol):
+    """What ``@batch`` returns: a Lambda handler ``(event, context)`` answering
+    ``{"batchItemFailures": [...]}``, whose ``__wrapped__`` is the record function."""
+
+    __wrapped__: Callable[..., Any]
+    __name__: str
+
+    def __call__(self, *args: Any) -> dict[str, Any]: ...
+
 
 _FIFO_STOPS = ("batch", "group")
 _ALL_FAILED = ("raise", "report")
@@ -247,7 +256,7 @@ def batch(
             "return": dict[str, Any],
         }
         handler.__wrapped__ = fn  # type: ignore[attr-defined]
-        return handler
+        return cast(BatchHandler, handler)
 
     return decorate
 
