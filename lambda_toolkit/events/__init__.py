@@ -11,13 +11,15 @@ into the user's own model; ``decoding`` has the typed decoding helpers.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.events._detect import TRIGGER_NAMES, detect
 from lambda_toolkit.events._errors import EventValidationError, FieldError, UnknownEventError
 from lambda_toolkit.events._registry import MODEL_LOCATIONS, TRIGGERS, model_for, parse
 
+TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at cold start
 if TYPE_CHECKING:
+    from typing import Any
+
     from lambda_toolkit.events._base import EventModel
     from lambda_toolkit.events._decorator import parse_event
     from lambda_toolkit.events.apps import AppSyncResolverEvent, BedrockAgentEvent, ConnectContactFlowEvent

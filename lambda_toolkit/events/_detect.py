@@ -9,7 +9,12 @@ mark of a source (``eventSource`` values, ``requestContext.elb``, ``requestConte
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+
+# Not `from typing import ...`: typing costs milliseconds at cold start and detect() runs
+# in every function that logs; annotations are not evaluated (`from __future__`).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["TRIGGER_NAMES", "detect"]
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.events._detect import TRIGGER_NAMES, detect
 from lambda_toolkit.events._errors import EventValidationError, UnknownEventError
 
+TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at cold start
 if TYPE_CHECKING:
+    from typing import Any
+
     from lambda_toolkit.events._base import EventModel
 
 __all__ = ["MODEL_LOCATIONS", "TRIGGERS", "TriggerRegistry", "model_for", "parse"]

@@ -156,3 +156,9 @@ def test_every_public_name_resolves(name: str) -> None:
 
 def test_fixture_loader_reads_documentation_fixtures() -> None:
     assert fixture("cloudwatch-alarm.json")["source"] == "aws.cloudwatch"
+
+
+def test_detection_imports_no_typing_module() -> None:
+    code = "import sys\nfrom lambda_toolkit.events import detect\ndetect({})\nprint('typing' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
