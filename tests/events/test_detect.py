@@ -145,3 +145,16 @@ def test_detect_does_not_import_pydantic() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_invalid_json_samples_are_bad_input() -> None:
+    from lambda_toolkit.events import EventValidationError
+    from lambda_toolkit.events.decoding import json_loads
+    from tests.events.core_samples import SHARED_SAMPLES
+
+    broken = [name for name, label in LABELS.items() if label == "invalid-json"]
+    assert broken
+    for name in broken:
+        with pytest.raises(EventValidationError) as caught:
+            json_loads((SHARED_SAMPLES / name).read_bytes(), "event")
+        assert caught.value.errors[0].path == "event"
