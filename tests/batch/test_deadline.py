@@ -284,3 +284,25 @@ def test_under_the_timeout_guard_the_interrupted_batch_answers_with_its_unproces
     assert 0 < len(processed) < 20
     assert _events.failures(response) == [f"m{i}" for i in range(len(processed), 20)]
     _check_partition(outcome, 20, processed)
+
+
+def test_an_async_handler_under_the_timeout_guard_answers_with_its_unprocessed_tail() -> None:
+    from lambda_toolkit.batch import process_batch_async
+    from lambda_toolkit.timeout import timeout_guard
+
+    processed: list[str] = []
+    context = FakeContext(timeout_ms=1000)
+
+    async def slow(record: SQSRecord) -> None:
+        await asyncio.sleep(0.1)
+        processed.append(record.message_id)
+
+    @timeout_guard(margin_ms=300)
+    async def handler(event: dict[str, Any], context: Any) -> Any:
+        return await process_batch_async(event, slow, source="sqs", concurrency=2, deadline_margin_ms=0)
+
+    outcome = asyncio.run(handler(_events.sqs(40), context))
+    assert context.get_remaining_time_in_millis() > 0
+    assert outcome.stopped_by == "timeout"
+    assert 0 < len(processed) < 40
+    _check_partition(outcome, 40, processed)
