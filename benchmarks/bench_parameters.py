@@ -82,10 +82,9 @@ def scenarios() -> list[Scenario]:
             lambda: cold_import("import aws_lambda_powertools.utilities.parameters") * 1e3,
             goal="lower; no boto3",
             extra={
-                "toolkit import + boto3 (what a first SDK fetch adds)": lambda: cold_import(
-                    "import lambda_toolkit.parameters, boto3"
-                )
-                * 1e3,
+                "toolkit import + boto3 (what a first SDK fetch adds)": lambda: (
+                    cold_import("import lambda_toolkit.parameters, boto3") * 1e3
+                ),
             },
         ),
     ]
