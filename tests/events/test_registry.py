@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -160,5 +161,7 @@ def test_fixture_loader_reads_documentation_fixtures() -> None:
 
 def test_detection_imports_no_typing_module() -> None:
     code = "import sys\nfrom lambda_toolkit.events import detect\ndetect({})\nprint('typing' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # Without coverage's child-process measurement, which imports typing itself.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert result.stdout.strip() == "False"
