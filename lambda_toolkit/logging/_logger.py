@@ -1,8 +1,8 @@
 """``Logger``: one JSON object per line, with the invocation's context and correlation id.
 
-The hot path of a call is: level check, one dict built from precomputed parts (the
-invocation's fields are computed once per invocation), one encoding by the C JSON
-encoder, one ``write``. No stdlib ``LogRecord``, no lock: a call from a signal handler
+The hot path of a call is: level check, a line assembled from pre-encoded parts (the
+standard fields; the invocation's fields, encoded once per invocation), one encoding of
+the call's own keys by the C JSON encoder, one ``write``. No stdlib ``LogRecord``, no lock: a call from a signal handler
 or another thread writes its own complete line.
 """
 
