@@ -136,10 +136,6 @@ class Policy:
 
     def before(self, call: Call) -> None:
         """Take the lock for the call's key, or answer with the stored result."""
-        if inspect.isgeneratorfunction(call.target):
-            raise IdempotencyConfigurationError(
-                f"idempotency cannot wrap generator function {call.target.__qualname__}"
-            )
         namespace = self.namespace(call.target)
         data = self.source(call)
         material = self.extract_key(data)
