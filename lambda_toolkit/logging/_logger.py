@@ -2,8 +2,8 @@
 
 The hot path of a call is: level check, a line assembled from pre-encoded parts (the
 standard fields; the invocation's fields, encoded once per invocation), one encoding of
-the call's own keys by the C JSON encoder, one ``write``. No stdlib ``LogRecord``, no lock: a call from a signal handler
-or another thread writes its own complete line.
+the call's own keys by the C JSON encoder, one ``write``. No stdlib ``LogRecord``, no
+lock: a call from a signal handler or another thread writes its own complete line.
 """
 
 from __future__ import annotations
@@ -315,7 +315,10 @@ class Logger:
             location = f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{frame.f_lineno}"
         except ValueError:  # stacklevel deeper than the stack
             location = "?"
-        line = self._line(level, msg, args, exc_info, extra, fields, location, invocation, self.name)
+        try:
+            line = self._line(level, msg, args, exc_info, extra, fields, location, invocation, self.name)
+        except Exception as exc:  # a log call never raises: say what went wrong instead
+            line = self._failure_line(level, exc, location, self.name)
         if buffer is not None:
             buffer.add(line)
         else:
@@ -380,6 +383,15 @@ class Logger:
         if len(line) > config.max_line_chars:
             line = fit_line(json.loads(line), line, config.max_line_chars, redactor)
         return line
+
+    def _failure_line(self, level: int, error: Exception, location: str, logger_name: str) -> str:
+        config = self._cfg
+        level_part = config.level_parts.get(level) or config.level_part(level)
+        identity = config.identities.get(logger_name) or config.identity(logger_name)
+        message = escape(f"log call failed: {type(error).__name__} while formatting the line")
+        return (
+            f'{{"timestamp":"{timestamp()}",{level_part}"message":{message},{identity}"location":{escape(location)}}}'
+        )
 
     def _flush(self, invocation: Invocation) -> None:
         state = self._cfg.state_of(invocation)
@@ -484,7 +496,12 @@ class Logger:
             message = f"{safe_str(record.msg)} {safe_str(record.args)}"
         exc_info = record.exc_info[1] if record.exc_info else None
         location = f"{record.module}:{record.funcName}:{record.lineno}"
-        line = self._line(level, message, (), exc_info, None, record_extra(record), location, invocation, record.name)
+        try:
+            line = self._line(
+                level, message, (), exc_info, None, record_extra(record), location, invocation, record.name
+            )
+        except Exception as exc:
+            line = self._failure_line(level, exc, location, safe_str(record.name))
         if buffer is not None:
             buffer.add(line)
         else:

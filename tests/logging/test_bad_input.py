@@ -76,6 +76,31 @@ def test_values_json_cannot_hold_get_a_fallback(out: Capture) -> None:
     assert line["obj"] == "<class 'object'>"
 
 
+def test_a_log_call_that_cannot_be_formatted_writes_a_line_saying_so(out: Capture) -> None:
+    class BrokenMapping(dict):  # type: ignore[type-arg]
+        def items(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("broken")
+
+    log = Logger(service="bad", stream=out)
+    log.info("x", extra=BrokenMapping(a=1))
+    log.info("y", extra=["not", "a", "mapping"])  # type: ignore[arg-type]
+    first, second = out.lines()
+    assert first["message"] == "log call failed: RuntimeError while formatting the line"
+    assert second["message"] == "log call failed: AttributeError while formatting the line"
+    assert first["level"] == "INFO" and first["service"] == "bad"
+
+
+def test_a_stdlib_record_that_cannot_be_formatted(out: Capture) -> None:
+    import logging
+
+    log = Logger(service="bad", stream=out)
+    record = logging.LogRecord("lib", logging.WARNING, __file__, 1, "m", (), None)
+    record.name = ["unhashable"]  # type: ignore[assignment]
+    log._emit_record(record)
+    assert out.last()["message"] == "log call failed: TypeError while formatting the line"
+    assert out.last()["logger"] == "['unhashable']"
+
+
 def test_a_failing_model_dump_falls_back_to_str(out: Capture) -> None:
     class Model:
         def model_dump(self, mode: str) -> dict[str, Any]:
