@@ -50,7 +50,7 @@ class EventBridgeEvent(EventModel, Generic[DetailT]):
     time: datetime
     region: str
     resources: list[str] = Field(default_factory=list)
-    detail: DetailT
+    detail: DetailT = Field(repr=False)
     replay_name: str | None = Field(None, alias="replay-name")
 
 
@@ -62,8 +62,8 @@ class CloudWatchLogEntry(EventModel):
 
     id: str
     timestamp: datetime
-    message: str
-    extracted_fields: dict[str, str] | None = None
+    message: str = Field(repr=False)
+    extracted_fields: dict[str, str] | None = Field(None, repr=False)
 
     def json_message(self) -> Any:
         """The message parsed as JSON (structured logs)."""
@@ -89,7 +89,7 @@ class CloudWatchLogsData(EventModel):
 class CloudWatchLogs(EventModel):
     """The ``awslogs`` part: base64 of gzipped JSON."""
 
-    data: str
+    data: str = Field(repr=False)
 
 
 class CloudWatchLogsEvent(EventModel):

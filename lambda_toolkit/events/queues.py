@@ -85,10 +85,10 @@ class SQSRecord(EventModel):
     """
 
     message_id: str
-    receipt_handle: str
-    body: str
+    receipt_handle: str = Field(repr=False)
+    body: str = Field(repr=False)
     attributes: Annotated[dict[str, str], SHALLOW]
-    message_attributes: Annotated[dict[str, dict[str, Any]], SHALLOW] = Field(default_factory=dict)
+    message_attributes: Annotated[dict[str, dict[str, Any]], SHALLOW] = Field(default_factory=dict, repr=False)
     md5_of_body: str | None = None
     md5_of_message_attributes: str | None = None
     event_source: Literal["aws:sqs"]
@@ -164,7 +164,7 @@ class SNSMessage(_PascalModel):
     message_id: str
     topic_arn: str
     subject: str | None = None
-    message: str
+    message: str = Field(repr=False)
     timestamp: datetime
     signature_version: str | None = None
     signature: str | None = None
@@ -174,7 +174,7 @@ class SNSMessage(_PascalModel):
     unsubscribe_url: str | None = Field(
         None, validation_alias=AliasChoices("UnsubscribeUrl", "UnsubscribeURL", "unsubscribe_url")
     )
-    message_attributes: dict[str, SNSMessageAttribute] = Field(default_factory=dict)
+    message_attributes: dict[str, SNSMessageAttribute] = Field(default_factory=dict, repr=False)
 
     def json_message(self) -> Any:
         """The message parsed as JSON (``EventValidationError`` at ``Message`` when it is not JSON)."""
@@ -260,7 +260,7 @@ class SESReceipt(EventModel):
 
     timestamp: datetime
     processing_time_millis: int
-    recipients: list[str]
+    recipients: list[str] = Field(repr=False)
     spam_verdict: SESVerdict | None = None
     virus_verdict: SESVerdict | None = None
     spf_verdict: SESVerdict | None = None
@@ -273,7 +273,7 @@ class SESReceipt(EventModel):
 class SESMessage(EventModel):
     """The ``ses`` part of a record: ``mail`` and ``receipt``."""
 
-    mail: SESMail
+    mail: SESMail = Field(repr=False)
     receipt: SESReceipt
 
 

@@ -217,14 +217,14 @@ class S3BatchOperationEvent(EventModel):
 class S3ObjectLambdaContext(EventModel):
     """A request context with the presigned URL of the original object or listing."""
 
-    input_s3_url: str
+    input_s3_url: str = Field(repr=False)
 
 
 class S3ObjectLambdaGetObjectContext(S3ObjectLambdaContext):
     """The GetObject context: ``output_route`` and ``output_token`` for WriteGetObjectResponse."""
 
     output_route: str
-    output_token: str
+    output_token: str = Field(repr=False)
 
 
 class S3ObjectLambdaConfiguration(EventModel):
@@ -239,7 +239,7 @@ class S3ObjectLambdaUserRequest(EventModel):
     """The caller's original request."""
 
     url: str
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
 
 
 class S3ObjectLambdaUserIdentity(EventModel):

@@ -68,7 +68,7 @@ class KinesisData(EventModel):
     kinesis_schema_version: str | None = None
     partition_key: str
     sequence_number: str
-    data: str
+    data: str = Field(repr=False)
     approximate_arrival_timestamp: datetime
     encryption_type: str | None = None
 
@@ -124,7 +124,7 @@ class KinesisFirehoseRecord(EventModel):
 
     record_id: str
     approximate_arrival_timestamp: datetime
-    data: str
+    data: str = Field(repr=False)
     kinesis_record_metadata: KinesisFirehoseRecordMetadata | None = None
 
     @cached_property
@@ -156,9 +156,9 @@ class DynamoDBStreamChange(EventModel):
     model_config = ConfigDict(alias_generator=to_pascal)
 
     approximate_creation_date_time: datetime | None = None
-    keys: dict[str, Any] = Field(default_factory=dict)
-    new_image: dict[str, Any] | None = None
-    old_image: dict[str, Any] | None = None
+    keys: dict[str, Any] = Field(default_factory=dict, repr=False)
+    new_image: dict[str, Any] | None = Field(None, repr=False)
+    old_image: dict[str, Any] | None = Field(None, repr=False)
     sequence_number: str
     size_bytes: int | None = None
     stream_view_type: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = None
@@ -223,8 +223,8 @@ class KafkaRecord(EventModel):
     offset: int
     timestamp: datetime
     timestamp_type: str | None = None
-    key: str | None = None
-    value: str | None = None
+    key: str | None = Field(None, repr=False)
+    value: str | None = Field(None, repr=False)
     headers: list[dict[str, list[int]]] = Field(default_factory=list)
 
     @property
@@ -304,7 +304,7 @@ class ActiveMQMessage(EventModel):
     type: str | None = None
     expiration: int | None = None
     priority: int | None = None
-    data: str | None = None
+    data: str | None = Field(None, repr=False)
     broker_in_time: datetime | None = None
     broker_out_time: datetime | None = None
     properties: dict[str, Any] | None = None
@@ -352,7 +352,7 @@ class RabbitMQMessage(EventModel):
 
     basic_properties: RabbitMQBasicProperties
     redelivered: bool | None = None
-    data: str | None = None
+    data: str | None = Field(None, repr=False)
 
     @cached_property
     def data_bytes(self) -> bytes:

@@ -457,3 +457,39 @@ def test_shallow_fields_are_objects_in_the_json_schema() -> None:
     schema = SQSRecord.model_json_schema()
     assert schema["properties"]["attributes"] == {"type": "object", "title": "Attributes"}
     assert repr(SHALLOW) == "SHALLOW"
+
+
+def test_payloads_and_tokens_stay_out_of_reprs() -> None:
+    from lambda_toolkit.testing.events import (
+        activemq_event,
+        dynamodb_stream_event,
+        eventbridge_event,
+        firehose_event,
+        rabbitmq_event,
+        s3_object_lambda_event,
+        ses_event,
+    )
+
+    secret = "SECRET-PAYLOAD"
+    events = [
+        sqs_event([secret], message_attributes={"a": secret}),
+        sns_event(secret, message_attributes={"a": secret}),
+        ses_event(f"{secret}@example.com", [f"{secret}@example.com"], secret),
+        kinesis_event([secret]),
+        firehose_event([secret]),
+        kafka_event([secret], key=secret),
+        dynamodb_stream_event([{"new": {"id": secret}, "old": {"id": secret}}]),
+        activemq_event([secret]),
+        rabbitmq_event([secret]),
+        eventbridge_event({"card": secret}),
+        cloudwatch_logs_event([secret]),
+    ]
+    encoded = base64.b64encode(secret.encode()).decode()
+    for event in events:
+        model = parse(event)
+        text = repr(model)
+        assert secret not in text and encoded[:12] not in text, type(model).__name__
+    logs = parse(cloudwatch_logs_event([secret]))
+    assert secret not in repr(logs.decoded)  # type: ignore[attr-defined]
+    object_lambda = parse(s3_object_lambda_event(payload="{}"))
+    assert "X-Amz-Security-Token" not in repr(object_lambda) and "OutputToken" not in repr(object_lambda)
