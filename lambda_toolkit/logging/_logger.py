@@ -54,6 +54,14 @@ def _exc_info_of(exc_info: Any) -> BaseException | None:
     return sys.exc_info()[1]
 
 
+def _where(call: Call) -> str:
+    """``module:function:line`` of the decorated handler itself."""
+    target = call.target
+    code = getattr(target, "__code__", None)
+    line = code.co_firstlineno if code is not None else 0
+    return f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', '?')}:{line}"
+
+
 def _positive(value: int, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigurationError(f"Logger: {where} must be a positive integer")
@@ -477,6 +485,20 @@ class Logger:
         from lambda_toolkit.logging._stdlib import record_extra
 
         level = record.levelno
+        if level < self._cfg.floor:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = f"{safe_str(record.msg)} {safe_str(record.args)}"
+        exc_info = record.exc_info[1] if record.exc_info else None
+        location = f"{record.module}:{record.funcName}:{record.lineno}"
+        self._emit_at(level, message, exc_info, record_extra(record), location, record.name)
+
+    def _emit_at(
+        self, level: int, message: str, error: Any, fields: Mapping[str, Any] | None, location: str, logger_name: Any
+    ) -> None:
+        """``_emit`` for lines whose location is known (stdlib records, the decorator's own lines)."""
         config = self._cfg
         invocation = current_invocation()
         buffer = None
@@ -491,17 +513,9 @@ class Logger:
         elif level >= ERROR and config.buffer_size and invocation is not None:
             self._flush(invocation)
         try:
-            message = record.getMessage()
-        except Exception:
-            message = f"{safe_str(record.msg)} {safe_str(record.args)}"
-        exc_info = record.exc_info[1] if record.exc_info else None
-        location = f"{record.module}:{record.funcName}:{record.lineno}"
-        try:
-            line = self._line(
-                level, message, (), exc_info, None, record_extra(record), location, invocation, record.name
-            )
+            line = self._line(level, message, (), error, None, fields, location, invocation, logger_name)
         except Exception as exc:
-            line = self._failure_line(level, exc, location, safe_str(record.name))
+            line = self._failure_line(level, exc, location, safe_str(logger_name))
         if buffer is not None:
             buffer.add(line)
         else:
@@ -553,7 +567,7 @@ class Logger:
                     logger.warning("correlation id source raised %s; using the request id", type(exc).__name__)
                 invocation.correlation_id = found or invocation.request_id or None
             if log_event:
-                logger.info("incoming event", event=invocation.event, stacklevel=2)
+                logger._emit_at(INFO, "incoming event", None, {"event": invocation.event}, _where(call), logger.name)
 
         def end(call: Call) -> None:
             token = call.data.get("logging.keys_token")
@@ -573,25 +587,20 @@ class Logger:
             if invocation is not None and call.data.get("logging.handler"):
                 logger._flush(invocation)
                 if log_errors and call.error is not None:
-                    logger._emit_error(call.error, invocation)
+                    logger._emit_error(call.error)
             end(call)
 
         return Middleware("inject_context", before=before, after=after, on_error=on_error)
 
-    def _emit_error(self, error: BaseException, invocation: Invocation) -> None:
-        if self._cfg.level > ERROR:
-            return
+    def _emit_error(self, error: BaseException) -> None:
         tb = error.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         location = "?"
         if tb is not None:
-            code = tb.tb_frame
-            location = f"{code.f_globals.get('__name__', '?')}:{code.f_code.co_name}:{tb.tb_lineno}"
-        line = self._line(
-            ERROR, "handler raised %s", (type(error).__name__,), error, None, None, location, invocation, self.name
-        )
-        self._cfg.write(line)
+            frame = tb.tb_frame
+            location = f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{tb.tb_lineno}"
+        self._emit_at(ERROR, f"handler raised {type(error).__name__}", error, None, location, self.name)
 
     def __repr__(self) -> str:
         return f"Logger(service={self._cfg.service!r}, name={self.name!r}, level={self._cfg.level})"

@@ -209,7 +209,17 @@ def test_log_event_writes_the_incoming_event_masked(out: Capture) -> None:
     handler({"order_id": "o-1", "headers": {"Authorization": "Bearer abc"}}, FakeContext())
     line = out.last()
     assert line["message"] == "incoming event"
+    first_line = handler.__wrapped__.__code__.co_firstlineno  # type: ignore[attr-defined]
+    assert (
+        line["location"] == f"{__name__}:test_log_event_writes_the_incoming_event_masked.<locals>.handler:{first_line}"
+    )
     assert line["event"] == {"order_id": "o-1", "headers": {"Authorization": "[REDACTED]"}}
+
+
+def test_log_event_follows_the_level(out: Capture) -> None:
+    log = Logger(service="orders", level="WARNING", stream=out)
+    log.inject_context(log_event=True)(lambda event, context: None)({"a": 1}, FakeContext())
+    assert out.lines() == []
 
 
 def test_an_error_escaping_the_handler_is_logged_and_raised(out: Capture) -> None:
