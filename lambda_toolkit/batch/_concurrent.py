@@ -23,7 +23,7 @@ from typing import Any
 from lambda_toolkit.batch._convert import InvalidPayloadError
 from lambda_toolkit.batch._errors import RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason
-from lambda_toolkit.batch._processor import Run
+from lambda_toolkit.batch._processor import Run, from_record_function
 from lambda_toolkit.core.errors import InvocationTimeout
 
 __all__ = ["new_shared", "run_async", "run_threads"]
@@ -122,7 +122,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
                 except RecordValidationError as exc:
                     shared.failure(index, "invalid", exc)
                 except Exception as exc:
-                    shared.failure(index, "error", exc)
+                    shared.failure(index, "error", from_record_function(exc))
                 if shared.after_failure(unit, position):
                     break
 
@@ -174,7 +174,7 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
                 except RecordValidationError as exc:
                     shared.failure(index, "invalid", exc)
                 except Exception as exc:
-                    shared.failure(index, "error", exc)
+                    shared.failure(index, "error", from_record_function(exc))
                 if shared.after_failure(unit, position):
                     break
 

@@ -24,7 +24,7 @@ from lambda_toolkit.batch._records import RecordConverter
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import InvocationTimeout
 
-__all__ = ["PENDING", "Plan", "Run", "StopScope", "run_sequential"]
+__all__ = ["PENDING", "Plan", "Run", "StopScope", "conclude", "from_record_function", "run_sequential"]
 
 log = logging.getLogger("lambda_toolkit.batch")
 _monotonic = time.monotonic
@@ -143,6 +143,16 @@ class Run:
         return outcome
 
 
+def from_record_function(error: Exception) -> Exception:
+    """Start ``error``'s traceback at the record function, dropping the processor's frame:
+    the traceback shows the user's code first, and holds no reference cycle through the
+    loop's frame, so a batch with 1,000 failures leaves no garbage for the collector."""
+    traceback = error.__traceback__
+    if traceback is not None and traceback.tb_next is not None:
+        error.__traceback__ = traceback.tb_next
+    return error
+
+
 def conclude(plan: Plan, outcome: BatchOutcome) -> BatchOutcome:
     """Hand the outcome to the hook, then raise when every record failed (if asked to)."""
     if plan.on_outcome is not None:
@@ -197,11 +207,7 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
             except RecordValidationError as exc:
                 run.failure(index, "invalid", exc)
             except Exception as exc:
-                # keep the traceback from the record function on: without this loop's frame
-                # it holds no reference cycle, and 1,000 failures leave no garbage to collect
-                if exc.__traceback__ is not None:
-                    exc.__traceback__ = exc.__traceback__.tb_next
-                failed[index] = ("error", exc)
+                failed[index] = ("error", from_record_function(exc))
                 if debug:
                     log.debug("%s record %s failed: %s", run.plan.spec.name, ids[index], type(exc).__name__)
             # the record failed

@@ -199,3 +199,15 @@ def test_failed_records_are_logged_with_their_id_and_exception_type_only(caplog:
     assert "sqs batch: 2 of 2 records failed" in caplog.text
     assert "secret" not in caplog.text
     assert '"n"' not in caplog.text
+
+
+def test_a_failed_record_keeps_its_exception_with_a_traceback_starting_in_the_record_function() -> None:
+    def process(record: SQSRecord) -> None:
+        raise ValueError("no")
+
+    for concurrency in (1, 2):
+        outcome = process_batch(_events.sqs(2), process, source="sqs", all_failed="report", concurrency=concurrency)
+        for failure in outcome.failures:
+            assert isinstance(failure.error, ValueError)
+            traceback = failure.error.__traceback__
+            assert traceback is not None and traceback.tb_frame.f_code.co_name == "process"
