@@ -68,7 +68,7 @@ def _lazy_class(source: str) -> type[Any]:
 
     def getattribute(self: Any, attribute: str) -> Any:
         raw = read_slot(self)
-        if raw.__class__ is not set:
+        if raw.__class__ is not set and attribute != "__class__":  # isinstance() reads __class__
             materialize(self, raw)
         return _get(self, attribute)
 

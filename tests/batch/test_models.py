@@ -173,3 +173,10 @@ def test_a_record_that_is_not_validated_is_never_read() -> None:
     del event["Records"][0]["receiptHandle"]
     outcome = process_batch(event, lambda record: "never looked", source="sqs")
     assert outcome.failed_count == 0
+
+
+def test_isinstance_does_not_validate_a_record() -> None:
+    event = _events.sqs(1)
+    del event["Records"][0]["receiptHandle"]
+    outcome = process_batch(event, lambda record: isinstance(record, SQSRecord), source="sqs")
+    assert outcome.successes[0].result is True
