@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pydantic", "boto3", "botocore", "aws_xray_sdk", "opentelemetry", "asyncio", "concurrent.futures")
+HEAVY = (
+    "pydantic",
+    "boto3",
+    "botocore",
+    "aws_xray_sdk",
+    "opentelemetry",
+    "jmespath",
+    "cachetools",
+    "asyncio",
+    "concurrent.futures",
+)
 
 
 def test_import_lambda_toolkit_batch_loads_nothing_heavy() -> None:
