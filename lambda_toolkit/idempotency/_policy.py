@@ -55,6 +55,11 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     return float(value)
 
 
+# The flag the timeout guard sets on the invocation state when it interrupted the handler
+# (read by name: utilities do not import each other).
+_TIMEOUT_INTERRUPTED = "timeout.interrupted"
+
+
 class Policy:
     """One decorator's idempotency settings and the hooks that apply them."""
 
@@ -192,6 +197,12 @@ class Policy:
         record: Record | None = call.data.get(_DATA)
         if record is None:
             return
+        invocation = call.invocation
+        if invocation is not None and invocation.data.get(_TIMEOUT_INTERRUPTED):
+            # A timeout guard inside this layer answered with its fallback (say a 503): that
+            # is not the function's result, so the retry must run rather than replay it.
+            self._release(record)
+            return
         namespace = record.namespace
         text = dump_result(call.response, namespace)
         self._complete(replace(record, status=COMPLETED, result=text, lock_expires_at_ms=None))
@@ -207,6 +218,11 @@ class Policy:
             text = json.dumps({"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)})
             self._complete(replace(record, status=COMPLETED, error=text, lock_expires_at_ms=None))
             return
+        self._release(record)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _release(self, record: Record) -> None:
         try:
             self.store.release(record)
         except IdempotencyStoreError as exc:
@@ -214,8 +230,6 @@ class Policy:
             logger.warning(
                 "%s: could not release the idempotency lock (%s); it ends at its expiry", record.namespace, exc
             )
-
-    # -- helpers -------------------------------------------------------------------
 
     def _complete(self, record: Record) -> None:
         if not self.store.complete(record):

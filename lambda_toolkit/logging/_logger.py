@@ -68,6 +68,11 @@ def _positive(value: int, where: str) -> int:
     return value
 
 
+# The flag the timeout guard sets on the invocation state (read by name: utilities do not
+# import each other).
+_TIMEOUT_INTERRUPTED = "timeout.interrupted"
+
+
 class Logger:
     """A structured JSON logger for one service.
 
@@ -577,9 +582,14 @@ class Logger:
         def after(call: Call) -> None:
             invocation = call.invocation
             if config.buffer_size and invocation is not None and call.data.get("logging.handler"):
-                buffer = config.state_of(invocation).buffer
-                if buffer is not None:
-                    buffer.clear()
+                if invocation.data.get(_TIMEOUT_INTERRUPTED):
+                    # A timeout guard inside this layer answered with its fallback: the
+                    # invocation failed, so its debug trail is written, not dropped.
+                    logger._flush(invocation)
+                else:
+                    buffer = config.state_of(invocation).buffer
+                    if buffer is not None:
+                        buffer.clear()
             end(call)
 
         def on_error(call: Call) -> None:

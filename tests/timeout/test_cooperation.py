@@ -137,6 +137,24 @@ def test_idempotency_releases_its_lock_when_the_timeout_propagates() -> None:
     assert store.records == {}
 
 
+def test_idempotency_does_not_store_an_inner_guards_fallback_as_the_result() -> None:
+    store = MemoryStore()
+    runs: list[str] = []
+
+    @idempotent(store=store, key="order_id")
+    @timeout_guard(margin_ms=200, on_timeout=lambda info: {"statusCode": 503})
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        runs.append(event["order_id"])
+        if len(runs) == 1:
+            time.sleep(LONG)
+        return {"statusCode": 200}
+
+    assert handler({"order_id": "o-3"}, FakeContext(timeout_ms=500)) == {"statusCode": 503}
+    assert store.records == {}  # the 503 is not the order's result: nothing stored, lock released
+    assert handler({"order_id": "o-3"}, FakeContext(timeout_ms=500)) == {"statusCode": 200}
+    assert runs == ["o-3", "o-3"]
+
+
 # -- logging -------------------------------------------------------------------------------
 
 
@@ -167,6 +185,22 @@ def test_logging_writes_out_its_buffer_when_an_outer_guard_answers() -> None:
 
     @timeout_guard(margin_ms=200, on_timeout=lambda info: {"statusCode": 503})
     @log.inject_context
+    def handler(event: Any, context: Any) -> str:
+        log.debug("step one done")
+        time.sleep(LONG)
+        return "done"
+
+    assert handler({}, FakeContext(timeout_ms=500)) == {"statusCode": 503}
+    messages = [line["message"] for line in lines_of(stream)]
+    assert "step one done" in messages
+
+
+def test_logging_writes_out_its_buffer_when_an_inner_guard_answers() -> None:
+    stream = io.StringIO()
+    log = Logger(service="timeout-coop-3", level="INFO", stream=stream, buffer_size=10)
+
+    @log.inject_context
+    @timeout_guard(margin_ms=200, on_timeout=lambda info: {"statusCode": 503})
     def handler(event: Any, context: Any) -> str:
         log.debug("step one done")
         time.sleep(LONG)
