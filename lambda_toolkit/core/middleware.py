@@ -303,6 +303,11 @@ def _generator_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..
         if depth == layers and call.error is None:
             try:
                 call.response = yield from target(*call.args, **call.kwargs)
+            except GeneratorExit:
+                # Closed before the end (a consumer that stopped early): not an error, but
+                # the layers still finish (a trace span is closed, a timer cancelled).
+                _run_exits(chain, call, depth)
+                raise
             except Exception as exc:
                 call.error = exc
         return _run_exits(chain, call, depth)

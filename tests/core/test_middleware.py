@@ -407,3 +407,17 @@ def test_a_type_error_inside_a_builder_is_not_taken_for_a_bad_option() -> None:
 
     with pytest.raises(TypeError, match="can only concatenate str"):
         broken(size=2)
+
+
+def test_a_generator_closed_early_still_runs_the_after_hooks() -> None:
+    log: list[str] = []
+    record = recorder(log)
+
+    @record("gen")
+    def numbers() -> Any:
+        yield from range(10)
+
+    stream = numbers()
+    assert next(stream) == 0
+    stream.close()
+    assert log == ["gen.before", "gen.after:None"]
