@@ -10,11 +10,35 @@ with ``lambda_toolkit.events.parse``. No pydantic is imported here.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
+from lambda_toolkit.testing.events import _apps, _eventbridge, _http, _queues, _storage, _streams
+from lambda_toolkit.testing.events._apps import (
+    appsync_resolver_event,
+    bedrock_agent_event,
+    cloudformation_custom_resource_event,
+    codedeploy_lifecycle_hook_event,
+    codepipeline_job_event,
+    cognito_user_pool_event,
+    config_rule_event,
+    connect_contact_flow_event,
+    secrets_manager_rotation_event,
+)
 from lambda_toolkit.testing.events._eventbridge import cloudwatch_alarm_event, cloudwatch_logs_event, eventbridge_event
+from lambda_toolkit.testing.events._http import (
+    alb_event,
+    api_gateway_http_authorizer_event,
+    api_gateway_http_event,
+    api_gateway_request_authorizer_event,
+    api_gateway_rest_event,
+    api_gateway_token_authorizer_event,
+    api_gateway_websocket_event,
+    appsync_authorizer_event,
+    function_url_event,
+    vpc_lattice_event,
+    vpc_lattice_v2_event,
+)
 from lambda_toolkit.testing.events._queues import ses_event, sns_event, sns_notification, sqs_event, sqs_record
 from lambda_toolkit.testing.events._storage import (
     s3_batch_operation_event,
@@ -35,12 +59,29 @@ from lambda_toolkit.testing.events._streams import (
 __all__ = [
     "FACTORIES",
     "activemq_event",
+    "alb_event",
+    "api_gateway_http_authorizer_event",
+    "api_gateway_http_event",
+    "api_gateway_request_authorizer_event",
+    "api_gateway_rest_event",
+    "api_gateway_token_authorizer_event",
+    "api_gateway_websocket_event",
+    "appsync_authorizer_event",
+    "appsync_resolver_event",
+    "bedrock_agent_event",
+    "cloudformation_custom_resource_event",
     "cloudwatch_alarm_event",
     "cloudwatch_logs_event",
+    "codedeploy_lifecycle_hook_event",
+    "codepipeline_job_event",
+    "cognito_user_pool_event",
+    "config_rule_event",
+    "connect_contact_flow_event",
     "dynamodb_attribute",
     "dynamodb_stream_event",
     "eventbridge_event",
     "firehose_event",
+    "function_url_event",
     "kafka_event",
     "kinesis_event",
     "make_event",
@@ -49,28 +90,25 @@ __all__ = [
     "s3_event",
     "s3_eventbridge_event",
     "s3_object_lambda_event",
+    "secrets_manager_rotation_event",
     "ses_event",
     "sns_event",
     "sns_notification",
     "sqs_event",
     "sqs_record",
+    "vpc_lattice_event",
+    "vpc_lattice_v2_event",
 ]
 
 #: trigger name -> factory, for every trigger of ``lambda_toolkit.events.TRIGGERS``.
-FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {}
-
-for _module_name in ("_http", "_apps", "_queues", "_streams", "_storage", "_eventbridge"):
-    try:
-        _module = importlib.import_module(f"{__name__}.{_module_name}")
-    except ModuleNotFoundError as _exc:  # a family whose factories are not written yet
-        if _exc.name != f"{__name__}.{_module_name}":
-            raise
-        continue
-    FACTORIES.update(_module.FACTORIES)
-    for _public in getattr(_module, "__all__", ()):
-        if _public != "FACTORIES" and _public not in globals():
-            globals()[_public] = getattr(_module, _public)
-            __all__.append(_public)
+FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
+    **_http.FACTORIES,
+    **_apps.FACTORIES,
+    **_queues.FACTORIES,
+    **_streams.FACTORIES,
+    **_storage.FACTORIES,
+    **_eventbridge.FACTORIES,
+}
 
 
 def make_event(trigger: str, *args: Any, **overrides: Any) -> dict[str, Any]:
