@@ -304,6 +304,7 @@ def test_mq_messages() -> None:
     assert first.json_data() == {"timeout": 0, "data": "CZrmf0Gw8Ov4bqLQxD4E"}
     assert first.basic_properties.body_size == 80
     assert list(rabbit.rmq_messages_by_queue) == ["test::/"]
+    assert len(list(rabbit.all_messages())) == 1
 
 
 def test_mq_messages_without_data_are_empty() -> None:
