@@ -18,7 +18,11 @@ from lambda_toolkit.core.errors import LambdaToolkitError
 __all__ = ["CommandError", "main"]
 
 # Modules defining subcommands, in the order `--help` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("lambda_toolkit.cli.invoke", "lambda_toolkit.cli.layer", "lambda_toolkit.cli.events")
+SUBCOMMANDS: tuple[str, ...] = (
+    "lambda_toolkit.cli.invoke",
+    "lambda_toolkit.cli.layer",
+    "lambda_toolkit.cli.events",
+)
 
 USAGE_ERROR = 2
 
