@@ -10,7 +10,7 @@ from lambda_toolkit.metrics._rules import MAX_METRICS_PER_DOCUMENT, MAX_VALUES_P
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 __all__ = ["MetricSeries", "render"]
@@ -28,19 +28,61 @@ class MetricSeries:
         self.values: list[float | int] = []
 
 
-def _definition(name: str, series: MetricSeries) -> dict[str, Any]:
-    definition: dict[str, Any] = {"Name": name, "Unit": series.unit}
-    if series.resolution == 1:
-        definition["StorageResolution"] = 1
-    return definition
+_JSON: list[Any] = []  # [encode any value, encode a string], built on first use
+_DIRECTIVES: dict[tuple[Any, ...], str] = {}  # the "CloudWatchMetrics" JSON of a document shape
+_STATIC: dict[tuple[Any, ...], tuple[str, list[str]]] = {}  # see _static_part
+_MAX_DIRECTIVES = 256
+
+
+def _json() -> tuple[Callable[[Any], str], Callable[[str], str]]:
+    # json is imported on the first flush, not at import (cold start).
+    if not _JSON:
+        import json
+        from json.encoder import encode_basestring
+
+        _JSON.extend((json.JSONEncoder(separators=(",", ":"), default=str).encode, encode_basestring))
+    return _JSON[0], _JSON[1]
+
+
+def _directive(namespace: str, dimension_names: tuple[str, ...], definitions: tuple[tuple[str, str, int], ...]) -> str:
+    """The ``CloudWatchMetrics`` array of a document; a function writes the same few shapes
+    over and over, so their JSON is kept."""
+    key = (namespace, dimension_names, definitions)
+    text = _DIRECTIVES.get(key)
+    if text is None:
+        metrics = []
+        for name, unit, resolution in definitions:
+            definition: dict[str, Any] = {"Name": name, "Unit": unit}
+            if resolution == 1:
+                definition["StorageResolution"] = 1
+            metrics.append(definition)
+        directive = {"Namespace": namespace, "Dimensions": [list(dimension_names)], "Metrics": metrics}
+        text = _json()[0]([directive])
+        if len(_DIRECTIVES) < _MAX_DIRECTIVES:
+            _DIRECTIVES[key] = text
+    return text
+
+
+def _number(value: float | int) -> str:
+    # Values were checked finite, so Python's repr is valid JSON; int/float's own repr
+    # also covers subclasses such as IntEnum.
+    return float.__repr__(value) if isinstance(value, float) else int.__repr__(value)
+
+
+def _values(values: list[float | int]) -> str:
+    if len(values) == 1:
+        return _number(values[0])
+    return "[" + ",".join(map(_number, values)) + "]"
 
 
 def _pack(metrics: Mapping[str, MetricSeries]) -> list[dict[str, list[float | int]]]:
     """Spread the (name, values) pairs over documents within EMF's two limits."""
-    if len(metrics) <= MAX_METRICS_PER_DOCUMENT and all(
-        len(series.values) <= MAX_VALUES_PER_METRIC for series in metrics.values()
-    ):
-        return [{name: series.values for name, series in metrics.items()}]
+    if len(metrics) <= MAX_METRICS_PER_DOCUMENT:
+        for series in metrics.values():
+            if len(series.values) > MAX_VALUES_PER_METRIC:
+                break
+        else:
+            return [{name: series.values for name, series in metrics.items()}]
     documents: list[dict[str, list[float | int]]] = []
     for name, series in metrics.items():
         chunks = [
@@ -56,6 +98,25 @@ def _pack(metrics: Mapping[str, MetricSeries]) -> list[dict[str, list[float | in
     return documents
 
 
+def _static_part(
+    namespace: str, dimensions: Mapping[str, str], definitions: tuple[tuple[str, str, int], ...]
+) -> tuple[str, list[str]]:
+    """What a document of this shape always holds after its timestamp (the directive and
+    the dimension values), and the encoded ``"name":`` of each metric."""
+    key = (namespace, tuple(dimensions.items()), definitions)
+    found = _STATIC.get(key)
+    if found is None:
+        string = _json()[1]
+        dimension_fields = "".join(f",{string(name)}:{string(value)}" for name, value in dimensions.items())
+        found = (
+            _directive(namespace, tuple(dimensions), definitions) + "}" + dimension_fields,
+            [f",{string(name)}:" for name, _, _ in definitions],
+        )
+        if len(_STATIC) < _MAX_DIRECTIVES:
+            _STATIC[key] = found
+    return found
+
+
 def render(
     *,
     namespace: str,
@@ -63,25 +124,17 @@ def render(
     metrics: Mapping[str, MetricSeries],
     metadata: Mapping[str, Any],
     timestamp_ms: int,
-) -> list[dict[str, Any]]:
-    """The EMF documents for one flush (none when no metric was recorded)."""
-    documents = []
+) -> list[str]:
+    """The EMF documents for one flush, as JSON lines (none when no metric was recorded)."""
+    head = f'{{"_aws":{{"Timestamp":{int(timestamp_ms)},"CloudWatchMetrics":'
+    metadata_fields = ""
+    if metadata:
+        encode, string = _json()
+        metadata_fields = "".join(f",{string(key)}:{encode(value)}" for key, value in metadata.items())
+    lines = []
     for values_by_name in _pack(metrics):
-        document: dict[str, Any] = {
-            "_aws": {
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": namespace,
-                        "Dimensions": [list(dimensions)],
-                        "Metrics": [_definition(name, metrics[name]) for name in values_by_name],
-                    }
-                ],
-            }
-        }
-        document.update(metadata)
-        document.update(dimensions)
-        for name, values in values_by_name.items():
-            document[name] = values[0] if len(values) == 1 else values
-        documents.append(document)
-    return documents
+        definitions = tuple((name, metrics[name].unit, metrics[name].resolution) for name in values_by_name)
+        static, prefixes = _static_part(namespace, dimensions, definitions)
+        fields = "".join(map(str.__add__, prefixes, map(_values, values_by_name.values())))
+        lines.append(head + static + metadata_fields + fields + "}")
+    return lines

@@ -8,7 +8,7 @@ import sys
 import time
 from contextvars import ContextVar
 
-from lambda_toolkit.core import Call, Middleware, MiddlewareDecorator, current_invocation, middleware
+from lambda_toolkit.core import Call, Middleware, MiddlewareDecorator, middleware
 from lambda_toolkit.core.env import env_bool
 from lambda_toolkit.metrics._emf import MetricSeries, render
 from lambda_toolkit.metrics._rules import (
@@ -25,7 +25,6 @@ from lambda_toolkit.metrics._rules import (
 # json, logging and typing are imported on first use, not at import (cold start).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import IO, Any
 
 __all__ = ["Metrics"]
@@ -33,18 +32,6 @@ __all__ = ["Metrics"]
 NAMESPACE_ENV = "LAMBDA_TOOLKIT_METRICS_NAMESPACE"
 SERVICE_ENV = "LAMBDA_TOOLKIT_SERVICE"
 DISABLED_ENV = "LAMBDA_TOOLKIT_METRICS_DISABLED"
-
-
-_ENCODE: list[Callable[[Any], str]] = []
-
-
-def _encoder() -> Callable[[Any], str]:
-    """One compact JSON encoder, built on first use (json is not imported at cold start)."""
-    if not _ENCODE:
-        import json
-
-        _ENCODE.append(json.JSONEncoder(separators=(",", ":"), default=str).encode)
-    return _ENCODE[0]
 
 
 class _Recording:
@@ -84,6 +71,7 @@ class Metrics:
         self._stream = stream
         self.enabled = enabled if enabled is not None else not env_bool(DISABLED_ENV, False)
         self._persistent: dict[str, str] = {}
+        self._checked: dict[tuple[str, str, int], tuple[str, int]] = {}
         if self.service:
             self._persistent["service"] = check_dimension("service", self.service)[1]
         self._recording: ContextVar[_Recording | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
@@ -105,16 +93,21 @@ class Metrics:
         ``resolution=1`` stores the metric at high (1 second) resolution.
         """
         recording = self._recording.get() or self._current()
-        series = recording.metrics.get(name)
+        hashable = type(name) is str and type(unit) is str and type(resolution) is int
+        series = recording.metrics.get(name) if hashable else None
         # The hot path: a metric seen in this invocation, with the same unit/resolution.
         if series is not None and series.unit_given is unit and series.resolution == resolution:
             series.values.append(check_value(name, value))
             return
-        check_metric_name(name)
-        unit_name = check_unit(unit)
         number = check_value(name, value)
-        seconds = check_resolution(name, resolution)
-        self._require_namespace()
+        known = self._checked.get((name, unit, resolution)) if hashable else None
+        if known is None:
+            check_metric_name(name)
+            known = (check_unit(unit), check_resolution(name, resolution))
+            self._require_namespace()
+            if hashable and len(self._checked) < 1024:  # a function records a few metrics, over and over
+                self._checked[(name, unit, resolution)] = known
+        unit_name, seconds = known
         if name in recording.dimensions or name in self._persistent or name in recording.metadata:
             raise MetricsError(f"metric {name!r} has the name of a dimension or metadata key")
         # setdefault and append are atomic: worker threads sharing the recording lose no value.
@@ -176,10 +169,11 @@ class Metrics:
                 self._recording.set(None)
             return 0
         self._recording.set(None)
+        dimensions = {**self._persistent, **recording.dimensions} if recording.dimensions else self._persistent
         with recording.lock:
             documents = render(
                 namespace=self._require_namespace(),
-                dimensions={**self._persistent, **recording.dimensions},
+                dimensions=dimensions,
                 metrics=recording.metrics,
                 metadata=recording.metadata,
                 timestamp_ms=int(time.time() * 1000),
@@ -187,15 +181,14 @@ class Metrics:
         self._write(documents)
         return len(documents)
 
-    def _write(self, documents: list[dict[str, Any]]) -> None:
+    def _write(self, documents: list[str]) -> None:
         if not self.enabled:
             return
-        encode = _encoder()
         stream = self._stream or sys.stdout
-        stream.write("".join(encode(doc) + "\n" for doc in documents))
+        stream.write("".join(line + "\n" for line in documents))
         stream.flush()
 
-    def _cold_start_document(self, function_name: str) -> dict[str, Any]:
+    def _cold_start_document(self, function_name: str) -> str:
         dimensions = {"function_name": function_name}
         if "service" in self._persistent:
             dimensions["service"] = self._persistent["service"]
@@ -220,10 +213,15 @@ class Metrics:
         """
         self._require_namespace()
 
+        recording = self._recording
+
         def before(call: Call) -> None:
-            self._recording.set(_Recording())  # nothing of an earlier invocation survives
-            invocation = current_invocation()
-            if capture_cold_start and invocation is not None and invocation.cold_start:
+            recording.set(None)  # nothing of an earlier invocation survives
+
+        def before_with_cold_start(call: Call) -> None:
+            recording.set(None)
+            invocation = call.invocation
+            if invocation is not None and invocation.cold_start:
                 function_name = getattr(invocation.context, "function_name", "") or "unknown"
                 self._write([self._cold_start_document(function_name)])
 
@@ -235,4 +233,9 @@ class Metrics:
                     "no metrics were recorded in this invocation (namespace %s)", self.namespace
                 )
 
-        return Middleware("log_metrics", before=before, after=finish, on_error=finish)
+        return Middleware(
+            "log_metrics",
+            before=before_with_cold_start if capture_cold_start else before,
+            after=finish,
+            on_error=finish,
+        )

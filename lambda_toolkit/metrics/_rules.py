@@ -107,7 +107,7 @@ _VALID_METRIC_NAMES: set[str] = set()
 def check_metric_name(name: object) -> str:
     """A metric name: 1 to 255 printable ASCII characters (valid names are remembered:
     a function records the same few names over and over)."""
-    if name in _VALID_METRIC_NAMES:
+    if type(name) is str and name in _VALID_METRIC_NAMES:
         return name  # type: ignore[return-value,unused-ignore]
     checked = _check_name("metric name", name)
     if len(_VALID_METRIC_NAMES) < 10_000:
@@ -136,7 +136,7 @@ _VALID_DIMENSION_NAMES: set[str] = set()
 def check_dimension(name: object, value: object) -> tuple[str, str]:
     """A dimension: a name of 1 to 255 ASCII characters not starting with ':' and a
     non-empty value of at most 1024 characters."""
-    if name in _VALID_DIMENSION_NAMES:
+    if type(name) is str and name in _VALID_DIMENSION_NAMES:
         checked: str = name  # type: ignore[assignment,unused-ignore]
     else:
         checked = _check_name("dimension name", name)
@@ -153,6 +153,11 @@ def check_dimension(name: object, value: object) -> tuple[str, str]:
 
 def check_value(name: str, value: object) -> float | int:
     """A finite number (bool is not a number here)."""
+    kind = type(value)
+    if kind is int:  # the common cases first: this runs for every recorded value
+        return value  # type: ignore[return-value]
+    if kind is float and math.isfinite(value):  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MetricsError(f"value of metric {name!r} must be a number, got {type(value).__name__}")
     if not math.isfinite(value):

@@ -279,6 +279,10 @@ def test_flush_without_metrics_writes_nothing(stream: EMFStream) -> None:
         (lambda m: m.add_dimension("region", "x" * 1025), "longer than 1024 characters"),
         (lambda m: m.add_metadata("_aws", 1), "other than '_aws'"),
         (lambda m: m.add_metric("service", "Count", 1), "has the name of a dimension"),
+        (lambda m: m.add_metric(["Orders"], "Count", 1), "metric name must be a non-empty string, got list"),
+        (lambda m: m.add_metric("Orders", ["Count"], 1), "invalid metric unit"),
+        (lambda m: m.add_metric("Orders", "Count", 1, resolution=[1]), "must be 1 or 60 seconds"),
+        (lambda m: m.add_dimension(["region"], "eu"), "dimension name must be a non-empty string, got list"),
     ],
 )
 def test_invalid_calls_fail_where_they_are_made(stream: EMFStream, call: Any, message: str) -> None:
