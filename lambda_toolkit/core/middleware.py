@@ -73,7 +73,7 @@ class Call:
         self.args = args
         self.kwargs = kwargs
         self.response: Any = None
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self.invocation: Invocation | None = None
         self.answered = False
         self.data: dict[str, Any] = {}
@@ -251,6 +251,19 @@ def _run_exits(chain: _Chain, call: Call, depth: int) -> Any:
     return call.response
 
 
+def _clean_up(chain: _Chain, call: Call, depth: int, error: BaseException) -> None:
+    """Let the layers clean up after a BaseException (KeyboardInterrupt, SystemExit, a
+    cancelled task): their on-error hooks run (a lock is released, a span closed, a timer
+    cancelled), but nothing can answer or replace it: it always propagates."""
+    on_errors = chain.on_errors
+    for index in range(depth - 1, -1, -1):
+        call.error = error
+        try:
+            on_errors[index](call)
+        except Exception:  # the interruption in flight matters more than a hook failing
+            continue
+
+
 def _sync_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., Any]:
     layers = len(chain.befores)
 
@@ -264,6 +277,9 @@ def _sync_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., An
                     call.response = target(*call.args, **call.kwargs)
                 except Exception as exc:
                     call.error = exc
+                except BaseException as exc:
+                    _clean_up(chain, call, depth, exc)
+                    raise
             return _run_exits(chain, call, depth)
         finally:
             end_invocation(token)
@@ -284,6 +300,9 @@ def _async_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., A
                     call.response = await target(*call.args, **call.kwargs)
                 except Exception as exc:
                     call.error = exc
+                except BaseException as exc:  # asyncio.CancelledError among them
+                    _clean_up(chain, call, depth, exc)
+                    raise
             return _run_exits(chain, call, depth)
         finally:
             end_invocation(token)

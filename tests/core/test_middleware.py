@@ -421,3 +421,54 @@ def test_a_generator_closed_early_still_runs_the_after_hooks() -> None:
     assert next(stream) == 0
     stream.close()
     assert log == ["gen.before", "gen.after:None"]
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
+def test_a_base_exception_runs_the_on_error_hooks_and_always_propagates(interruption: type[BaseException]) -> None:
+    log: list[str] = []
+    record = recorder(log)
+
+    @record("outer", recover="swallowed?")
+    @record("inner", fail_in="after")
+    def handler(event: Any, context: Any) -> str:
+        raise interruption()
+
+    with pytest.raises(interruption):
+        handler({}, FakeContext())
+    assert log == ["outer.before", "inner.before", "inner.on_error:", "outer.on_error:"]
+
+
+def test_a_cancelled_async_handler_lets_its_layers_clean_up() -> None:
+    log: list[str] = []
+    record = recorder(log)
+
+    @record("layer")
+    async def handler(event: Any, context: Any) -> str:
+        await asyncio.sleep(10)
+        return "never"
+
+    async def main() -> None:
+        task = asyncio.ensure_future(handler({}, FakeContext()))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert log == ["layer.before", "layer.on_error:"]
+
+
+def test_a_failing_hook_during_clean_up_does_not_hide_the_interruption() -> None:
+    @middleware
+    def broken() -> Middleware:
+        def on_error(call: Call) -> None:
+            raise RuntimeError("hook failed")
+
+        return Middleware("broken", on_error=on_error)
+
+    @broken
+    def handler(event: Any, context: Any) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        handler({}, FakeContext())
