@@ -25,9 +25,17 @@ invocation ran out of time. ``interrupted``: the record function was interrupted
 ``InvocationTimeout``.
 """
 
+FailureEntry = tuple[FailureReason, BaseException | None] | BaseException
+"""How a failure is kept by index: ``(reason, error)``, or the bare exception for the
+common ``("error", exception)`` (one object less per failed record on the hot path)."""
+
 ItemId = str | dict[str, Any]
 """The ``itemIdentifier`` of a record: a message id or sequence number, or for Kafka
 ``{"partition": "<topic>-<partition>", "offset": <offset>}``."""
+
+
+def _entry(value: FailureEntry) -> tuple[FailureReason, BaseException | None]:
+    return value if isinstance(value, tuple) else ("error", value)
 
 
 class RecordSuccess:
@@ -81,10 +89,11 @@ class BatchOutcome:
         ids: Sequence[ItemId],
         records: Sequence[Mapping[str, Any]],
         results: Sequence[Any],
-        failed: Mapping[int, tuple[FailureReason, BaseException | None]],
+        failed: Mapping[int, FailureEntry],
         *,
         fifo: bool = False,
         stopped_by: Literal["failure", "deadline", "timeout"] | None = None,
+        in_order: bool = False,
     ) -> None:
         self.source = source
         self.fifo = fifo
@@ -92,7 +101,9 @@ class BatchOutcome:
         self._ids = ids
         self._records = records
         self._results = results
-        self._failed = dict(sorted(failed.items())) if failed else {}
+        # ``in_order``: the caller promises ``failed`` is keyed in ascending index order: a
+        # plain copy instead of a sort
+        self._failed = dict(failed) if in_order else dict(sorted(failed.items())) if failed else {}
         self._successes: tuple[RecordSuccess, ...] | None = None
         self._failures: tuple[RecordFailure, ...] | None = None
 
@@ -132,7 +143,7 @@ class BatchOutcome:
         if self._failures is None:
             ids, records = self._ids, self._records
             self._failures = tuple(
-                RecordFailure(i, ids[i], records[i], reason, error) for i, (reason, error) in self._failed.items()
+                RecordFailure(i, ids[i], records[i], *_entry(value)) for i, value in self._failed.items()
             )
         return self._failures
 
@@ -145,13 +156,15 @@ class BatchOutcome:
     def failure_counts(self) -> dict[FailureReason, int]:
         """How many records failed for each reason (only reasons that occurred)."""
         counts: dict[FailureReason, int] = {}
-        for reason, _ in self._failed.values():
+        for value in self._failed.values():
+            reason = value[0] if isinstance(value, tuple) else "error"
             counts[reason] = counts.get(reason, 0) + 1
         return counts
 
     def first_error(self) -> BaseException | None:
         """The exception of the first failed record that raised one, if any."""
-        for _, error in self._failed.values():
+        for value in self._failed.values():
+            error = value[1] if isinstance(value, tuple) else value
             if error is not None:
                 return error
         return None

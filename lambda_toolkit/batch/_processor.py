@@ -19,7 +19,7 @@ from typing import Any, Literal
 from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
 from lambda_toolkit.batch._deadline import INTERRUPTED_FLAG, Deadline
 from lambda_toolkit.batch._errors import BatchProcessingError, RecordValidationError
-from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason, ItemId
+from lambda_toolkit.batch._outcome import BatchOutcome, FailureEntry, FailureReason, ItemId
 from lambda_toolkit.batch._records import RecordConverter
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import InvocationTimeout
@@ -71,7 +71,7 @@ class Run:
         self.ids: list[ItemId] = spec.ids(self.records)
         self.fifo = spec.is_fifo(self.records)
         self.results: list[Any] = [PENDING] * len(self.records)
-        self.failed: dict[int, tuple[FailureReason, BaseException | None]] = {}
+        self.failed: dict[int, FailureEntry] = {}
         self.stopped_by: StoppedBy | None = None
         self.deadline = Deadline(plan.deadline_margin_ms)
         self.scope: StopScope
@@ -114,11 +114,17 @@ class Run:
             log.debug("%s record %s failed: %s", self.plan.spec.name, self.ids[index], type(error).__name__)
 
     def finish(
-        self, failed: dict[int, tuple[FailureReason, BaseException | None]] | None = None, *, complete: bool = False
+        self,
+        failed: dict[int, FailureEntry] | None = None,
+        *,
+        complete: bool = False,
+        in_order: bool = False,
     ) -> BatchOutcome:
         """Report every record without a result as failed, then build the outcome.
 
         ``complete``: every record is known to have a result or a failure (skip the scan).
+        ``in_order``: the failures were recorded in index order (the sequential loop), and
+        the records not started all come after them: no sort is needed.
         """
         failed = self.failed if failed is None else failed
         results = self.results
@@ -129,13 +135,20 @@ class Run:
                     failed[index] = (reason, None)
         spec = self.plan.spec
         outcome = BatchOutcome(
-            spec.name, self.ids, self.records, results, failed, fifo=self.fifo, stopped_by=self.stopped_by
+            spec.name,
+            self.ids,
+            self.records,
+            results,
+            failed,
+            fifo=self.fifo,
+            stopped_by=self.stopped_by,
+            in_order=in_order,
         )
         if outcome.failed_count and self.stopped_by in ("deadline", "timeout"):
             log.warning(
                 "%s batch stopped before its deadline: %d of %d records not processed, reported failed",
                 spec.name,
-                sum(1 for r, _ in failed.values() if r in ("deadline", "interrupted")),
+                sum(1 for v in failed.values() if isinstance(v, tuple) and v[0] in ("deadline", "interrupted")),
                 outcome.total,
             )
         elif outcome.failed_count:
@@ -168,48 +181,99 @@ def conclude(plan: Plan, outcome: BatchOutcome) -> BatchOutcome:
     return outcome
 
 
+_SPECIAL_ERRORS = (InvocationTimeout, InvalidPayloadError, RecordValidationError)
+
+
+def _special_failure(run: Run, index: int, error: Exception) -> bool:
+    """Record a failure the library itself raised; True when the batch must stop (timeout)."""
+    if isinstance(error, InvocationTimeout):
+        run.failure(index, "interrupted", error)
+        run.stop("timeout")
+        return True
+    run.failure(index, "invalid", run.invalid(index, error) if isinstance(error, InvalidPayloadError) else error)
+    return False
+
+
 def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
-    """Process the records in batch order on the calling thread (the hot path: kept flat)."""
-    records, ids, results, failed = run.records, run.ids, run.results, run.failed
+    """Process the records in batch order on the calling thread."""
     convert = run.plan.convert
-    # typed records: the two calls of RecordConverter inlined (the hot path of the package)
-    lazy = convert.lazy if isinstance(convert, RecordConverter) else None
-    write = convert.write if isinstance(convert, RecordConverter) else None
+    if run.scope == "none" and isinstance(convert, RecordConverter):
+        return _run_typed(run, fn, convert)
+    return _run_general(run, fn)
+
+
+def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> BatchOutcome:
+    """Typed records, no stop rule: the hot path of the package, kept flat.
+
+    Per record: one clock read against a precomputed cut-off and one look-up of the
+    timeout guard's flag, the lazy record (two C calls, the converter inlined), the call.
+    A failure costs one tuple; nothing is built for a success (the outcome does it lazily).
+    """
+    records, results, failed = run.records, run.results, run.failed
+    lazy, write, new = convert.lazy, convert.write, _new
     stop_at = run.deadline.stop_at()
     if stop_at is None:
         stop_at = _NEVER
-    clock, new, flag = _monotonic, _new, run.deadline.flags().get
-    scope, key_of = run.scope, run.key_of
-    stopped_keys: set[Hashable] = set()
+    clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
+    special = _SPECIAL_ERRORS
     debug = log.isEnabledFor(logging.DEBUG)
     try:
         for index, record in enumerate(records):
-            if clock() >= stop_at or flag(INTERRUPTED_FLAG):
+            if clock() >= stop_at or (flag in flags and flags[flag]):  # noqa: RUF019 (no call: hot path)
+                run.stop("timeout" if run.deadline.interrupted() else "deadline")
+                break
+            item = new(lazy)
+            write(item, record)
+            try:
+                results[index] = fn(item)
+            except Exception as exc:
+                if isinstance(exc, special):
+                    if _special_failure(run, index, exc):
+                        break
+                    continue
+                # the traceback starts at the record function (see from_record_function), inlined
+                traceback = exc.__traceback__.tb_next  # type: ignore[union-attr]
+                if traceback is not None:
+                    exc.__traceback__ = traceback
+                failed[index] = exc  # a bare exception: reason "error"
+                if debug:
+                    log.debug("%s record %s failed: %s", run.plan.spec.name, run.ids[index], type(exc).__name__)
+    except InvocationTimeout:  # the timeout guard's signal landed between two records
+        run.stop("timeout")
+    return run.finish(complete=run.stopped_by is None, in_order=True)
+
+
+def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
+    """Any converter (a user's model) and the stop rules (FIFO, ``stop_on_first_failure``)."""
+    records, ids, results, failed = run.records, run.ids, run.results, run.failed
+    convert = run.plan.convert
+    stop_at = run.deadline.stop_at()
+    if stop_at is None:
+        stop_at = _NEVER
+    clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
+    scope, key_of = run.scope, run.key_of
+    stopped_keys: set[Hashable] = set()
+    special = _SPECIAL_ERRORS
+    debug = log.isEnabledFor(logging.DEBUG)
+    try:
+        for index, record in enumerate(records):
+            if clock() >= stop_at or (flag in flags and flags[flag]):  # noqa: RUF019 (no call: hot path)
                 run.stop("timeout" if run.deadline.interrupted() else "deadline")
                 break
             if stopped_keys and key_of(record) in stopped_keys:
                 failed[index] = ("skipped", None)
                 continue
             try:
-                if lazy is not None:
-                    item = new(lazy)
-                    write(item, record)  # type: ignore[misc]
-                    results[index] = fn(item)
-                else:
-                    results[index] = fn(convert(record))
+                results[index] = fn(convert(record))
                 continue
-            except InvocationTimeout as exc:
-                run.failure(index, "interrupted", exc)
-                run.stop("timeout")
-                break
-            except InvalidPayloadError as exc:
-                run.failure(index, "invalid", run.invalid(index, exc))
-            except RecordValidationError as exc:
-                run.failure(index, "invalid", exc)
             except Exception as exc:
-                failed[index] = ("error", from_record_function(exc))
-                if debug:
-                    log.debug("%s record %s failed: %s", run.plan.spec.name, ids[index], type(exc).__name__)
+                if isinstance(exc, special):
+                    if _special_failure(run, index, exc):
+                        break
+                else:
+                    failed[index] = from_record_function(exc)
+                    if debug:
+                        log.debug("%s record %s failed: %s", run.plan.spec.name, ids[index], type(exc).__name__)
             # the record failed
             if scope == "batch":
                 run.stop("failure")
@@ -218,4 +282,4 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                 stopped_keys.add(key_of(record))
     except InvocationTimeout:  # the timeout guard's signal landed between two records
         run.stop("timeout")
-    return run.finish(complete=run.stopped_by is None)
+    return run.finish(complete=run.stopped_by is None, in_order=True)

@@ -60,7 +60,8 @@ def test_a_batch_out_of_time_before_its_first_record_reports_everything_without_
     assert len(handler(_events.sqs(3), FakeContext(timeout_ms=3000))["batchItemFailures"]) == 3
 
 
-def test_an_invocation_timeout_inside_a_record_reports_it_and_the_rest_and_returns() -> None:
+@pytest.mark.parametrize("options", [{}, {"stop_on_first_failure": True}])
+def test_an_invocation_timeout_inside_a_record_reports_it_and_the_rest_and_returns(options: dict[str, Any]) -> None:
     processed: list[str] = []
 
     @batch("sqs")
@@ -70,7 +71,7 @@ def test_an_invocation_timeout_inside_a_record_reports_it_and_the_rest_and_retur
         processed.append(record.message_id)
 
     outcomes: list[Any] = []
-    handler2 = batch("sqs", on_outcome=outcomes.append)(handler.__wrapped__)
+    handler2 = batch("sqs", on_outcome=outcomes.append, **options)(handler.__wrapped__)
     response = handler2(_events.sqs(5), FakeContext(timeout_ms=60_000))
     assert response == {"batchItemFailures": [{"itemIdentifier": f"m{i}"} for i in (2, 3, 4)]}
     (outcome,) = outcomes
@@ -87,7 +88,14 @@ def test_an_invocation_timeout_on_the_first_record_still_answers_instead_of_rais
     assert len(handler(_events.sqs(2), FakeContext())["batchItemFailures"]) == 2
 
 
-def test_an_invocation_timeout_between_two_records_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+# the sequential loop has two forms: typed records without a stop rule, and the rest
+LOOPS = [{}, {"stop_on_first_failure": True}]
+
+
+@pytest.mark.parametrize("options", LOOPS)
+def test_an_invocation_timeout_between_two_records_is_handled(
+    monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
+) -> None:
     calls = iter(range(1000))
     real = time.monotonic
 
@@ -98,7 +106,7 @@ def test_an_invocation_timeout_between_two_records_is_handled(monkeypatch: pytes
 
     monkeypatch.setattr(processor_module, "_monotonic", clock)
     processed: list[str] = []
-    outcome = _run_in_invocation(processed.append, 4)
+    outcome = _run_in_invocation(processed.append, 4, **options)
     assert outcome.stopped_by == "timeout"
     assert [(f.item_id, f.reason) for f in outcome.failures] == [("m2", "deadline"), ("m3", "deadline")]
 
@@ -262,6 +270,23 @@ def test_the_cooperative_flag_of_a_timeout_guard_stops_the_batch(concurrency: in
     assert outcome.stopped_by == "timeout"
     assert {f.reason for f in outcome.failures} == {"deadline"}
     _check_partition(outcome, 6, processed)
+
+
+@pytest.mark.parametrize("options", LOOPS)
+def test_the_sequential_loops_check_the_cooperative_flag_before_every_record(options: dict[str, Any]) -> None:
+    from lambda_toolkit.core import current_invocation
+
+    def process(message_id: str) -> None:
+        invocation = current_invocation()
+        assert invocation is not None
+        # a flag present but false does not stop the batch; a true one stops it at the next record
+        invocation.data["timeout.interrupted"] = message_id == "m2"
+
+    processed: list[str] = []
+    outcome = _run_in_invocation(lambda message_id: (processed.append(message_id), process(message_id)), 5, **options)
+    assert processed == ["m0", "m1", "m2"]
+    assert outcome.stopped_by == "timeout"
+    assert [(f.item_id, f.reason) for f in outcome.failures] == [("m3", "deadline"), ("m4", "deadline")]
 
 
 def test_under_the_timeout_guard_the_interrupted_batch_answers_with_its_unprocessed_tail() -> None:

@@ -188,13 +188,16 @@ def test_process_batch_stores_the_outcome_in_the_current_invocation() -> None:
     assert handler(_events.sqs(2), FakeContext()) == {"batchItemFailures": []}
 
 
-def test_failed_records_are_logged_with_their_id_and_exception_type_only(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("model", [None, dict])  # typed records, and the loop for models
+def test_failed_records_are_logged_with_their_id_and_exception_type_only(
+    caplog: pytest.LogCaptureFixture, model: Any
+) -> None:
     caplog.set_level("DEBUG", logger="lambda_toolkit.batch")
 
-    def process(record: SQSRecord) -> None:
-        raise ValueError(f"secret {record.body}")
+    def process(record: Any) -> None:
+        raise ValueError(f"secret {record}")
 
-    process_batch(_events.sqs(2), process, source="sqs", all_failed="report")
+    process_batch(_events.sqs(2), process, source="sqs", all_failed="report", model=model)
     assert "sqs record m0 failed: ValueError" in caplog.text
     assert "sqs batch: 2 of 2 records failed" in caplog.text
     assert "secret" not in caplog.text
@@ -202,11 +205,11 @@ def test_failed_records_are_logged_with_their_id_and_exception_type_only(caplog:
 
 
 def test_a_failed_record_keeps_its_exception_with_a_traceback_starting_in_the_record_function() -> None:
-    def process(record: SQSRecord) -> None:
+    def process(record: Any) -> None:
         raise ValueError("no")
 
-    for concurrency in (1, 2):
-        outcome = process_batch(_events.sqs(2), process, source="sqs", all_failed="report", concurrency=concurrency)
+    for options in ({"concurrency": 1}, {"concurrency": 2}, {"model": dict}):
+        outcome = process_batch(_events.sqs(2), process, source="sqs", all_failed="report", **options)
         for failure in outcome.failures:
             assert isinstance(failure.error, ValueError)
             traceback = failure.error.__traceback__
