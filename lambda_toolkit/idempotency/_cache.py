@@ -32,14 +32,22 @@ class CachedStore:
         self._cache: TTLCache[str, Record] = TTLCache(maxsize=maxsize, ttl=ttl, timer=time.monotonic)
         self._lock = threading.Lock()
 
+    def cached_record(self, key: str, now_ms: int) -> Record | None:
+        """The live completed record of ``key`` in the cache, or None (the store is not asked)."""
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None:
+            return None
+        if cached.is_live(now_ms):
+            return cached
+        self._forget(key)
+        return None
+
     def acquire(self, record: Record, now_ms: int) -> Record | None:
         """Answer from the cache when a live completed record is there, else ask the store."""
-        with self._lock:
-            cached = self._cache.get(record.key)
+        cached = self.cached_record(record.key, now_ms)
         if cached is not None:
-            if cached.is_live(now_ms):
-                return cached
-            self._forget(record.key)
+            return cached
         existing = self.store.acquire(record, now_ms)
         if existing is not None and existing.status == COMPLETED:
             self._remember(existing)

@@ -16,6 +16,11 @@ from typing import Any
 
 __all__ = ["canonical_json", "digest"]
 
+# One encoder, built once: ``json.dumps`` with non-default options builds a new one per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_encode = _ENCODER.encode
+_sha256 = hashlib.sha256
+
 
 def _normalise(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
@@ -35,9 +40,11 @@ def _normalise(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """The canonical JSON text of ``value``; TypeError when it is not JSON data."""
-    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if type(value) is str:  # the usual key (an id, a header): nothing to normalise
+        return _encode(value)
+    return _encode(_normalise(value))
 
 
 def digest(value: Any) -> str:
     """SHA-256 hex digest of the canonical JSON of ``value``."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    return _sha256(canonical_json(value).encode("utf-8")).hexdigest()

@@ -62,6 +62,8 @@ def _jmespath_options() -> Any:
 
 def to_data(value: Any) -> Any:
     """Plain JSON-like data of ``value``: a pydantic model is dumped, a dataclass made a dict."""
+    if type(value) is dict:  # the usual event: nothing to convert
+        return value
     dump = getattr(value, "model_dump", None)
     if callable(dump) and not isinstance(value, type):
         return dump(mode="json", by_alias=True)
@@ -84,12 +86,53 @@ def _compile_path(expression: str, what: str) -> Callable[[Any], Any]:
         raise IdempotencyConfigurationError(
             f"idempotency {what}: {expression!r} is not a valid JMESPath expression"
         ) from None
-    options = _jmespath_options()
+    parsed: Any = compiled.parsed
+    fields = _field_names(parsed)
+    if fields is not None:
+        return _field_search(fields)
+    # One interpreter per expression (``search`` builds one per call); it keeps no
+    # per-call state, so threads can share it.
+    from jmespath.visitor import TreeInterpreter
+
+    visit = TreeInterpreter(_jmespath_options()).visit
 
     def search(data: Any) -> Any:
-        return compiled.search(data, options=options)
+        return visit(parsed, data)
 
     return search
+
+
+def _field_names(parsed: dict[str, Any]) -> tuple[str, ...] | None:
+    """The names of a plain field path (``a``, ``a.b."c-d"``), or None for any other expression."""
+    if parsed["type"] == "field":
+        return (parsed["value"],)
+    if parsed["type"] == "subexpression" and all(child["type"] == "field" for child in parsed["children"]):
+        return tuple(child["value"] for child in parsed["children"])
+    return None
+
+
+def _field_search(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A plain field path evaluated as JMESPath does (``.get`` per step; None where a step cannot)."""
+    if len(names) == 1:
+        name = names[0]
+
+        def one(data: Any) -> Any:
+            try:
+                return data.get(name)
+            except AttributeError:
+                return None
+
+        return one
+
+    def path(data: Any) -> Any:
+        for name in names:
+            try:
+                data = data.get(name)
+            except AttributeError:
+                return None
+        return data
+
+    return path
 
 
 def compile_key(spec: KeySpec, what: str = "key") -> Callable[[Any], Any]:
@@ -104,7 +147,14 @@ def compile_key(spec: KeySpec, what: str = "key") -> Callable[[Any], Any]:
         return lambda data: _or_missing(to_data(data))
     if isinstance(spec, str):
         search = _compile_path(spec, what)
-        return lambda data: _or_missing(search(to_data(data)))
+
+        def extract(data: Any) -> Any:
+            value = search(data if type(data) is dict else to_data(data))
+            if value is None or (isinstance(value, (str, list, dict)) and not value):
+                return MISSING
+            return value
+
+        return extract
     if callable(spec):
         fn = spec
         return lambda data: _or_missing(fn(data))

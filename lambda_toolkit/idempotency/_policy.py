@@ -22,9 +22,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from os import urandom
 from typing import Any, Literal
 
 from lambda_toolkit.core.middleware import Call
+from lambda_toolkit.idempotency._cache import CachedStore
 from lambda_toolkit.idempotency._errors import (
     IdempotencyConfigurationError,
     IdempotencyError,
@@ -35,7 +37,7 @@ from lambda_toolkit.idempotency._errors import (
 )
 from lambda_toolkit.idempotency._hashing import digest
 from lambda_toolkit.idempotency._keys import MISSING, KeySpec, compile_key
-from lambda_toolkit.idempotency._serialize import Decoder, dump_result, make_decoder, return_type_of
+from lambda_toolkit.idempotency._serialize import Decoder, dump_result, load_result, make_decoder, return_type_of
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, IdempotencyStore, Record
 
 __all__ = ["Policy", "ReplayHook"]
@@ -110,6 +112,10 @@ class Policy:
         # Per decorated target (one decorator object can wrap several functions).
         self._namespaces: dict[Callable[..., Any], str] = {}
         self._decoders: dict[Callable[..., Any], Decoder] = {}
+        # A CachedStore answers replays from its cache before any lock record is built.
+        self._cached: Callable[[str, int], Record | None] | None = (
+            store.cached_record if isinstance(store, CachedStore) else None
+        )
 
     # -- per target, resolved once -------------------------------------------------
 
@@ -141,7 +147,8 @@ class Policy:
 
     def before(self, call: Call) -> None:
         """Take the lock for the call's key, or answer with the stored result."""
-        namespace = self.namespace(call.target)
+        target = call.target
+        namespace = self._namespaces.get(target) or self.namespace(target)
         data = self.source(call)
         material = self.extract_key(data)
         if material is MISSING:
@@ -159,6 +166,14 @@ class Policy:
             raise IdempotencyKeyError(
                 f"{namespace}: the idempotency key or payload is not JSON data (got a non-JSON value)"
             ) from None
+        cached = self._cached
+        if cached is not None:
+            # A replay from the in-process cache needs no lock record (token, lock expiry).
+            existing = cached(key, int(time.time() * 1000))
+            if existing is not None:
+                self._check_payload(namespace, existing, payload_hash)
+                call.respond(self._replay(target, existing))
+                return
         give_up = time.monotonic() + self.wait
         step = 0.05
         while True:
@@ -168,20 +183,16 @@ class Policy:
                 status=INPROGRESS,
                 expires_at=math.ceil(now + self.expires_after),
                 lock_expires_at_ms=self._lock_expiry_ms(call, now),
-                token=os.urandom(16).hex(),
+                token=urandom(16).hex(),
                 payload_hash=payload_hash,
             )
             existing = self.store.acquire(record, int(now * 1000))
             if existing is None:
                 call.data[_DATA] = record
                 return
-            if payload_hash is not None and existing.payload_hash not in (None, payload_hash):
-                raise IdempotencyPayloadMismatchError(
-                    f"{namespace}: key {existing.key_hash[:16]} was used before with a different payload",
-                    key_hash=existing.key_hash,
-                )
+            self._check_payload(namespace, existing, payload_hash)
             if existing.status == COMPLETED:
-                call.respond(self._replay(call.target, existing))
+                call.respond(self._replay(target, existing))
                 return
             left = give_up - time.monotonic()
             if left <= 0:
@@ -248,10 +259,19 @@ class Policy:
                 return math.ceil((now + remaining) * 1000)
         return math.ceil((now + self.in_progress_timeout) * 1000)
 
+    @staticmethod
+    def _check_payload(namespace: str, existing: Record, payload_hash: str | None) -> None:
+        if payload_hash is not None and existing.payload_hash not in (None, payload_hash):
+            raise IdempotencyPayloadMismatchError(
+                f"{namespace}: key {existing.key_hash[:16]} was used before with a different payload",
+                key_hash=existing.key_hash,
+            )
+
     def _replay(self, target: Callable[..., Any], record: Record) -> Any:
         if record.error is not None:
             raise self._stored_error(record)
-        value = self._decoder(target)(json.loads(record.result or "null"))
+        decode = self._decoders.get(target) or self._decoder(target)
+        value = decode(load_result(record.result))
         if self.on_replay is not None:
             value = self.on_replay(value)
         return value

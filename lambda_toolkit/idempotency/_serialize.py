@@ -16,7 +16,7 @@ from typing import Any
 
 from lambda_toolkit.idempotency._errors import IdempotencySerializationError
 
-__all__ = ["Decoder", "dump_result", "make_decoder", "return_type_of"]
+__all__ = ["Decoder", "dump_result", "load_result", "make_decoder", "return_type_of"]
 
 Decoder = Callable[[Any], Any]
 
@@ -32,15 +32,35 @@ def _default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
+# Built once: ``json.dumps``/``json.loads`` with options build a new encoder per call.
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_encode = _ENCODER.encode
+_raw_decode = json.JSONDecoder().raw_decode
+
+
 def dump_result(value: Any, where: str) -> str:
     """The JSON text of a result; IdempotencySerializationError naming the type when it has none."""
     try:
-        return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _encode(value)
     except (TypeError, ValueError) as exc:
         raise IdempotencySerializationError(
             f"{where}: the result cannot be stored as JSON ({type(value).__name__} holds {exc}); "
             "return JSON data, a pydantic model or a dataclass, or set output_type"
         ) from None
+
+
+def load_result(text: str | None) -> Any:
+    """The JSON data of a stored result (None when there is none); ValueError when it is not JSON."""
+    if not text:
+        return None
+    try:
+        # Stored results are compact JSON: skip json.loads' whitespace scans.
+        value, end = _raw_decode(text)
+        if end == len(text):
+            return value
+    except ValueError:
+        pass
+    return json.loads(text)  # surrounding whitespace, or the error
 
 
 def return_type_of(fn: Callable[..., Any]) -> Any:
