@@ -102,6 +102,7 @@ class DynamoDBStore:
         self._endpoint_url = endpoint_url
         self._client = client
         self._client_lock = threading.Lock()
+        self._bound_calls: tuple[dict[str, Any], type[Exception], type[Exception]] | None = None
         self._names = {
             "#k": key_attr,
             "#exp": expiry_attr,
@@ -145,33 +146,29 @@ class DynamoDBStore:
         )
 
     def complete(self, record: Record) -> bool:
-        """One UpdateItem turning our lock into the COMPLETED record; False when the lock is not ours."""
-        values: dict[str, Any] = {
-            ":st": {"S": COMPLETED},
-            ":exp": {"N": str(record.expires_at)},
-            ":tok": {"S": record.token},
-        }
-        names = {
-            "#st": self.status_attr,
-            "#exp": self.expiry_attr,
-            "#lexp": self.lock_expiry_attr,
-            "#tok": self.token_attr,
-        }
-        sets = ["#st = :st", "#exp = :exp"]
-        for placeholder, attr, value in (
-            ("data", self.data_attr, record.result),
-            ("err", self.error_attr, record.error),
-        ):
-            if value is not None:
-                names[f"#{placeholder}"] = attr
-                values[f":{placeholder}"] = {"S": value}
-                sets.append(f"#{placeholder} = :{placeholder}")
+        """One UpdateItem turning our lock into the COMPLETED record; False when the lock is not ours.
+
+        The key, expiry, token and payload hash written with the lock stay as they are (the
+        policy completes a lock with the same ones); the status and the result or the error
+        are set, the lock expiry removed.
+        """
+        names = {"#st": self.status_attr, "#lexp": self.lock_expiry_attr, "#tok": self.token_attr}
+        values: dict[str, Any] = {":st": {"S": COMPLETED}, ":tok": {"S": record.token}}
+        sets = "#st = :st"
+        if record.result is not None:
+            names["#data"] = self.data_attr
+            values[":data"] = {"S": record.result}
+            sets += ", #data = :data"
+        if record.error is not None:
+            names["#err"] = self.error_attr
+            values[":err"] = {"S": record.error}
+            sets += ", #err = :err"
         self._check_size(record)
         try:
             self._call(
                 "UpdateItem",
                 Key=self._key(record.key),
-                UpdateExpression=f"SET {', '.join(sets)} REMOVE #lexp",
+                UpdateExpression=f"SET {sets} REMOVE #lexp",
                 ConditionExpression="#tok = :tok",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -247,7 +244,12 @@ class DynamoDBStore:
         )
 
     def _check_size(self, record: Record) -> None:
-        size = sum(len(k.encode()) + len(str(v).encode()) for k, v in self._to_item(record).items())
+        # DynamoDB counts attribute names and values in UTF-8 bytes; only the result and the
+        # error can be large (256 bytes stand for the other attributes and their names).
+        size = len(record.key) + 256
+        for text in (record.result, record.error):
+            if text is not None:
+                size += len(text) if text.isascii() else len(text.encode())
         if size > MAX_ITEM_BYTES:
             raise IdempotencyStoreError(
                 f"DynamoDB UpdateItem on table {self.table_name!r}: the result of key {record.key_hash[:16]} "
@@ -270,29 +272,46 @@ class DynamoDBStore:
                     from botocore.config import Config
 
                     # A session of our own: boto3's default session is not thread-safe.
+                    # The requests are built here, well-formed: botocore's client-side
+                    # validation of every parameter would only repeat DynamoDB's own.
                     self._client = boto3.session.Session().client(
                         "dynamodb",
                         region_name=self._region,
                         endpoint_url=self._endpoint_url,
-                        config=Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=10),
+                        config=Config(
+                            retries={"mode": "standard"},
+                            connect_timeout=5,
+                            read_timeout=10,
+                            parameter_validation=False,
+                        ),
                     )
                 client = self._client
         return client
 
-    def _call(self, action: str, **kwargs: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def _bound(self) -> tuple[dict[str, Any], type[Exception], type[Exception]]:
+        """The client's methods by action, and botocore's error classes (resolved once)."""
+        bound = self._bound_calls
+        if bound is None:
+            from botocore.exceptions import BotoCoreError, ClientError
 
-        method = getattr(self.client, _SNAKE[action])
+            client = self.client
+            methods = {action: getattr(client, name) for action, name in _SNAKE.items()}
+            bound = self._bound_calls = (methods, ClientError, BotoCoreError)
+        return bound
+
+    def _call(self, action: str, **kwargs: Any) -> Any:
+        methods, client_error, botocore_error = self._bound_calls or self._bound()
         try:
-            return method(TableName=self.table_name, **kwargs)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
+            return methods[action](TableName=self.table_name, **kwargs)
+        except client_error as exc:
+            response: dict[str, Any] = exc.response  # type: ignore[attr-defined]
+            error = response.get("Error", {})
             code = str(error.get("Code", ""))
             if code == "ConditionalCheckFailedException":
-                raise _ConditionFailedError(exc.response.get("Item")) from None
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+                raise _ConditionFailedError(response.get("Item")) from None
+            status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
             raise self._client_error(action, code, status, str(error.get("Message", ""))) from None
-        except BotoCoreError as exc:
+        except botocore_error as exc:
             raise IdempotencyStoreError(
                 f"DynamoDB {action} on table {self.table_name!r} failed: could not reach DynamoDB "
                 f"({type(exc).__name__})",

@@ -139,3 +139,75 @@ def test_a_failed_completion_is_not_cached() -> None:
 def test_bad_cache_options_fail_at_setup(args: dict[str, Any], message: str) -> None:
     with pytest.raises(IdempotencyConfigurationError, match=message):
         CachedStore(**{"store": MemoryStore(), **args})
+
+
+def counting_handler(store: Any, **options: Any) -> tuple[Any, list[int]]:
+    runs: list[int] = []
+
+    @idempotent(store=store, key="id", **options)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+        runs.append(1)
+        return {"run": len(runs)}
+
+    return handler, runs
+
+
+def test_a_cached_replay_checks_the_payload() -> None:
+    from lambda_toolkit.idempotency import IdempotencyPayloadMismatchError
+
+    inner = CountingStore()
+    handler, runs = counting_handler(CachedStore(inner), payload="amount")
+    assert handler({"id": 1, "amount": 5}, FakeContext()) == {"run": 1}
+    assert handler({"id": 1, "amount": 5}, FakeContext()) == {"run": 1}
+    with pytest.raises(IdempotencyPayloadMismatchError):
+        handler({"id": 1, "amount": 6}, FakeContext())
+    assert inner.acquires == 1 and len(runs) == 1
+
+
+def test_each_cached_replay_is_a_fresh_copy() -> None:
+    handler, _ = counting_handler(CachedStore(MemoryStore()))
+    handler({"id": 1}, FakeContext())
+    replayed = handler({"id": 1}, FakeContext())
+    replayed["run"] = 99
+    assert handler({"id": 1}, FakeContext()) == {"run": 1}
+
+
+def test_a_cached_record_that_expired_is_not_replayed(monkeypatch: pytest.MonkeyPatch) -> None:
+    inner = CountingStore()
+    handler, runs = counting_handler(CachedStore(inner), expires_after=5)
+    handler({"id": 1}, FakeContext())
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 10)
+    assert handler({"id": 1}, FakeContext()) == {"run": 2}
+    assert inner.acquires == 2 and len(runs) == 2
+
+
+def test_a_stored_exception_outcome_is_replayed_from_the_cache() -> None:
+    class DeclinedError(Exception):
+        pass
+
+    inner = CountingStore()
+    runs: list[int] = []
+
+    @idempotent(store=CachedStore(inner), key="id", store_errors=(DeclinedError,))
+    def handler(event: dict[str, Any], context: Any) -> None:
+        runs.append(1)
+        raise DeclinedError("card declined")
+
+    for _ in range(3):
+        with pytest.raises(DeclinedError, match="card declined"):
+            handler({"id": 1}, FakeContext())
+    assert inner.acquires == 1 and len(runs) == 1
+
+
+def test_cached_record_answers_only_live_completed_entries() -> None:
+    cached = CachedStore(MemoryStore())
+    record = lock()
+    assert cached.cached_record(record.key, now_ms()) is None
+    cached.acquire(record, now_ms())
+    assert cached.cached_record(record.key, now_ms()) is None  # a lock is never cached
+    cached.complete(Record(record.key, COMPLETED, int(time.time()) + 1, token="t", result="1"))
+    hit = cached.cached_record(record.key, now_ms())
+    assert hit is not None and hit.result == "1"
+    assert cached.cached_record(record.key, now_ms() + 5_000) is None
+    assert "size=0" in repr(cached)

@@ -230,3 +230,59 @@ def test_endpoint_url_is_passed_to_the_client() -> None:
 def test_bad_store_options_fail_at_setup(options: dict[str, Any], message: str) -> None:
     with pytest.raises(IdempotencyConfigurationError, match=message):
         DynamoDBStore(**{"table_name": TABLE, **options})
+
+
+def test_the_default_client_leaves_parameter_checks_to_dynamodb() -> None:
+    # The store builds every request itself; botocore's client-side validation of each
+    # parameter only repeated what DynamoDB checks anyway (a client passed in is kept as is).
+    from botocore.awsrequest import AWSResponse
+
+    client = DynamoDBStore(TABLE, region="us-east-1").client
+    answered: list[str] = []
+
+    def answer(model: Any, **kwargs: Any) -> Any:
+        answered.append(model.name)
+        return AWSResponse("http://127.0.0.1", 200, {}, None), {}
+
+    client.meta.events.register("before-call.dynamodb", answer)
+    # A number where botocore's model wants a string: with client-side validation on,
+    # botocore would raise ParamValidationError before any request.
+    client.get_item(TableName=TABLE, Key={"id": {"S": 5}})
+    assert answered == ["GetItem"]
+
+
+def test_completion_sets_status_and_result_only_and_keeps_the_lock_expiry(
+    dynamodb: Any, dynamo_store: DynamoDBStore
+) -> None:
+    sent: list[dict[str, Any]] = []
+    dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.UpdateItem", lambda params, **kwargs: sent.append(params)
+    )
+    handler, _ = counting_handler(dynamo_store, expires_after=600)
+    handler(EVENT, FakeContext())
+    (params,) = sent
+    assert params["UpdateExpression"] == "SET #st = :st, #data = :data REMOVE #lexp"
+    assert params["ConditionExpression"] == "#tok = :tok"
+    (item,) = items(dynamodb)
+    assert abs(int(item["expiration"]["N"]) - (time.time() + 600)) <= 2
+
+
+def test_an_item_over_400_kb_in_utf8_is_refused_though_it_has_fewer_characters(
+    dynamodb: Any, dynamo_store: DynamoDBStore
+) -> None:
+    @idempotent(store=dynamo_store, key="id")
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return "\U0001f375" * 110_000  # 110,000 characters, 440,000 bytes in UTF-8
+
+    with pytest.raises(IdempotencyStoreError, match="over DynamoDB's 400 KB limit") as caught:
+        handler({"id": 1}, FakeContext())
+    assert caught.value.reason == "too_large"
+
+
+def test_a_result_just_under_the_limit_is_stored(dynamodb: Any, dynamo_store: DynamoDBStore) -> None:
+    @idempotent(store=dynamo_store, key="id")
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return "x" * 390_000
+
+    assert len(handler({"id": 1}, FakeContext())) == 390_000
+    assert len(handler({"id": 1}, FakeContext())) == 390_000

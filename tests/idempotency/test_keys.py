@@ -91,3 +91,43 @@ def test_an_unknown_function_fails_when_evaluated() -> None:
 def test_other_specs_are_refused(spec: Any) -> None:
     with pytest.raises(IdempotencyConfigurationError, match="non-empty list"):
         compile_key(spec)
+
+
+def test_a_field_path_follows_jmespath_where_a_step_is_not_an_object() -> None:
+    extract = compile_key('order."line-id"')
+    assert extract({"order": {"line-id": "l-1"}}) == "l-1"
+    assert extract({"order": "text"}) is MISSING
+    assert extract({"order": ["a"]}) is MISSING
+    assert extract({"order": None}) is MISSING
+    assert extract({}) is MISSING
+    assert compile_key("id")(["not", "an", "object"]) is MISSING
+
+
+def test_a_field_path_reads_any_mapping_with_get() -> None:
+    from types import MappingProxyType
+
+    assert compile_key("a.b")(MappingProxyType({"a": MappingProxyType({"b": 3})})) == 3
+
+
+@pytest.mark.parametrize(
+    "expression", ["a.b", 'a."b-c".d', "a[0]", "a | b", "a.b.c", "a.*", "a || b", "*.b", "a.b[?c]"]
+)
+def test_plain_paths_and_other_expressions_give_what_jmespath_gives(expression: str) -> None:
+    import jmespath
+
+    events: list[Any] = [
+        {"a": {"b": 1, "b-c": {"d": "x"}}},
+        {"a": [{"c": 1}], "b": "y"},
+        {"a": "text"},
+        {"a": None},
+        {"x": {"b": 2}},
+        [],
+    ]
+    extract = compile_key(expression)
+    for event in events:
+        expected = jmespath.search(expression, event)
+        found = extract(event)
+        if expected is None or (isinstance(expected, (str, list, dict)) and not expected):
+            assert found is MISSING, (expression, event)
+        else:
+            assert found == expected, (expression, event)

@@ -105,3 +105,16 @@ def test_a_value_that_is_not_json_is_a_serialization_error_naming_its_type(value
 def test_the_decoder_of_a_plain_type_is_the_identity() -> None:
     data = {"a": 1}
     assert make_decoder(dict[str, Any], "f")(data) is data
+
+
+def test_stored_text_with_surrounding_whitespace_or_none_is_read() -> None:
+    from lambda_toolkit.idempotency._serialize import load_result
+
+    assert load_result('{"a":[1,2]}') == {"a": [1, 2]}
+    assert load_result(' {"a": 1}\n') == {"a": 1}
+    assert load_result(None) is None
+    assert load_result("") is None
+    with pytest.raises(ValueError):
+        load_result('{"a": 1} trailing')
+    with pytest.raises(ValueError):
+        load_result("{not json")
