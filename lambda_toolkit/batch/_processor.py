@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -68,7 +68,7 @@ class Run:
         spec = plan.spec
         self.plan = plan
         self.records: list[Mapping[str, Any]] = spec.records(event)
-        self.ids: list[ItemId] = spec.ids(self.records)
+        self.ids: Sequence[ItemId] = spec.ids(self.records)
         self.fifo = spec.is_fifo(self.records)
         self.results: list[Any] = [PENDING] * len(self.records)
         self.failed: dict[int, FailureEntry] = {}
