@@ -220,27 +220,20 @@ class DynamoDBStore:
         return item
 
     def _from_item(self, item: dict[str, Any]) -> Record:
-        def text(attr: str) -> str | None:
-            value = item.get(attr)
-            return None if value is None else str(value.get("S"))
-
-        def number(attr: str) -> int | None:
-            value = item.get(attr)
-            return None if value is None else int(float(value.get("N", "0")))
-
+        get = item.get
         if self.sort_key_attr is None:
-            key = text(self.key_attr) or ""
+            key = _text(get(self.key_attr)) or ""
         else:
-            key = f"{text(self.key_attr)}#{text(self.sort_key_attr)}"
+            key = f"{_text(get(self.key_attr))}#{_text(get(self.sort_key_attr))}"
         return Record(
             key=key,
-            status=text(self.status_attr) or "",
-            expires_at=number(self.expiry_attr) or 0,
-            lock_expires_at_ms=number(self.lock_expiry_attr),
-            token=text(self.token_attr) or "",
-            payload_hash=text(self.validation_attr),
-            result=text(self.data_attr),
-            error=text(self.error_attr),
+            status=_text(get(self.status_attr)) or "",
+            expires_at=_number(get(self.expiry_attr)) or 0,
+            lock_expires_at_ms=_number(get(self.lock_expiry_attr)),
+            token=_text(get(self.token_attr)) or "",
+            payload_hash=_text(get(self.validation_attr)),
+            result=_text(get(self.data_attr)),
+            error=_text(get(self.error_attr)),
         )
 
     def _check_size(self, record: Record) -> None:
@@ -338,6 +331,14 @@ class DynamoDBStore:
 
     def __repr__(self) -> str:
         return f"DynamoDBStore(table_name={self.table_name!r})"
+
+
+def _text(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else str(value.get("S"))
+
+
+def _number(value: dict[str, Any] | None) -> int | None:
+    return None if value is None else int(float(value.get("N", "0")))
 
 
 _SNAKE = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item", "GetItem": "get_item"}

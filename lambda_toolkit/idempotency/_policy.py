@@ -21,7 +21,6 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from os import urandom
 from typing import Any, Literal
 
@@ -60,6 +59,19 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
 # The flag the timeout guard sets on the invocation state when it interrupted the handler
 # (read by name: utilities do not import each other).
 _TIMEOUT_INTERRUPTED = "timeout.interrupted"
+
+
+def _completed(lock: Record, *, result: str | None = None, error: str | None = None) -> Record:
+    """The COMPLETED record replacing ``lock`` (same key, expiry, token and payload hash)."""
+    return Record(
+        key=lock.key,
+        status=COMPLETED,
+        expires_at=lock.expires_at,
+        token=lock.token,
+        payload_hash=lock.payload_hash,
+        result=result,
+        error=error,
+    )
 
 
 class Policy:
@@ -216,7 +228,7 @@ class Policy:
             return
         namespace = record.namespace
         text = dump_result(call.response, namespace)
-        self._complete(replace(record, status=COMPLETED, result=text, lock_expires_at_ms=None))
+        self._complete(_completed(record, result=text))
 
     def on_error(self, call: Call) -> None:
         """Release the lock so a retry can run, or store the outcome of a listed exception type."""
@@ -227,7 +239,7 @@ class Policy:
         if self.store_errors and isinstance(error, self.store_errors):
             kind = type(error)
             text = json.dumps({"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)})
-            self._complete(replace(record, status=COMPLETED, error=text, lock_expires_at_ms=None))
+            self._complete(_completed(record, error=text))
             return
         self._release(record)
 
