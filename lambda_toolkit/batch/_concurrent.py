@@ -23,7 +23,7 @@ from typing import Any
 from lambda_toolkit.batch._convert import InvalidPayloadError
 from lambda_toolkit.batch._errors import RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason
-from lambda_toolkit.batch._processor import Run, from_record_function
+from lambda_toolkit.batch._processor import Run, from_record_function, record_function_code
 from lambda_toolkit.core.errors import InvocationTimeout
 
 __all__ = ["new_shared", "run_async", "run_threads"]
@@ -99,7 +99,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
     units = _units(run)
     shared = _Shared(run)
     records, convert = run.records, run.plan.convert
-    deadline = run.deadline
+    deadline, code = run.deadline, record_function_code(fn)
 
     def work() -> None:
         while (unit := _next_unit(shared, units)) is not None:
@@ -122,7 +122,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
                 except RecordValidationError as exc:
                     shared.failure(index, "invalid", exc)
                 except Exception as exc:
-                    shared.failure(index, "error", from_record_function(exc))
+                    shared.failure(index, "error", from_record_function(exc, code))
                 if shared.after_failure(unit, position):
                     break
 
@@ -151,7 +151,7 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
     """Await the record coroutines with at most ``in_flight`` running at once."""
     units = _units(run)
     records, convert = run.records, run.plan.convert
-    deadline = run.deadline
+    deadline, code = run.deadline, record_function_code(fn)
 
     async def work() -> None:
         while (unit := _next_unit(shared, units)) is not None:
@@ -174,7 +174,7 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
                 except RecordValidationError as exc:
                     shared.failure(index, "invalid", exc)
                 except Exception as exc:
-                    shared.failure(index, "error", from_record_function(exc))
+                    shared.failure(index, "error", from_record_function(exc, code))
                 if shared.after_failure(unit, position):
                     break
 

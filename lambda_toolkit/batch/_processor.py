@@ -10,10 +10,12 @@ reported failed: nothing is silently dropped.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any, Literal
 
 from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
@@ -24,7 +26,16 @@ from lambda_toolkit.batch._records import RecordConverter
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import InvocationTimeout
 
-__all__ = ["PENDING", "Plan", "Run", "StopScope", "conclude", "from_record_function", "run_sequential"]
+__all__ = [
+    "PENDING",
+    "Plan",
+    "Run",
+    "StopScope",
+    "conclude",
+    "from_record_function",
+    "record_function_code",
+    "run_sequential",
+]
 
 log = logging.getLogger("lambda_toolkit.batch")
 _monotonic = time.monotonic
@@ -156,13 +167,31 @@ class Run:
         return outcome
 
 
-def from_record_function(error: Exception) -> Exception:
+def record_function_code(fn: Callable[..., Any]) -> CodeType | None:
+    """The code of the record function's own frame (seen through ``functools.partial``),
+    None when it is not a Python function (its frame cannot be told apart then)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    code = getattr(fn, "__code__", None)
+    return code if isinstance(code, CodeType) else None
+
+
+def from_record_function(error: Exception, code: CodeType | None = None) -> Exception:
     """Start ``error``'s traceback at the record function, dropping the processor's frame:
     the traceback shows the user's code first, and holds no reference cycle through the
-    loop's frame, so a batch with 1,000 failures leaves no garbage for the collector."""
+    loop's frame, so a batch with 1,000 failures leaves no garbage for the collector.
+
+    When that first frame is the record function's own (it runs ``code``; it has returned,
+    by raising), its local variables are released: the traceback keeps the file, line and
+    function name, but a failed record no longer keeps its record, decoded payload and
+    whatever else the function held alive until the outcome is dropped.
+    """
     traceback = error.__traceback__
     if traceback is not None and traceback.tb_next is not None:
-        error.__traceback__ = traceback.tb_next
+        traceback = traceback.tb_next
+        error.__traceback__ = traceback
+        if traceback.tb_frame.f_code is code:
+            traceback.tb_frame.clear()
     return error
 
 
@@ -207,7 +236,8 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
 
     Per record: one clock read against a precomputed cut-off and one look-up of the
     timeout guard's flag, the lazy record (two C calls, the converter inlined), the call.
-    A failure costs one tuple; nothing is built for a success (the outcome does it lazily).
+    A failure is stored as the bare exception; nothing is built for a success (the
+    outcome does it lazily).
     """
     records, results, failed = run.records, run.results, run.failed
     lazy, write, new = convert.lazy, convert.write, _new
@@ -215,7 +245,7 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
     if stop_at is None:
         stop_at = _NEVER
     clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
-    special = _SPECIAL_ERRORS
+    special, code = _SPECIAL_ERRORS, record_function_code(fn)
     debug = log.isEnabledFor(logging.DEBUG)
     try:
         for index, record in enumerate(records):
@@ -231,10 +261,12 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
                     if _special_failure(run, index, exc):
                         break
                     continue
-                # the traceback starts at the record function (see from_record_function), inlined
+                # from_record_function, inlined
                 traceback = exc.__traceback__.tb_next  # type: ignore[union-attr]
                 if traceback is not None:
                     exc.__traceback__ = traceback
+                    if traceback.tb_frame.f_code is code:
+                        traceback.tb_frame.clear()
                 failed[index] = exc  # a bare exception: reason "error"
                 if debug:
                     log.debug("%s record %s failed: %s", run.plan.spec.name, run.ids[index], type(exc).__name__)
@@ -253,7 +285,7 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
     scope, key_of = run.scope, run.key_of
     stopped_keys: set[Hashable] = set()
-    special = _SPECIAL_ERRORS
+    special, code = _SPECIAL_ERRORS, record_function_code(fn)
     debug = log.isEnabledFor(logging.DEBUG)
     try:
         for index, record in enumerate(records):
@@ -271,7 +303,7 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                     if _special_failure(run, index, exc):
                         break
                 else:
-                    failed[index] = from_record_function(exc)
+                    failed[index] = from_record_function(exc, code)
                     if debug:
                         log.debug("%s record %s failed: %s", run.plan.spec.name, ids[index], type(exc).__name__)
             # the record failed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
 from typing import Any
 
 import pytest
@@ -214,3 +216,50 @@ def test_a_failed_record_keeps_its_exception_with_a_traceback_starting_in_the_re
             assert isinstance(failure.error, ValueError)
             traceback = failure.error.__traceback__
             assert traceback is not None and traceback.tb_frame.f_code.co_name == "process"
+
+
+class _Held:
+    """Something a record function holds in a local variable."""
+
+
+@pytest.mark.parametrize("options", [{}, {"model": dict}, {"concurrency": 2}, {"method": True}])
+def test_a_failed_record_does_not_keep_the_record_function_locals_alive(options: dict[str, Any]) -> None:
+    held: list[weakref.ref[Any]] = []
+
+    def process(record: Any) -> None:
+        local = _Held()
+        held.append(weakref.ref(local))
+        raise ValueError("no")
+
+    class Handler:
+        def process(self, record: Any) -> None:  # a method, bound by functools.partial as @batch does
+            local = _Held()
+            held.append(weakref.ref(local))
+            raise ValueError("no")
+
+    record_function: Any = functools.partial(Handler.process, Handler()) if options.pop("method", False) else process
+    outcome = process_batch(_events.sqs(3), record_function, source="sqs", all_failed="report", **options)
+    assert len(held) == 3
+    assert [ref() for ref in held] == [None, None, None]  # released at once, without a collection
+    for failure in outcome.failures:  # the traceback still says where
+        traceback = failure.error.__traceback__
+        assert traceback is not None
+        assert traceback.tb_frame.f_code.co_name == "process" and traceback.tb_lineno > 0
+
+
+def test_async_record_functions_release_their_locals_too() -> None:
+    held: list[weakref.ref[Any]] = []
+
+    async def process(record: Any) -> None:
+        local = _Held()
+        held.append(weakref.ref(local))
+        raise ValueError("no")
+
+    outcome = process_batch(_events.sqs(2), process, source="sqs", all_failed="report", concurrency=2)
+    assert outcome.failed_count == 2
+    assert [ref() for ref in held] == [None, None]
+
+
+def test_a_record_function_that_is_not_a_python_function_fails_its_records_as_usual() -> None:
+    outcome = process_batch(_events.sqs(2), int, source="sqs", all_failed="report")  # int(record) raises
+    assert [type(failure.error) for failure in outcome.failures] == [TypeError, TypeError]
