@@ -205,6 +205,7 @@ class DynamoDBStore:
         return {self.key_attr: {"S": namespace}, self.sort_key_attr: {"S": key_hash}}
 
     def _to_item(self, record: Record) -> dict[str, Any]:
+        """The item of a lock (INPROGRESS: no result or error yet)."""
         item = self._key(record.key)
         item[self.status_attr] = {"S": record.status}
         item[self.expiry_attr] = {"N": str(record.expires_at)}
@@ -213,10 +214,6 @@ class DynamoDBStore:
             item[self.lock_expiry_attr] = {"N": str(record.lock_expires_at_ms)}
         if record.payload_hash is not None:
             item[self.validation_attr] = {"S": record.payload_hash}
-        if record.result is not None:
-            item[self.data_attr] = {"S": record.result}
-        if record.error is not None:
-            item[self.error_attr] = {"S": record.error}
         return item
 
     def _from_item(self, item: dict[str, Any]) -> Record:
@@ -282,14 +279,12 @@ class DynamoDBStore:
         return client
 
     def _bound(self) -> tuple[dict[str, Any], type[Exception], type[Exception]]:
-        """The client's methods by action, and botocore's error classes (resolved once)."""
-        bound = self._bound_calls
-        if bound is None:
-            from botocore.exceptions import BotoCoreError, ClientError
+        """The client's methods by action, and botocore's error classes (resolved on the first request)."""
+        from botocore.exceptions import BotoCoreError, ClientError
 
-            client = self.client
-            methods = {action: getattr(client, name) for action, name in _SNAKE.items()}
-            bound = self._bound_calls = (methods, ClientError, BotoCoreError)
+        client = self.client
+        methods = {action: getattr(client, name) for action, name in _SNAKE.items()}
+        bound = self._bound_calls = (methods, ClientError, BotoCoreError)
         return bound
 
     def _call(self, action: str, **kwargs: Any) -> Any:

@@ -148,11 +148,9 @@ class Policy:
         return found
 
     def _decoder(self, target: Callable[..., Any]) -> Decoder:
-        found = self._decoders.get(target)
-        if found is None:
-            tp = self.output_type if self.output_type is not None else return_type_of(target)
-            found = make_decoder(tp, self.namespace(target))
-            self._decoders[target] = found
+        """Build the decoder of ``target``'s results (on its first replay) and keep it."""
+        tp = self.output_type if self.output_type is not None else return_type_of(target)
+        found = self._decoders[target] = make_decoder(tp, self.namespace(target))
         return found
 
     # -- hooks ---------------------------------------------------------------------
