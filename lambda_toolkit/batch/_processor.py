@@ -39,7 +39,6 @@ __all__ = [
 
 log = logging.getLogger("lambda_toolkit.batch")
 _monotonic = time.monotonic
-_new = object.__new__
 _NEVER = float("inf")
 
 StopScope = Literal["none", "batch", "key"]
@@ -240,7 +239,7 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
     outcome does it lazily).
     """
     records, results, failed = run.records, run.results, run.failed
-    lazy, write, new = convert.lazy, convert.write, _new
+    lazy, write = convert.lazy, convert.write
     stop_at = run.deadline.stop_at()
     if stop_at is None:
         stop_at = _NEVER
@@ -252,7 +251,7 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
             if clock() >= stop_at or (flag in flags and flags[flag]):  # noqa: RUF019 (no call: hot path)
                 run.stop("timeout" if run.deadline.interrupted() else "deadline")
                 break
-            item = new(lazy)
+            item = lazy()
             write(item, record)
             try:
                 results[index] = fn(item)

@@ -94,6 +94,12 @@ def _lazy_class(source: str) -> type[Any]:
         "__doc__": model.__doc__,
     }
     lazy: type[Any] = type(model)(name, (model,), namespace)
+    # Only the processor makes lazy records: ``lazy()`` is then an empty instance made at
+    # C speed (object's own __init__, one call instead of object.__new__'s argument
+    # checks), its raw dict written next. Set after the class is built, so that pydantic's
+    # own ways of making instances (model_validate, model_construct, model_copy) are
+    # unchanged; calling the class with fields is not one of them (use the public model).
+    type.__setattr__(lazy, "__init__", object.__init__)
     return lazy
 
 
@@ -128,7 +134,8 @@ def _record_id(source: str, raw: Mapping[str, Any]) -> ItemId:
 class RecordConverter:
     """Wraps each raw record in its lazily validated record model.
 
-    ``lazy`` and ``write`` let the sequential loop inline the two calls a record costs."""
+    ``lazy`` (called without arguments) and ``write`` let the sequential loop inline the
+    two calls a record costs."""
 
     __slots__ = ("lazy", "write")
 
@@ -137,7 +144,7 @@ class RecordConverter:
         self.write: Callable[[Any, Any], None] = _fields_set_slot().__set__
 
     def __call__(self, record: Mapping[str, Any]) -> Any:
-        instance = _new(self.lazy)
+        instance = self.lazy()
         self.write(instance, record)
         return instance
 

@@ -180,3 +180,16 @@ def test_isinstance_does_not_validate_a_record() -> None:
     del event["Records"][0]["receiptHandle"]
     outcome = process_batch(event, lambda record: isinstance(record, SQSRecord), source="sqs")
     assert outcome.successes[0].result is True
+
+
+def test_pydantic_s_own_ways_of_making_records_work_on_a_record_s_class() -> None:
+    received: list[SQSRecord] = []
+    event = _events.sqs(1)
+    process_batch(event, received.append, source="sqs")
+    (record,) = received
+    cls = type(record)
+    validated = cls.model_validate(event["Records"][0])
+    assert validated.message_id == "m0" and validated == record
+    assert cls.model_construct(**record.model_dump()).message_id == "m0"
+    assert record.model_copy(update={"body": "other"}).body == "other"
+    assert record.json_body() == {"n": 0}  # the original is untouched
