@@ -7,8 +7,11 @@ most of it for fields nobody reads, so each record is handed over as an instance
 subclass of that model which holds the raw dict and validates it the first time any
 attribute is read. From then on it is an ordinary, frozen, validated model:
 ``isinstance(record, SQSRecord)`` holds, equality, hashing, ``model_dump`` and pickling
-work. A record that does not fit its model raises ``RecordValidationError`` at that
-first read, and the batch reports it as an invalid record.
+work, and so do ``model_validate``, ``model_construct`` and ``model_copy`` on its class.
+A record that does not fit its model raises ``RecordValidationError`` at that first
+read, and the batch reports it as an invalid record. The subclass itself is made to be
+instantiated by the processor only (without arguments): build records of your own with
+the public model (``SQSRecord(...)``, ``SQSRecord.model_validate(...)``).
 """
 
 from __future__ import annotations
