@@ -167,11 +167,14 @@ class Run:
 
 
 def record_function_code(fn: Callable[..., Any]) -> CodeType | None:
-    """The code of the record function's own frame (seen through ``functools.partial``),
-    None when it is not a Python function (its frame cannot be told apart then)."""
+    """The code of the record function's own frame (seen through ``functools.partial``;
+    for a callable object, its ``__call__``), None when it is not written in Python (its
+    frame cannot be told apart then)."""
     while isinstance(fn, functools.partial):
         fn = fn.func
     code = getattr(fn, "__code__", None)
+    if code is None:  # a callable object: its class's __call__ (a slot wrapper for built-ins: no code)
+        code = getattr(type(fn).__call__, "__code__", None)
     return code if isinstance(code, CodeType) else None
 
 

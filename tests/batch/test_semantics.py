@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import weakref
 from typing import Any
 
@@ -222,7 +223,9 @@ class _Held:
     """Something a record function holds in a local variable."""
 
 
-@pytest.mark.parametrize("options", [{}, {"model": dict}, {"concurrency": 2}, {"method": True}])
+@pytest.mark.parametrize(
+    "options", [{}, {"model": dict}, {"concurrency": 2}, {"method": True}, {"callable_object": True}]
+)
 def test_a_failed_record_does_not_keep_the_record_function_locals_alive(options: dict[str, Any]) -> None:
     held: list[weakref.ref[Any]] = []
 
@@ -237,14 +240,24 @@ def test_a_failed_record_does_not_keep_the_record_function_locals_alive(options:
             held.append(weakref.ref(local))
             raise ValueError("no")
 
-    record_function: Any = functools.partial(Handler.process, Handler()) if options.pop("method", False) else process
+    class Processor:
+        def __call__(self, record: Any) -> None:
+            local = _Held()
+            held.append(weakref.ref(local))
+            raise ValueError("no")
+
+    record_function: Any = process
+    if options.pop("method", False):
+        record_function = functools.partial(Handler.process, Handler())
+    if options.pop("callable_object", False):
+        record_function = Processor()
     outcome = process_batch(_events.sqs(3), record_function, source="sqs", all_failed="report", **options)
     assert len(held) == 3
     assert [ref() for ref in held] == [None, None, None]  # released at once, without a collection
     for failure in outcome.failures:  # the traceback still says where
         traceback = failure.error.__traceback__
         assert traceback is not None
-        assert traceback.tb_frame.f_code.co_name == "process" and traceback.tb_lineno > 0
+        assert traceback.tb_frame.f_code.co_name in ("process", "__call__") and traceback.tb_lineno > 0
 
 
 def test_async_record_functions_release_their_locals_too() -> None:
@@ -263,3 +276,16 @@ def test_async_record_functions_release_their_locals_too() -> None:
 def test_a_record_function_that_is_not_a_python_function_fails_its_records_as_usual() -> None:
     outcome = process_batch(_events.sqs(2), int, source="sqs", all_failed="report")  # int(record) raises
     assert [type(failure.error) for failure in outcome.failures] == [TypeError, TypeError]
+
+
+@pytest.mark.parametrize("options", [{}, {"stop_on_first_failure": True}, {"concurrency": 2}, {"model": dict}])
+def test_frames_of_code_other_than_the_record_function_are_left_as_they_are(options: dict[str, Any]) -> None:
+    # a record function written in C: the first frame of the traceback (if any) is not its own
+    outcome = process_batch(
+        _events.sqs(1), operator.attrgetter("no_such_field"), source="sqs", all_failed="report", **options
+    )
+    (failure,) = outcome.failures
+    assert isinstance(failure.error, AttributeError)
+    traceback = failure.error.__traceback__
+    if options.get("model") is None:  # a typed record: the error comes from the record's own attribute lookup
+        assert traceback is not None and traceback.tb_frame.f_locals  # not cleared
