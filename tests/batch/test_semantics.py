@@ -289,3 +289,29 @@ def test_frames_of_code_other_than_the_record_function_are_left_as_they_are(opti
     traceback = failure.error.__traceback__
     if options.get("model") is None:  # a typed record: the error comes from the record's own attribute lookup
         assert traceback is not None and traceback.tb_frame.f_locals  # not cleared
+
+
+def test_failures_of_every_kind_in_one_batch_are_told_apart() -> None:
+    from lambda_toolkit.core import InvocationTimeout
+
+    event = _events.sqs(7)
+    for invalid in (1, 3):  # these records do not fit SQSRecord
+        del event["Records"][invalid]["receiptHandle"]
+
+    def process(record: SQSRecord) -> None:
+        n = record.json_body()["n"]
+        if n in (0, 2):
+            raise ValueError("no")
+        if n == 5:
+            raise InvocationTimeout()
+
+    outcome = process_batch(event, process, source="sqs")
+    assert [(f.item_id, f.reason) for f in outcome.failures] == [
+        ("m0", "error"),
+        ("m1", "invalid"),
+        ("m2", "error"),
+        ("m3", "invalid"),
+        ("m5", "interrupted"),
+        ("m6", "deadline"),
+    ]
+    assert [s.item_id for s in outcome.successes] == ["m4"]
