@@ -284,6 +284,9 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     """Any converter (a user's model) and the stop rules (FIFO, ``stop_on_first_failure``)."""
     records, ids, results, failed = run.records, run.ids, run.results, run.failed
     convert = run.plan.convert
+    # typed records (FIFO, stop_on_first_failure): the converter's two calls inlined, as in _run_typed
+    lazy: Any = convert.lazy if isinstance(convert, RecordConverter) else None
+    write: Any = convert.write if isinstance(convert, RecordConverter) else None
     stop_at = run.deadline.stop_at()
     if stop_at is None:
         stop_at = _NEVER
@@ -301,7 +304,12 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                 failed[index] = ("skipped", None)
                 continue
             try:
-                results[index] = fn(convert(record))
+                if lazy is not None:
+                    item = lazy()
+                    write(item, record)
+                    results[index] = fn(item)
+                else:
+                    results[index] = fn(convert(record))
                 continue
             except Exception as exc:
                 if isinstance(exc, special):
