@@ -148,6 +148,8 @@ class Metrics:
 
     def _check_dimension_room(self, *new: str) -> None:
         recording = self._recording.get()
+        if len(self._persistent) + (len(recording.dimensions) if recording else 0) + len(new) <= MAX_DIMENSIONS:
+            return  # the usual case, without building the union
         names = set(self._persistent) | (set(recording.dimensions) if recording else set()) | set(new)
         if len(names) > MAX_DIMENSIONS:
             raise MetricsError(
@@ -185,7 +187,7 @@ class Metrics:
         if not self.enabled:
             return
         stream = self._stream or sys.stdout
-        stream.write("".join(line + "\n" for line in documents))
+        stream.write(documents[0] + "\n" if len(documents) == 1 else "".join(line + "\n" for line in documents))
         stream.flush()
 
     def _cold_start_document(self, function_name: str) -> str:
