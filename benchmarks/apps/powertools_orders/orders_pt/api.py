@@ -33,6 +33,16 @@ class OrderRequest(BaseModel):
     unit_price: Decimal = Field(gt=0)
 
 
+class OrderMessage(BaseModel):
+    """The queue message, as in the lambda-toolkit version (same models, same work)."""
+
+    order_id: str
+    customer_id: str
+    sku: str
+    quantity: int = Field(gt=0)
+    total: Decimal
+
+
 @logger.inject_lambda_context(correlation_id_path='headers."x-correlation-id"')
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
@@ -42,13 +52,19 @@ def create_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request = parse(event=event, model=OrderRequest, envelope=envelopes.ApiGatewayV2Envelope)
     except ValidationError as exc:
         return {"statusCode": 422, "body": json.dumps({"errors": exc.errors()}, default=str)}
-    order_id = f"ord-{uuid.uuid4().hex[:12]}"
-    total = request.unit_price * request.quantity
+    order = OrderMessage(
+        order_id=f"ord-{uuid.uuid4().hex[:12]}",
+        customer_id=request.customer_id,
+        sku=request.sku,
+        quantity=request.quantity,
+        total=request.unit_price * request.quantity,
+    )
+    order_id, total = order.order_id, order.total
     secret = json.loads(get_secret(os.environ.get("PAYMENT_SECRET_NAME", "orders/payment")))
     reference = hashlib.sha256(f"{secret['api_key']}:{order_id}".encode()).hexdigest()[:16]
     sqs.send_message(
         QueueUrl=os.environ["ORDERS_QUEUE_URL"],
-        MessageBody=json.dumps({"order_id": order_id, "total": str(total)}),
+        MessageBody=order.model_dump_json(),
         MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": logger.get_correlation_id() or ""}},
     )
     metrics.add_metric(name="OrdersCreated", unit=MetricUnit.Count, value=1)
