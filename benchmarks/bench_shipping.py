@@ -195,5 +195,10 @@ def scenarios() -> list[Scenario]:
             lambda: _cold_start_ms(ROOT / "examples" / "orders", "orders.api", "create_order"),
             lambda: _cold_start_ms(ROOT / "benchmarks" / "apps" / "powertools_orders", "orders_pt.api", "create_order"),
             goal="<= 0.5x",
+            extra={
+                "  the same work on plain boto3 + pydantic, no library (the floor)": lambda: _cold_start_ms(
+                    ROOT / "benchmarks" / "apps" / "plain_orders", "orders_plain.api", "create_order"
+                )
+            },
         ),
     ]

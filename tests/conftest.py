@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from lambda_toolkit.core import reset_cold_start
+from lambda_toolkit.core.aws import reset_session
 
 
 @pytest.fixture(autouse=True)
 def _isolated_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_cold_start()
+    reset_session()  # clients made in one test (say under moto) never leak into the next
     # boto3 must never reach for an address off loopback, nor real credentials.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

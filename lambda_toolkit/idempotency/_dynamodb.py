@@ -258,13 +258,14 @@ class DynamoDBStore:
         if client is None:
             with self._client_lock:
                 if self._client is None:
-                    import boto3
                     from botocore.config import Config
 
-                    # A session of our own: boto3's default session is not thread-safe.
+                    from lambda_toolkit.core.aws import aws_client
+
+                    # The package's own session (boto3's default one is not thread-safe).
                     # The requests are built here, well-formed: botocore's client-side
                     # validation of every parameter would only repeat DynamoDB's own.
-                    self._client = boto3.session.Session().client(
+                    self._client = aws_client(
                         "dynamodb",
                         region_name=self._region,
                         endpoint_url=self._endpoint_url,

@@ -75,11 +75,12 @@ class _ClientHolder:
 
 
 def _new_client(service: str, region: str | None) -> Any:
-    import boto3
     from botocore.config import Config
 
+    from lambda_toolkit.core.aws import aws_client
+
     config = Config(retries={"mode": "standard"}, connect_timeout=3, read_timeout=10)
-    return boto3.session.Session().client(service, region_name=region, config=config)
+    return aws_client(service, region_name=region, config=config)
 
 
 def _call(client: Any, operation: str, *, name: str, what: str, action: str, **params: Any) -> Any:
