@@ -94,6 +94,22 @@ def _next_unit(shared: _Shared, units: deque[list[int]]) -> list[int] | None:
         return None
 
 
+def _record_failed(shared: _Shared, run: Run, index: int, exc: Exception, code: Any) -> bool:
+    """Report record ``index`` as failed, by what went wrong; True when the whole run must
+    stop (the timeout guard interrupted the record)."""
+    if isinstance(exc, InvocationTimeout):
+        shared.failure(index, "interrupted", exc)
+        shared.stop("timeout")
+        return True
+    if isinstance(exc, InvalidPayloadError):
+        shared.failure(index, "invalid", run.invalid(index, exc))
+    elif isinstance(exc, RecordValidationError):
+        shared.failure(index, "invalid", exc)
+    else:
+        shared.failure(index, "error", from_record_function(exc, code))
+    return False
+
+
 def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcome:
     """Process the batch on at most ``workers`` threads."""
     units = _units(run)
@@ -110,19 +126,11 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcom
                     shared.stop("timeout" if deadline.interrupted() else "deadline")
                     return
                 try:
-                    record = records[index]
-                    shared.success(index, fn(convert(record)))
+                    shared.success(index, fn(convert(records[index])))
                     continue
-                except InvocationTimeout as exc:
-                    shared.failure(index, "interrupted", exc)
-                    shared.stop("timeout")
-                    return
-                except InvalidPayloadError as exc:
-                    shared.failure(index, "invalid", run.invalid(index, exc))
-                except RecordValidationError as exc:
-                    shared.failure(index, "invalid", exc)
                 except Exception as exc:
-                    shared.failure(index, "error", from_record_function(exc, code))
+                    if _record_failed(shared, run, index, exc, code):
+                        return
                 if shared.after_failure(unit, position):
                     break
 
@@ -162,19 +170,11 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
                     shared.stop("timeout" if deadline.interrupted() else "deadline")
                     return
                 try:
-                    record = records[index]
-                    shared.success(index, await fn(convert(record)))
+                    shared.success(index, await fn(convert(records[index])))
                     continue
-                except InvocationTimeout as exc:
-                    shared.failure(index, "interrupted", exc)
-                    shared.stop("timeout")
-                    return
-                except InvalidPayloadError as exc:
-                    shared.failure(index, "invalid", run.invalid(index, exc))
-                except RecordValidationError as exc:
-                    shared.failure(index, "invalid", exc)
                 except Exception as exc:
-                    shared.failure(index, "error", from_record_function(exc, code))
+                    if _record_failed(shared, run, index, exc, code):
+                        return
                 if shared.after_failure(unit, position):
                     break
 
