@@ -9,13 +9,16 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint types docs unit bench install clean
 
 $(BIN)/python:
+	@echo "make: creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --progress-bar off --upgrade pip
 
 # Reinstall whenever the project's dependency files change.
+# pip prints a line per package, so the first run (about a minute) is not silent.
 $(STAMP): $(BIN)/python pyproject.toml $(wildcard package-lock.json)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	@echo "make: installing lambda-toolkit and its development dependencies into $(VENV) (about a minute the first time)"
+	$(BIN)/python -m pip install --progress-bar off --no-color -e '.[dev]'
+	@if [ -f package-lock.json ]; then echo "make: installing the test servers (npm ci)"; npm ci --no-audit --no-fund --loglevel=error; fi
 	@touch $(STAMP)
 
 install: $(STAMP)
