@@ -8,11 +8,14 @@ dict or a test failure report.
 
 from __future__ import annotations
 
+from lambda_toolkit.core.secrets import SECRET_MASK, register_secret_type
+
 __all__ = ["MASK", "MaskedBytes", "MaskedStr", "is_masked"]
 
-MASK = "**********"
+MASK = SECRET_MASK
 
 
+@register_secret_type
 class MaskedStr(str):
     """A ``str`` holding a secret: equal to and usable as the value, masked in ``repr``."""
 
@@ -22,6 +25,7 @@ class MaskedStr(str):
         return f"MaskedStr('{MASK}')"
 
 
+@register_secret_type
 class MaskedBytes(bytes):
     """A ``bytes`` holding a secret: equal to and usable as the value, masked in ``repr``."""
 
