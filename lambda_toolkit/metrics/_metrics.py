@@ -10,6 +10,7 @@ from contextvars import ContextVar
 
 from lambda_toolkit.core import Call, Middleware, MiddlewareDecorator, middleware
 from lambda_toolkit.core.env import env_bool
+from lambda_toolkit.core.secrets import mask_secrets
 from lambda_toolkit.metrics._emf import MetricSeries, render
 from lambda_toolkit.metrics._rules import (
     MAX_DIMENSIONS,
@@ -144,7 +145,7 @@ class Metrics:
         with recording.lock:
             if key in recording.metrics or key in recording.dimensions or key in self._persistent:
                 raise MetricsError(f"metadata key {key!r} has the name of a metric or dimension")
-            recording.metadata[key] = value
+            recording.metadata[key] = mask_secrets(value)
 
     def _check_dimension_room(self, *new: str) -> None:
         recording = self._recording.get()

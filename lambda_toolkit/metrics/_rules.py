@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from lambda_toolkit.core.errors import LambdaToolkitError
+from lambda_toolkit.core.secrets import is_secret
 
 __all__ = [
     "MAX_DIMENSIONS",
@@ -146,6 +147,8 @@ def check_dimension(name: object, value: object) -> tuple[str, str]:
             _VALID_DIMENSION_NAMES.add(checked)
     if not isinstance(value, str) or not value.strip():
         raise MetricsError(f"dimension {checked!r} needs a non-empty string value")
+    if is_secret(value):  # a dimension is indexed and shown in the console: never a secret
+        raise MetricsError(f"dimension {checked!r}: a secret (MaskedStr) cannot be a dimension value")
     if len(value) > MAX_DIMENSION_VALUE_LENGTH:
         raise MetricsError(f"value of dimension {checked!r} is longer than {MAX_DIMENSION_VALUE_LENGTH} characters")
     return checked, value

@@ -8,6 +8,7 @@ and bad input is repaired or dropped with one warning, never raised (a misused
 from __future__ import annotations
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
+from lambda_toolkit.core.secrets import SECRET_MASK, is_secret, mask_secrets
 from lambda_toolkit.tracing._noop import NOOP_SPAN
 from lambda_toolkit.tracing._runtime import active_backend, metadata_budget, request_patch, service_name
 from lambda_toolkit.tracing._warn import warn_once
@@ -58,7 +59,7 @@ def annotate(span: Span, key: object, value: object) -> None:
     """Validate and record one annotation on ``span``; problems are warned about once."""
     from lambda_toolkit.tracing._sanitize import clean_annotation
 
-    cleaned = clean_annotation(key, value)
+    cleaned = clean_annotation(key, SECRET_MASK if is_secret(value) else value)
     if cleaned is None:
         return
     try:
@@ -82,7 +83,7 @@ def attach_metadata(span: Span, key: object, value: Any, namespace: str | None =
         )
         return
     try:
-        data, text = metadata_budget().fit(span.native, key, value)
+        data, text = metadata_budget().fit(span.native, key, mask_secrets(value))
         span.put_metadata(key, data, text, namespace)
     except Exception as exc:
         warn_once("backend-call", "put_metadata", f"recording metadata {key!r} failed ({type(exc).__name__})")
