@@ -42,10 +42,22 @@ class Invocation:
     ``deadline`` is a ``time.monotonic()`` instant derived from the context's remaining
     time (computed on first use: the instant does not depend on when it is computed);
     ``data`` is a namespaced scratch space for utilities (keys are prefixed with the
-    utility name, e.g. ``"timeout.interrupted"``).
+    utility name, e.g. ``"timeout.interrupted"``). ``fallback_response`` is the answer a
+    timeout guard gave in place of a handler's own result (None until one does): a layer
+    that keeps results (idempotency) must not keep that one.
     """
 
-    __slots__ = ("_deadline", "cold_start", "context", "correlation_id", "data", "event", "request_id", "started")
+    __slots__ = (
+        "_deadline",
+        "cold_start",
+        "context",
+        "correlation_id",
+        "data",
+        "event",
+        "fallback_response",
+        "request_id",
+        "started",
+    )
 
     def __init__(self, event: Any, context: LambdaContext, *, cold_start: bool, started: float) -> None:
         self.event = event
@@ -55,6 +67,7 @@ class Invocation:
         self.started = started
         self.correlation_id: str | None = None
         self.data: dict[str, Any] = {}
+        self.fallback_response: Any = None
         self._deadline: float | None = _UNSET
 
     @property

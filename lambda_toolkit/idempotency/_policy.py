@@ -56,11 +56,6 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     return float(value)
 
 
-# The flag the timeout guard sets on the invocation state when it interrupted the handler
-# (read by name: utilities do not import each other).
-_TIMEOUT_INTERRUPTED = "timeout.interrupted"
-
-
 def _completed(lock: Record, *, result: str | None = None, error: str | None = None) -> Record:
     """The COMPLETED record replacing ``lock`` (same key, expiry, token and payload hash)."""
     return Record(
@@ -72,6 +67,11 @@ def _completed(lock: Record, *, result: str | None = None, error: str | None = N
         result=result,
         error=error,
     )
+
+
+def _is_fallback(response: Any, fallback: Any) -> bool:
+    """True when ``response`` is the very object a timeout guard answered with."""
+    return fallback is not None and response is fallback
 
 
 class Policy:
@@ -219,9 +219,11 @@ class Policy:
         if record is None:
             return
         invocation = call.invocation
-        if invocation is not None and invocation.data.get(_TIMEOUT_INTERRUPTED):
+        if invocation is not None and _is_fallback(call.response, invocation.fallback_response):
             # A timeout guard inside this layer answered with its fallback (say a 503): that
             # is not the function's result, so the retry must run rather than replay it.
+            # A result the handler returned after the guard's margin passed is its real
+            # answer (the caller has it): that one is stored like any other.
             self._release(record)
             return
         namespace = record.namespace

@@ -158,6 +158,10 @@ class _Guard:
                     outcome = "on_timeout answered"
         self._log(call, remaining, outcome, elapsed)
         if response is not None:
+            if invocation is not None:
+                # Layers that keep results (idempotency) must tell this answer from one the
+                # handler returned after the margin: only this one is not the handler's.
+                invocation.fallback_response = response
             call.respond(response)
 
     def _log(self, call: Call, remaining: float | None, outcome: str, elapsed: float | None = None) -> None:
