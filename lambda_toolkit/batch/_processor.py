@@ -111,17 +111,10 @@ class Run:
         return RecordValidationError(self.plan.spec.name, self.ids[index], error.model, error.errors)
 
     def failure(self, index: int, reason: FailureReason, error: BaseException | None) -> None:
-        """Record a failed record and log it (id and exception type only)."""
+        """Record a failed record; one that raised is logged (id, index, exception type)."""
         self.failed[index] = (reason, error)
-        if reason == "invalid" and isinstance(error, RecordValidationError):
-            log.warning(
-                "%s record %s is invalid: %s",
-                self.plan.spec.name,
-                self.ids[index],
-                ", ".join(path or "<root>" for path, _ in error.errors),
-            )
-        elif error is not None and log.isEnabledFor(logging.DEBUG):
-            log.debug("%s record %s failed: %s", self.plan.spec.name, self.ids[index], type(error).__name__)
+        if error is not None:
+            log_failure(self.plan.spec.name, self.ids[index], index, reason, error)
 
     def finish(
         self,
@@ -154,16 +147,49 @@ class Run:
             stopped_by=self.stopped_by,
             in_order=in_order,
         )
-        if outcome.failed_count and self.stopped_by in ("deadline", "timeout"):
-            log.warning(
-                "%s batch stopped before its deadline: %d of %d records not processed, reported failed",
-                spec.name,
-                sum(1 for v in failed.values() if isinstance(v, tuple) and v[0] in ("deadline", "interrupted")),
-                outcome.total,
-            )
-        elif outcome.failed_count:
-            log.info("%s batch: %d of %d records failed", spec.name, outcome.failed_count, outcome.total)
+        if outcome.failed_count:
+            _log_summary(outcome)
         return outcome
+
+
+def _describe_id(item_id: ItemId) -> str:
+    if isinstance(item_id, dict):  # Kafka
+        return f"partition {item_id.get('partition')} offset {item_id.get('offset')}"
+    return str(item_id)
+
+
+def log_failure(source: str, item_id: ItemId, index: int, reason: FailureReason, error: BaseException) -> None:
+    """Log a record that raised: its id, index, reason and exception type. Never the
+    exception's message (it may quote the payload) nor, for an invalid record, its field
+    paths (a path may hold a key of the payload)."""
+    if log.isEnabledFor(logging.WARNING):
+        log.warning(
+            "%s record %s (index %d) failed (%s): %s",
+            source,
+            _describe_id(item_id),
+            index,
+            reason,
+            type(error).__name__,
+            extra={"batch_item_index": index, "batch_failure": reason, "batch_error": type(error).__name__},
+        )
+
+
+def _log_summary(outcome: BatchOutcome) -> None:
+    """One line per batch with failures: a WARNING when the batch was cut short by time."""
+    early = outcome.stopped_by in ("deadline", "timeout")
+    level = logging.WARNING if early else logging.INFO
+    if not log.isEnabledFor(level):
+        return
+    reasons = ", ".join(f"{reason}: {count}" for reason, count in outcome.failure_counts().items())
+    log.log(
+        level,
+        "%s batch%s: %d of %d records failed (%s)",
+        outcome.source,
+        " stopped before its deadline" if early else "",
+        outcome.failed_count,
+        outcome.total,
+        reasons,
+    )
 
 
 def record_function_code(fn: Callable[..., Any]) -> CodeType | None:
@@ -248,7 +274,7 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
         stop_at = _NEVER
     clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
     special, code = _SPECIAL_ERRORS, record_function_code(fn)
-    debug = log.isEnabledFor(logging.DEBUG)
+    warn = log.isEnabledFor(logging.WARNING)
     plain: set[type[BaseException]] = set()  # exception classes seen that are not the library's own
     try:
         for index, record in enumerate(records):
@@ -273,8 +299,8 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
                     if traceback.tb_frame.f_code is code:
                         traceback.tb_frame.clear()
                 failed[index] = exc  # a bare exception: reason "error"
-                if debug:
-                    log.debug("%s record %s failed: %s", run.plan.spec.name, run.ids[index], type(exc).__name__)
+                if warn:
+                    log_failure(run.plan.spec.name, run.ids[index], index, "error", exc)
     except InvocationTimeout:  # the timeout guard's signal landed between two records
         run.stop("timeout")
     return run.finish(complete=run.stopped_by is None, in_order=True)
@@ -294,7 +320,7 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     scope, key_of = run.scope, run.key_of
     stopped_keys: set[Hashable] = set()
     special, code = _SPECIAL_ERRORS, record_function_code(fn)
-    debug = log.isEnabledFor(logging.DEBUG)
+    warn = log.isEnabledFor(logging.WARNING)
     try:
         for index, record in enumerate(records):
             if clock() >= stop_at or (flag in flags and flags[flag]):  # noqa: RUF019 (no call: hot path)
@@ -317,8 +343,8 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                         break
                 else:
                     failed[index] = from_record_function(exc, code)
-                    if debug:
-                        log.debug("%s record %s failed: %s", run.plan.spec.name, ids[index], type(exc).__name__)
+                    if warn:
+                        log_failure(run.plan.spec.name, ids[index], index, "error", exc)
             # the record failed
             if scope == "batch":
                 run.stop("failure")

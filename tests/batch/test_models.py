@@ -91,7 +91,7 @@ def test_a_payload_that_does_not_fit_fails_only_its_record(caplog: pytest.LogCap
     assert isinstance(not_json, RecordValidationError)
     assert not_json.errors[0][0] == "body"
     assert "Invalid JSON" in not_json.errors[0][1]
-    assert "sqs record m1 is invalid: body.quantity" in caplog.text
+    assert "sqs record m1 (index 1) failed (invalid): RecordValidationError" in caplog.text
     assert "many" not in caplog.text and "not json" not in caplog.text
     assert "many" not in str(quantity) and "not json" not in str(not_json)
 

@@ -195,14 +195,14 @@ def test_process_batch_stores_the_outcome_in_the_current_invocation() -> None:
 def test_failed_records_are_logged_with_their_id_and_exception_type_only(
     caplog: pytest.LogCaptureFixture, model: Any
 ) -> None:
-    caplog.set_level("DEBUG", logger="lambda_toolkit.batch")
+    caplog.set_level("INFO", logger="lambda_toolkit.batch")
 
     def process(record: Any) -> None:
         raise ValueError(f"secret {record}")
 
     process_batch(_events.sqs(2), process, source="sqs", all_failed="report", model=model)
-    assert "sqs record m0 failed: ValueError" in caplog.text
-    assert "sqs batch: 2 of 2 records failed" in caplog.text
+    assert "sqs record m0 (index 0) failed (error): ValueError" in caplog.text
+    assert "sqs batch: 2 of 2 records failed (error: 2)" in caplog.text
     assert "secret" not in caplog.text
     assert '"n"' not in caplog.text
 
