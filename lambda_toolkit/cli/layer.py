@@ -11,20 +11,30 @@ machine, the layer ships bytecode compiled with ``--invalidation-mode unchecked-
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lambda_toolkit import __version__
 
-__all__ = ["LayerSpec", "build_layer", "register", "run"]
+__all__ = ["DISTRIBUTION", "LayerSpec", "build_layer", "register", "run", "wheel_from_installed"]
+
+# The name on the package index (``lambda-toolkit`` there is an unrelated project); the
+# import package is still ``lambda_toolkit``.
+DISTRIBUTION = "lambda-toolkit-aws"
+Progress = Callable[[str], None]
 
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -47,7 +57,12 @@ def register(subparsers: Any) -> None:
     build.add_argument("--arch", default="x86_64", help="target architecture (x86_64 or arm64)")
     build.add_argument("--output", default=None, help="zip path (default lambda-toolkit-layer-PY-ARCH.zip)")
     build.add_argument("--extras", default="", help=f"comma-separated extras to include ({', '.join(EXTRAS)})")
-    build.add_argument("--source", default=None, help="lambda-toolkit source tree or requirement (default: this one)")
+    build.add_argument(
+        "--source",
+        default=None,
+        help=f"a {DISTRIBUTION} source tree, wheel, or requirement to fetch from the index "
+        "(default: the copy running this command, never an index lookup)",
+    )
     build.add_argument("--no-compile", action="store_true", help="ship sources only, no bytecode")
     build.set_defaults(run=run)
 
@@ -87,11 +102,24 @@ class LayerSpec:
         return [f"{tag}_{machine}" for tag in MANYLINUX_TAGS]
 
 
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
 def _source_tree() -> Path | None:
-    root = Path(__file__).resolve().parents[2]
+    """The project folder when this copy runs from a checkout (editable or on the path)."""
+    root = _package_dir().parent
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and 'name = "lambda-toolkit"' in pyproject.read_text(encoding="utf-8"):
+    if pyproject.is_file() and '"lambda_toolkit"' in pyproject.read_text(encoding="utf-8"):
         return root
+    return None
+
+
+def _installed_distribution() -> importlib.metadata.Distribution | None:
+    """The installed distribution whose files are the lambda_toolkit running this command."""
+    for distribution in importlib.metadata.distributions(path=[str(_package_dir().parent)]):
+        if any(file.as_posix() == "lambda_toolkit/__init__.py" for file in distribution.files or ()):
+            return distribution
     return None
 
 
@@ -103,15 +131,101 @@ def _pip(args: list[str], what: str) -> None:
         raise _command_error(f"{what} failed (is the package index reachable?): {last}")
 
 
-def _requirement(spec: LayerSpec, wheels: Path) -> str:
-    """The lambda-toolkit requirement to install: a wheel of the source tree, or PyPI's."""
-    source = spec.source or (str(_source_tree()) if _source_tree() else None)
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"sha256={digest}"
+
+
+def wheel_from_installed(distribution: importlib.metadata.Distribution, folder: Path) -> Path:
+    """Pack an installed (non-editable) distribution back into a wheel in ``folder``.
+
+    The files are the ones its RECORD lists, minus bytecode, console scripts (in ``bin/``
+    or outside the site folder; pip writes them again from ``entry_points.txt``) and what
+    records this particular install (INSTALLER, REQUESTED, direct_url.json); the RECORD is
+    written anew. Dates are fixed, so the same installed copy gives the same wheel.
+    """
+    name, version = distribution.metadata["Name"], distribution.version
+    files = distribution.files
+    if not files:
+        raise _command_error(f"the installed {name} {version} lists no files (no RECORD); pass --source")
+    info_dir = next((f.parts[0] for f in files if f.parts[0].endswith(".dist-info")), None)
+    if info_dir is None:
+        raise _command_error(f"the installed {name} {version} has no .dist-info folder; pass --source")
+    local = {"INSTALLER", "REQUESTED", "RECORD", "direct_url.json"}
+    members: dict[str, bytes] = {}
+    for file in files:
+        relative = file.as_posix()
+        if file.parts[0] in ("..", "bin", "Scripts") or "__pycache__" in file.parts or relative.endswith(".pyc"):
+            continue
+        if file.parts[0] == info_dir and file.name in local:
+            continue
+        path = Path(str(file.locate()))
+        try:
+            members[relative] = path.read_bytes()
+        except OSError:
+            missing = f"the installed {name} {version} is incomplete ({relative} is missing)"
+            raise _command_error(f"{missing}; reinstall it or pass --source") from None
+    if f"{info_dir}/WHEEL" not in members:
+        members[f"{info_dir}/WHEEL"] = (
+            b"Wheel-Version: 1.0\nGenerator: lambda-toolkit\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in sorted(members.items()))
+    members[f"{info_dir}/RECORD"] = f"{record}{info_dir}/RECORD,,\n".encode()
+    stem = re.sub(r"[-_.]+", "_", name).lower()
+    wheel = folder / f"{stem}-{version}-py3-none-any.whl"
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for relative, data in sorted(members.items()):
+            info = zipfile.ZipInfo(relative, date_time=_ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return wheel
+
+
+def _wheel_name(wheel: Path) -> str:
+    return wheel.name.split("-", 1)[0].replace("_", "-")
+
+
+def _requirement(spec: LayerSpec, wheels: Path, progress: Progress) -> tuple[str, str]:
+    """(distribution name, requirement) of the toolkit to install: a local wheel by default.
+
+    ``--source`` picks a source tree, a wheel or (the one index lookup) a requirement such
+    as ``lambda-toolkit-aws==0.1.0``; without it the copy running this command is used: its
+    source tree when it runs from a checkout, else the installed distribution's own files.
+    """
     suffix = f"[{','.join(spec.extras)}]" if spec.extras else ""
-    if source is not None and Path(source).is_dir():
-        _pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), source], "building the lambda-toolkit wheel")
-        wheel = next(wheels.glob("lambda_toolkit-*.whl"))
-        return f"lambda-toolkit{suffix} @ {wheel.resolve().as_uri()}"
-    return f"{source or 'lambda-toolkit==' + __version__}{suffix}"
+    source = spec.source
+    if source is not None and not Path(source).exists():
+        progress(f"using {source} as given by --source (from the package index)")
+        named = re.match(r"[A-Za-z0-9._-]+", source)
+        return (named.group(0) if named else source), f"{source}{suffix}"
+    if source is not None and Path(source).is_file():
+        if not source.endswith(".whl"):
+            raise _command_error(f"--source {source!r} is a file but not a wheel (.whl)")
+        wheel = Path(source)
+    else:
+        tree = Path(source) if source is not None else _source_tree()
+        installed = None if tree is not None else _installed_distribution()
+        if tree is not None:
+            progress(f"building the {DISTRIBUTION} wheel from the source tree {tree}")
+            _pip(
+                ["wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(tree)],
+                f"building the wheel of {tree}",
+            )
+            built = sorted(wheels.glob("*.whl"))
+            if not built:
+                raise _command_error(f"building the wheel of {tree} produced no wheel")
+            wheel = built[0]
+        elif installed is not None:
+            progress(f"packing the installed {installed.metadata['Name']} {installed.version} into a wheel")
+            wheel = wheel_from_installed(installed, wheels)
+        else:
+            raise _command_error(
+                f"cannot find the installed {DISTRIBUTION} files; pass --source (a source tree or wheel)"
+            )
+    name = _wheel_name(wheel)
+    return name, f"{name}{suffix} @ {wheel.resolve().as_uri()}"
 
 
 def _normalise(name: str) -> str:
@@ -218,49 +332,72 @@ def _write_zip(root: Path, destination: Path) -> tuple[int, int]:
     return len(files), total
 
 
-def build_layer(spec: LayerSpec) -> dict[str, Any]:
-    """Build the layer zip; return its manifest (also stored in the zip)."""
+def _silent(step: str) -> None:
+    return None
+
+
+def build_layer(spec: LayerSpec, progress: Progress = _silent) -> dict[str, Any]:
+    """Build the layer zip; return its manifest (also stored in the zip).
+
+    ``progress`` is called with a short line at each step (the command prints them on
+    stderr: the install step alone takes seconds).
+    """
     spec.check()
     with tempfile.TemporaryDirectory(prefix="lambda-toolkit-layer-") as scratch:
         work = Path(scratch)
         site = work / "layer" / "python"
         site.mkdir(parents=True)
-        requirement = _requirement(spec, work / "wheels")
+        distribution, requirement = _requirement(spec, work / "wheels", progress)
+        distribution = _normalise(distribution)
         platform_args = [arg for platform in spec.platforms for arg in ("--platform", platform)]
+        progress(f"installing {distribution} and its dependencies for Python {spec.python} on {spec.arch} "
+                 "(wheels from the package index)")  # fmt: skip
         _pip(
             ["install", "--quiet", "--no-compile", "--target", str(site), "--implementation", "cp",
              "--python-version", spec.python, "--only-binary=:all:", *platform_args, requirement],
-            "installing lambda-toolkit and its dependencies",
+            f"installing {distribution} and its dependencies",
         )  # fmt: skip
         installed = _distributions(site)
-        for name in sorted(RUNTIME_PROVIDED & set(installed)):
+        excluded = sorted(RUNTIME_PROVIDED & set(installed))
+        if excluded:
+            progress(f"leaving out what the Lambda runtime provides: {', '.join(excluded)}")
+        for name in excluded:
             _remove_distribution(site, installed[name][1])
         _prune(site)
         interpreter = target_interpreter(spec.python) if spec.compile else None
         if interpreter is not None:
+            progress(f"compiling bytecode with {interpreter}")
             _compile(site, interpreter)
+        elif spec.compile:
+            progress(f"no python{spec.python} on this machine: the layer ships sources without bytecode")
         packages = {name: version for name, (version, _) in sorted(_distributions(site).items())}
         manifest: dict[str, Any] = {
-            "lambda_toolkit": __version__,
+            "distribution": distribution,
+            "lambda_toolkit": packages.get(distribution, __version__),
             "python": spec.python,
             "architecture": spec.arch,
             "extras": list(spec.extras),
             "bytecode": "unchecked-hash" if interpreter is not None else None,
             "packages": packages,
-            "excluded_runtime_provided": sorted(RUNTIME_PROVIDED & set(installed)),
+            "excluded_runtime_provided": excluded,
         }
         (work / "layer" / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        progress(f"writing {spec.output}")
         files, size = _write_zip(work / "layer", spec.output)
     manifest.update(files=files, unzipped_bytes=size, zipped_bytes=spec.output.stat().st_size)
     return manifest
 
 
+def _print_progress(step: str) -> None:
+    print(f"lambda-toolkit layer: {step}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Build the layer and print what is in it."""
+    """Build the layer and print what is in it (the steps on stderr as they happen)."""
     extras = tuple(e.strip() for e in args.extras.split(",") if e.strip())
     output = Path(args.output or f"lambda-toolkit-layer-py{args.python}-{args.arch}.zip")
     spec = LayerSpec(args.python, args.arch, extras, output, args.source, not args.no_compile)
-    manifest = build_layer(spec)
+    manifest = build_layer(spec, _print_progress)
     packages = ", ".join(f"{name} {version}" for name, version in manifest["packages"].items())
     print(f"built {output} for Python {spec.python} on {spec.arch}")
     zipped, unzipped = manifest["zipped_bytes"] / 1e6, manifest["unzipped_bytes"] / 1e6

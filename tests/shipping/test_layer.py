@@ -1,15 +1,19 @@
 """`lambda-toolkit layer build`: a reproducible layer that works on its own.
 
 The build downloads wheels for Lambda's platform from the package index (the one network
-access the project has). The layer check imports every public module from the unzipped
-layer in an isolated interpreter whose path holds only the layer's `python/` and the
-packages the Lambda runtime provides (boto3 and its dependencies), then runs a handler
-that uses every utility.
+access the project has); lambda_toolkit itself always comes from the copy running the
+command (this checkout, or an installed distribution's own files), never from the index.
+The layer check imports every public module from the unzipped layer in an isolated
+interpreter whose path holds only the layer's `python/` and the packages the Lambda
+runtime provides (boto3 and its dependencies), then runs a handler that uses every utility.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.metadata
+import io
 import json
 import os
 import platform
@@ -22,9 +26,11 @@ from pathlib import Path
 import pytest
 
 from lambda_toolkit.cli import main
-from lambda_toolkit.cli.layer import MANIFEST_NAME, RUNTIME_PROVIDED
+from lambda_toolkit.cli.layer import MANIFEST_NAME, RUNTIME_PROVIDED, wheel_from_installed
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DISTRIBUTION = "lambda-toolkit-aws"
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARCH = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
 PUBLIC_MODULES = [
@@ -45,10 +51,31 @@ RUNTIME_PACKAGES = ["boto3", "botocore", "s3transfer", "jmespath", "urllib3", "d
 
 
 @pytest.fixture(scope="module")
-def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The layer built from this checkout, and what the command wrote on stderr."""
     out = tmp_path_factory.mktemp("layer")
-    assert main(["layer", "build", "--python", PYTHON, "--arch", ARCH, "--output", str(out / "layer.zip")]) == 0
-    return out / "layer.zip"
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = main(["layer", "build", "--python", PYTHON, "--arch", ARCH, "--output", str(out / "layer.zip")])
+    assert code == 0, stderr.getvalue()
+    return out / "layer.zip", stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def layer(build: tuple[Path, str]) -> Path:
+    return build[0]
+
+
+@pytest.fixture(scope="module")
+def installed_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A regular (non-editable) install of this project: (its site folder, the wheel it came from)."""
+    work = tmp_path_factory.mktemp("installed")
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(work / "dist"), str(ROOT)], check=True)
+    wheel = next((work / "dist").glob("*.whl"))
+    site = work / "site"
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(site), str(wheel)], check=True)
+    return site, wheel
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +114,9 @@ def test_the_manifest_lists_what_is_inside_with_versions(layer: Path) -> None:
     assert manifest["python"] == PYTHON
     assert manifest["architecture"] == ARCH
     assert manifest["bytecode"] == "unchecked-hash"
-    assert manifest["packages"]["lambda-toolkit"]
+    assert manifest["distribution"] == DISTRIBUTION
+    assert manifest["packages"][DISTRIBUTION] == manifest["lambda_toolkit"]
+    assert "lambda-toolkit" not in manifest["packages"]
     assert manifest["packages"]["pydantic"].startswith("2.")
     assert set(manifest["excluded_runtime_provided"]) <= RUNTIME_PROVIDED
     assert "jmespath" in manifest["excluded_runtime_provided"]
@@ -166,3 +195,67 @@ def test_no_package_index_is_a_clear_error_and_leaves_no_zip(
     assert main(["layer", "build", "--python", PYTHON, "--output", str(output), "--no-compile"]) == 2
     assert "is the package index reachable?" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.integration
+def test_the_build_reports_each_step_on_stderr(build: tuple[Path, str]) -> None:
+    steps = [line.removeprefix("lambda-toolkit layer: ") for line in build[1].splitlines()]
+    assert [step.split()[0] for step in steps] == ["building", "installing", "leaving", "compiling", "writing"]
+    assert steps[0] == f"building the {DISTRIBUTION} wheel from the source tree {ROOT}"
+    assert steps[1].startswith(f"installing {DISTRIBUTION} and its dependencies for Python {PYTHON} on {ARCH}")
+
+
+@pytest.mark.integration
+def test_an_installed_copy_packs_back_into_the_wheel_it_came_from(
+    installed_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    site, original = installed_copy
+    (distribution,) = importlib.metadata.distributions(path=[str(site)])
+    repacked = wheel_from_installed(distribution, tmp_path)
+    assert repacked.name == original.name
+    with zipfile.ZipFile(original) as before, zipfile.ZipFile(repacked) as after:
+        assert sorted(after.namelist()) == sorted(before.namelist())
+        for name in before.namelist():
+            if not name.endswith("/RECORD"):
+                assert after.read(name) == before.read(name), name
+    # pip accepts it: every hash in the new RECORD is right.
+    again = tmp_path / "again"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target", str(again)]
+    subprocess.run([*pip, str(repacked)], check=True)
+
+
+@pytest.mark.integration
+def test_an_installed_copy_builds_its_layer_from_its_own_files(
+    installed_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    site, _ = installed_copy
+    output = tmp_path / "layer.zip"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from lambda_toolkit.cli import main; "
+        "sys.exit(main(['layer', 'build', '--python', sys.argv[2], '--no-compile', '--output', sys.argv[3]]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(site), PYTHON, str(output)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"packing the installed {DISTRIBUTION} " in result.stderr
+    with zipfile.ZipFile(output) as layer:
+        manifest = json.loads(layer.read(MANIFEST_NAME))
+        assert manifest["distribution"] == DISTRIBUTION and DISTRIBUTION in manifest["packages"]
+        names = [name for name in layer.namelist() if name.startswith("python/lambda_toolkit/")]
+        shipped = {name.removeprefix("python/"): layer.read(name) for name in names}
+    installed = {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in (site / "lambda_toolkit").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert shipped == installed
+
+
+def test_a_source_that_is_a_file_but_not_a_wheel_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "notes.txt"
+    source.write_text("not a wheel")
+    assert main(["layer", "build", "--source", str(source), "--output", str(tmp_path / "layer.zip")]) == 2
+    assert "is a file but not a wheel" in capsys.readouterr().err
