@@ -5,6 +5,7 @@ the kind of lookup, the name, decryption or version, the transform), answers fro
 cache while the entry is fresh, and otherwise fetches, transforms and caches. A fetch or
 transform that fails is never cached: the previous good value stays, and is served in
 place of the error for ``stale_on_error`` seconds past its freshness if that is enabled.
+Values are made read-only before they are cached (``_readonly``): every caller shares them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lambda_toolkit.parameters._errors import (
     ParameterNotFoundError,
 )
 from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_secret_name
+from lambda_toolkit.parameters._readonly import readonly
 from lambda_toolkit.parameters._transforms import apply_transform, check_transform
 
 # typing, collections.abc and friends cost milliseconds at cold start: type checkers see
@@ -160,8 +162,14 @@ def _lookup(
         if stale is MISSING:
             raise
         return stale
-    cache.put(key, value, ttl)
-    return value
+    return _keep(cache, key, value, ttl)
+
+
+def _keep(cache: ParameterCache, key: Hashable, value: Any, ttl: float) -> Any:
+    """Cache ``value`` made read-only, and return what one caller gets of it."""
+    shared, copy = readonly(value)
+    cache.put(key, shared, ttl, copy)
+    return shared if copy is None else copy(shared)
 
 
 def get_parameter(
@@ -372,8 +380,7 @@ def _batch(
                 else:
                     values[name] = stale
                 continue
-            cache.put(key, value, ttl)
-            values[name] = value
+            values[name] = _keep(cache, key, value, ttl)
     ordered = {name: values[name] for name in names if name in values}
     if failures and raise_on_error:
         raise ParameterBatchError(what, failures, ordered)

@@ -5,8 +5,10 @@ cachetools) on ``time.monotonic``: bounded to ``max_entries``, each entry droppe
 time is up. An entry is *fresh* for its ``max_age`` (shortened by a random jitter of up to
 ``jitter`` of it, so that many sandboxes started together do not all refresh at the same
 instant), then kept ``stale_on_error`` seconds longer as a fallback for a refresh that
-fails. Writes take a lock; the hot path (a fresh hit) reads a plain dict that mirrors the
-cache, without the lock, which is safe because a dict lookup is atomic.
+fails. An entry may carry a ``copy`` function: its value is then copied for each reader
+(the value is mutable and could not be made read-only). Writes take a lock; the hot path
+(a fresh hit) reads a plain dict that mirrors the cache, without the lock, which is safe
+because a dict lookup is atomic.
 """
 
 from __future__ import annotations
@@ -29,15 +31,28 @@ MISSING: Any = object()  # 'no value': None may be a cached value
 
 
 class Entry:
-    """One cached value and the instants (monotonic) it stays fresh and kept until."""
+    """One cached value, the instants (monotonic) it stays fresh and kept until, and the
+    copy to hand out in its place (None: the value itself, it is read-only)."""
 
-    __slots__ = ("fetched_at", "fresh_until", "keep_until", "value")
+    __slots__ = ("copy", "fetched_at", "fresh_until", "keep_until", "value")
 
-    def __init__(self, value: Any, fetched_at: float, fresh_until: float, keep_until: float) -> None:
+    def __init__(
+        self,
+        value: Any,
+        fetched_at: float,
+        fresh_until: float,
+        keep_until: float,
+        copy: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.value = value
         self.fetched_at = fetched_at
         self.fresh_until = fresh_until
         self.keep_until = keep_until
+        self.copy = copy
+
+    def read(self) -> Any:
+        """The value for one reader."""
+        return self.value if self.copy is None else self.copy(self.value)
 
     def __repr__(self) -> str:  # never the value: it may be a secret
         return f"<Entry fresh_until={self.fresh_until:.3f} keep_until={self.keep_until:.3f}>"
@@ -116,7 +131,7 @@ class ParameterCache:
             return MISSING
         now = self.clock()
         if now < entry.fresh_until and (max_age is None or now - entry.fetched_at < max_age):
-            return entry.value
+            return entry.value if entry.copy is None else entry.copy(entry.value)
         return MISSING
 
     def stale(self, key: Hashable) -> Any:
@@ -124,15 +139,17 @@ class ParameterCache:
         entry = self._index.get(key)
         if entry is None or not self.clock() < entry.keep_until:
             return MISSING
-        return entry.value
+        return entry.read()
 
-    def put(self, key: Hashable, value: Any, max_age: float) -> None:
-        """Cache ``value`` for ``max_age`` seconds (less the jitter); ``max_age <= 0`` caches nothing."""
+    def put(self, key: Hashable, value: Any, max_age: float, copy: Callable[[Any], Any] | None = None) -> None:
+        """Cache ``value`` for ``max_age`` seconds (less the jitter); ``max_age <= 0`` caches nothing.
+
+        ``copy``, when given, makes each reader's copy of the value (see ``Entry``)."""
         if max_age <= 0:
             return
         now = self.clock()
         fresh_until = now + max_age * (1.0 - self.jitter * self._draw()) if self.jitter else now + max_age
-        entry = Entry(value, now, fresh_until, fresh_until + self.stale_on_error)
+        entry = Entry(value, now, fresh_until, fresh_until + self.stale_on_error, copy)
         with self._lock:
             if self._store is None:
                 self._store = _new_store(self.max_entries, self.clock, self._index)

@@ -10,7 +10,9 @@ is imported on this path.
 
 from __future__ import annotations
 
+import io  # loaded by the interpreter at startup: free
 import os
+import time
 
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
@@ -24,6 +26,7 @@ from lambda_toolkit.parameters._sdk import error_for_code, parameter_value, secr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Sequence
     from typing import Any
 
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailable", "extension_port"]
 
 DEFAULT_PORT = 2773
+# The largest answer read: a secret is at most 64 KiB, in base64 and JSON well under this.
+MAX_ANSWER = 1024 * 1024
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
 PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
 
@@ -73,14 +78,16 @@ class ExtensionProvider:
     ``port`` defaults to ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`` (read at each request
     when not given), ``timeout`` bounds one request in seconds. The extension has no batch
     or path API: batches are one request per name (the extension caches each), and
-    ``get_parameters_by_path`` raises ``ParameterFetchError``.
+    ``get_parameters_by_path`` raises ``ParameterFetchError``. ``timeout`` is a deadline for
+    the whole request (connect, send, every read), not a bound on each read. An answer that
+    is not the API's JSON (no string ``Value``, a ``SecretString`` that is not a string)
+    is a ``ParameterFetchError``, never a value.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 5.0) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
-        self._opener: Any = None
 
     def get_parameter(self, name: str, *, decrypt: bool) -> str | bytes:
         """One parameter (the role needs ``ssm:GetParameter``, and ``kms:Decrypt`` for a SecureString)."""
@@ -93,7 +100,7 @@ class ExtensionProvider:
         parameter = answer.get("Parameter")
         if not isinstance(parameter, dict):
             raise ParameterFetchError(f"parameter {name!r}: the extension's answer has no Parameter", name=name)
-        return parameter_value(parameter)
+        return parameter_value(parameter, name=name, source="the extension's answer")
 
     def get_parameters(self, names: Sequence[str], *, decrypt: bool) -> BatchResult:
         """Several parameters, one request each."""
@@ -132,7 +139,7 @@ class ExtensionProvider:
                 raise ParameterFetchError(
                     f"secret {name!r}: the extension's SecretBinary is not base64", name=name
                 ) from None
-        return secret_value(answer, name=name)
+        return secret_value(answer, name=name, source="the extension's answer")
 
     def get_secrets(self, names: Sequence[str]) -> BatchResult:
         """Several secrets, one request each."""
@@ -149,30 +156,21 @@ class ExtensionProvider:
 
     def _get(self, path: str, query: dict[str, str], *, name: str, what: str) -> dict[str, Any]:
         import json
-        import urllib.error
-        import urllib.request
         from urllib.parse import urlencode
 
         port = self.port or extension_port()
-        url = f"http://{self.host}:{port}{path}?{urlencode(query)}"
-        request = urllib.request.Request(url, headers={TOKEN_HEADER: os.environ.get("AWS_SESSION_TOKEN", "")})
-        if self._opener is None:
-            # Never through a proxy: HTTP_PROXY must not see the token or the names.
-            self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        target = f"{path}?{urlencode(query)}"
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read()
-        except urllib.error.HTTPError as exc:
-            status, detail = exc.code, exc.read(2048).decode("utf-8", "replace")
-            exc.close()
-            raise _error_for_status(status, detail, name=name, what=what) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+            status, body = _request(self.host, port, target, self.timeout)
+        except (OSError, _http_errors()) as exc:
+            within = f" within {self.timeout:g} s" if isinstance(exc, TimeoutError) else ""
             raise ExtensionUnavailable(
-                f"{what} {name!r}: the Parameters and Secrets extension did not answer on "
-                f"{self.host}:{port} ({type(reason).__name__})",
+                f"{what} {name!r}: the Parameters and Secrets extension did not answer{within} on "
+                f"{self.host}:{port} ({type(exc).__name__})",
                 name=name,
             ) from None
+        if status >= 400:
+            raise _error_for_status(status, body[:2048].decode("utf-8", "replace"), name=name, what=what)
         try:
             answer = json.loads(body)
         except ValueError:
@@ -183,6 +181,85 @@ class ExtensionProvider:
 
     def __repr__(self) -> str:
         return f"ExtensionProvider(host={self.host!r}, port={self.port or extension_port()})"
+
+
+def _http_errors() -> type[Exception]:
+    import http.client
+
+    return http.client.HTTPException
+
+
+def _request(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
+    """GET ``target`` from ``host:port``; the status and body, all within ``timeout`` seconds.
+
+    A socket timeout bounds each read, so a server sending one byte at a time could hold
+    a call for ever: every read here waits only for what is left of one deadline, and a
+    body longer than ``MAX_ANSWER`` is refused. Plain ``http.client`` (no urllib opener):
+    no proxy setting ever sees the token or the names.
+    """
+    import http.client
+    import socket
+
+    deadline = time.monotonic() + timeout
+    raw = socket.create_connection((host, port), timeout=timeout)
+    connection = http.client.HTTPConnection(host, port)
+    connection.sock = _DeadlineSocket(raw, deadline)
+    try:
+        connection.request(
+            "GET", target, headers={TOKEN_HEADER: os.environ.get("AWS_SESSION_TOKEN", ""), "Connection": "close"}
+        )
+        response = connection.getresponse()
+        body = response.read(MAX_ANSWER + 1)
+        if len(body) > MAX_ANSWER:
+            raise http.client.HTTPException("answer too long")
+        return response.status, body
+    finally:
+        connection.close()
+        raw.close()
+
+
+class _DeadlineSocket:
+    """The parts of a socket ``http.client`` uses, each bounded by what is left until ``deadline``."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def _arm(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline passed")
+        self._sock.settimeout(left)
+
+    def sendall(self, data: bytes) -> None:
+        self._arm()
+        self._sock.sendall(data)
+
+    def recv_into(self, buffer: Any, size: int = 0) -> int:
+        self._arm()
+        return self._sock.recv_into(buffer, size)
+
+    def makefile(self, mode: str = "rb", **_: Any) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def close(self) -> None:
+        # http.client closes its socket as soon as the headers say the connection will
+        # close, before the body is read: the socket is closed by ``_request`` instead.
+        pass
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The raw stream ``http.client`` parses the answer from, read through ``_DeadlineSocket``."""
+
+    def __init__(self, sock: _DeadlineSocket) -> None:
+        super().__init__()
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._sock.recv_into(buffer)
 
 
 def _split_selector(name: str) -> tuple[str, str]:

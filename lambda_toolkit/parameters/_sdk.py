@@ -119,7 +119,7 @@ class SSMProvider:
             Name=name,
             WithDecryption=decrypt,
         )
-        return parameter_value(answer["Parameter"])
+        return parameter_value(answer["Parameter"], name=name)
 
     def get_parameters(self, names: Sequence[str], *, decrypt: bool) -> BatchResult:
         """Several parameters, in ``ssm:GetParameters`` calls of at most 10 names."""
@@ -168,7 +168,7 @@ class SSMProvider:
                 **params,
             )
             for parameter in answer.get("Parameters", []):
-                values[parameter["Name"]] = parameter_value(parameter)
+                values[parameter["Name"]] = parameter_value(parameter, name=parameter["Name"])
             token = answer.get("NextToken")
             if not token:
                 return values
@@ -256,7 +256,7 @@ class _BatchAnswer:
         self.versions: dict[tuple[str, int], str] = {}
         self.latest: dict[str, tuple[int, str]] = {}
         for record in records:
-            value = parameter_value(record)
+            value = parameter_value(record, name=record["Name"])
             names = [record["Name"], *([record["ARN"]] if "ARN" in record else [])]
             selector = record.get("Selector")
             version = int(record.get("Version", 0))
@@ -297,18 +297,40 @@ def _pages(client: Any, chunk: list[str]) -> Iterator[dict[str, Any]]:
             return
 
 
-def parameter_value(parameter: dict[str, Any]) -> str:
-    """The value of a GetParameter(s) ``Parameter`` record, masked when it is a SecureString."""
-    value = str(parameter.get("Value", ""))
+def parameter_value(parameter: dict[str, Any], *, name: str, source: str = "the answer") -> str:
+    """The value of a GetParameter(s) ``Parameter`` record, masked when it is a SecureString.
+
+    A record whose ``Value`` is missing or not a string is a ``ParameterFetchError`` (an
+    emulator's or proxy's malformed answer), never a value made up from it."""
+    value = parameter.get("Value")
+    if not isinstance(value, str):
+        # The type only: a malformed value may still hold the secret.
+        raise ParameterFetchError(
+            f"parameter {name!r}: {source} has no string Value ({type(value).__name__})", name=name
+        )
     return MaskedStr(value) if parameter.get("Type") == "SecureString" else value
 
 
-def secret_value(answer: dict[str, Any], *, name: str) -> str | bytes:
-    """The value of a GetSecretValue answer: ``SecretString`` or ``SecretBinary``, masked."""
-    if answer.get("SecretString") is not None:
-        return MaskedStr(answer["SecretString"])
+def secret_value(answer: dict[str, Any], *, name: str, source: str = "the answer") -> str | bytes:
+    """The value of a GetSecretValue answer: ``SecretString`` or ``SecretBinary``, masked.
+
+    A ``SecretString`` that is not a string or a ``SecretBinary`` that is not bytes is a
+    ``ParameterFetchError``."""
+    string = answer.get("SecretString")
+    if string is not None:
+        if not isinstance(string, str):
+            raise ParameterFetchError(
+                f"secret {name!r}: {source} has a SecretString that is not a string ({type(string).__name__})",
+                name=name,
+            )
+        return MaskedStr(string)
     binary = answer.get("SecretBinary")
     if binary is not None:
+        if not isinstance(binary, (bytes, bytearray)):
+            raise ParameterFetchError(
+                f"secret {name!r}: {source} has a SecretBinary that is not bytes ({type(binary).__name__})",
+                name=name,
+            )
         return MaskedBytes(binary)
     raise ParameterFetchError(f"secret {name!r} has neither SecretString nor SecretBinary", name=name)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from lambda_toolkit.core import ConfigurationError
@@ -202,3 +204,131 @@ def test_a_proxy_setting_is_not_used_for_the_extension(
     monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{free_port()}")
     extension.put_parameter("/a", "1")
     assert get_parameter("/a", provider=provider) == "1"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"Parameter": {}}',
+        '{"Parameter": {"Name": "/a", "Value": null}}',
+        '{"Parameter": {"Name": "/a", "Value": {"password": "hunter2"}}}',
+        '{"Parameter": {"Name": "/a", "Value": ["hunter2"]}}',
+        '{"Parameter": {"Name": "/a", "Value": 12345}}',
+        '{"Parameter": {"Name": "/a", "Value": true}}',
+    ],
+)
+def test_a_parameter_answer_without_a_string_value_is_a_fetch_error_and_not_cached(
+    extension: FakeExtension, provider: ExtensionProvider, body: str
+) -> None:
+    extension.forced_status, extension.forced_body = 200, body
+    expected = r"parameter '/a': the extension's answer has no string Value"
+    with pytest.raises(ParameterFetchError, match=expected) as caught:
+        get_parameter("/a", provider=provider)
+    assert "hunter2" not in str(caught.value)
+    assert "12345" not in str(caught.value)
+    extension.forced_status = None
+    extension.put_parameter("/a", "good")
+    assert get_parameter("/a", provider=provider) == "good"
+    assert len(extension.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"Name": "s", "SecretString": {"password": "hunter2"}}',
+        '{"Name": "s", "SecretString": ["hunter2"]}',
+        '{"Name": "s", "SecretString": 12345}',
+        '{"Name": "s", "SecretString": null, "SecretBinary": 12345}',
+        '{"Name": "s", "SecretString": null, "SecretBinary": {"b": "hunter2"}}',
+        '{"Name": "s", "SecretString": null, "SecretBinary": null}',
+    ],
+)
+def test_a_secret_answer_without_a_string_or_base64_value_is_a_fetch_error_and_not_cached(
+    extension: FakeExtension, provider: ExtensionProvider, body: str
+) -> None:
+    extension.forced_status, extension.forced_body = 200, body
+    with pytest.raises(ParameterFetchError, match=r"secret 's'") as caught:
+        get_secret("s", provider=provider)
+    assert "hunter2" not in str(caught.value)
+    assert "12345" not in str(caught.value)
+    extension.forced_status = None
+    extension.put_secret("s", "good")
+    assert get_secret("s", provider=provider) == "good"
+    assert len(extension.requests) == 2
+
+
+# -- a server that answers one byte at a time -----------------------------------------------
+
+
+class Trickle:
+    """A server on 127.0.0.1 that sends a valid answer one byte every ``interval`` seconds."""
+
+    def __init__(self, answer: bytes, interval: float) -> None:
+        import socket
+        import threading
+
+        self.answer = answer
+        self.interval = interval
+        self.stop = threading.Event()
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.port = int(self.listener.getsockname()[1])
+        # Listening from here: connections queue up until the thread accepts them.
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    request += chunk
+                for index in range(len(self.answer)):
+                    if self.stop.wait(self.interval):
+                        return
+                    try:
+                        connection.sendall(self.answer[index : index + 1])
+                    except OSError:  # the client gave up
+                        break
+                    self.sent += 1
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+
+@pytest.fixture
+def trickle() -> Iterator[Trickle]:
+    body = b'{"Name": "prod/db", "SecretString": "s3cr3t-value", "VersionStages": ["AWSCURRENT"]}'
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    server = Trickle(answer, interval=0.02)
+    yield server
+    server.close()
+
+
+def test_the_timeout_bounds_the_whole_request_not_each_read(trickle: Trickle) -> None:
+    # Each byte comes well within the timeout, the whole answer (about 3 s) does not.
+    provider = ExtensionProvider(port=trickle.port, timeout=0.5)
+    with pytest.raises(ExtensionUnavailable, match=r"secret 'prod/db': .* did not answer within 0\.5 s") as caught:
+        get_secret("prod/db", provider=provider)
+    assert "s3cr3t" not in str(caught.value)
+    assert 0 < trickle.sent < len(trickle.answer)
+
+
+def test_an_answer_too_long_to_be_a_secret_is_refused(extension: FakeExtension, provider: ExtensionProvider) -> None:
+    from lambda_toolkit.parameters._extension import MAX_ANSWER
+
+    extension.forced_status = 200
+    extension.forced_body = '{"SecretString": "' + "x" * MAX_ANSWER + '"}'
+    with pytest.raises(ExtensionUnavailable, match=r"secret 'prod/db': .* \(HTTPException\)"):
+        get_secret("prod/db", provider=provider)
