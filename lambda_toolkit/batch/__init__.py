@@ -20,6 +20,7 @@ from lambda_toolkit.batch._api import BatchHandler, batch, process_batch, proces
 from lambda_toolkit.batch._errors import (
     BatchProcessingError,
     BatchSourceError,
+    DeadlineMarginError,
     MissingItemIdError,
     RecordValidationError,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "BatchOutcome",
     "BatchProcessingError",
     "BatchSourceError",
+    "DeadlineMarginError",
     "FailureReason",
     "ItemId",
     "MissingItemIdError",

@@ -88,6 +88,7 @@ def make_plan(
         raise ConfigurationError(f"{where}: on_outcome must be callable")
     convert = record_converter(spec.name) if model is None else model_converter(spec, model, where)
     return Plan(
+        where=where,
         spec=spec,
         convert=convert,
         concurrency=concurrency,

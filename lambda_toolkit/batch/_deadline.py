@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from lambda_toolkit.batch._errors import DeadlineMarginError
 from lambda_toolkit.core.state import Invocation, current_invocation
 
 __all__ = ["INTERRUPTED_FLAG", "Deadline"]
@@ -31,6 +32,22 @@ class Deadline:
     def __init__(self, margin_ms: float, invocation: Invocation | None = None) -> None:
         self._invocation = invocation if invocation is not None else current_invocation()
         self._margin = margin_ms / 1000.0
+
+    def check(self, where: str) -> None:
+        """Raise DeadlineMarginError when the margin is not below the whole time the
+        invocation had when it started: no record could ever start, in any invocation.
+        (A batch started late in its invocation, with less than the margin left, is not
+        a mistake: its records are reported with the reason "deadline".)"""
+        invocation = self._invocation
+        if invocation is None or self._margin <= 0:
+            return
+        deadline = invocation.deadline
+        if deadline is None:
+            return
+        # whole milliseconds, as the context reports them
+        whole_ms = float(int((deadline - invocation.started) * 1000.0))
+        if self._margin * 1000.0 >= whole_ms:
+            raise DeadlineMarginError(where, self._margin * 1000.0, whole_ms)
 
     def stop_at(self) -> float | None:
         """The monotonic instant from which no record may start, or None without a deadline."""

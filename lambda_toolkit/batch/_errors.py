@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from lambda_toolkit.core.errors import LambdaToolkitError
+from lambda_toolkit.core.errors import ConfigurationError, LambdaToolkitError
 
 if TYPE_CHECKING:
     from lambda_toolkit.batch._outcome import BatchOutcome
 
-__all__ = ["BatchProcessingError", "BatchSourceError", "MissingItemIdError", "RecordValidationError"]
+__all__ = [
+    "BatchProcessingError",
+    "BatchSourceError",
+    "DeadlineMarginError",
+    "MissingItemIdError",
+    "RecordValidationError",
+]
 
 
 class BatchSourceError(LambdaToolkitError, ValueError):
@@ -67,3 +73,21 @@ class BatchProcessingError(LambdaToolkitError, RuntimeError):
         self.outcome = outcome
         reasons = ", ".join(f"{reason}: {count}" for reason, count in outcome.failure_counts().items())
         super().__init__(f"{outcome.source} batch: all {outcome.total} records failed ({reasons})")
+
+
+class DeadlineMarginError(ConfigurationError):
+    """``deadline_margin_ms`` is not below the whole time the invocation had when it started.
+
+    No record could ever start: every batch would be reported failed, retried, and
+    reported failed again until the messages expire. Raised before any record runs, so
+    the batch is retried; the fix is a smaller margin or a longer function timeout.
+    """
+
+    def __init__(self, where: str, margin_ms: float, remaining_ms: float) -> None:
+        self.margin_ms = margin_ms
+        self.remaining_ms = remaining_ms
+        super().__init__(
+            f"{where}: deadline_margin_ms={margin_ms:g} is not below the invocation's time "
+            f"({remaining_ms:.0f} ms remained when it started), so no record could ever start; "
+            "use a smaller deadline_margin_ms or a longer function timeout"
+        )

@@ -59,6 +59,7 @@ PENDING: Any = _Pending()
 class Plan:
     """The checked options of one ``batch()`` / ``process_batch()`` set-up."""
 
+    where: str
     spec: SourceSpec
     convert: Converter
     concurrency: int
@@ -77,13 +78,14 @@ class Run:
     def __init__(self, plan: Plan, event: Mapping[str, Any]) -> None:
         spec = plan.spec
         self.plan = plan
+        self.deadline = Deadline(plan.deadline_margin_ms)
+        self.deadline.check(plan.where)  # before anything runs: the batch is retried
         self.records: list[Mapping[str, Any]] = spec.records(event)
         self.ids: Sequence[ItemId] = spec.ids(self.records)
         self.fifo = spec.is_fifo(self.records)
         self.results: list[Any] = [PENDING] * len(self.records)
         self.failed: dict[int, FailureEntry] = {}
         self.stopped_by: StoppedBy | None = None
-        self.deadline = Deadline(plan.deadline_margin_ms)
         self.scope: StopScope
         self.key_of: Callable[[Mapping[str, Any]], Hashable]
         if self.fifo:

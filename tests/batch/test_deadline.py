@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from lambda_toolkit.batch import DeadlineMarginError, batch, process_batch
 from lambda_toolkit.batch import _processor as processor_module
-from lambda_toolkit.batch import batch, process_batch
-from lambda_toolkit.core import InvocationTimeout
+from lambda_toolkit.core import ConfigurationError, InvocationTimeout
 from lambda_toolkit.events.queues import SQSRecord
 from lambda_toolkit.testing import FakeContext
 
@@ -49,7 +49,7 @@ def test_records_are_not_started_when_the_time_left_is_below_the_margin() -> Non
     _check_partition(outcome, 30, processed)
 
 
-def test_a_batch_out_of_time_before_its_first_record_reports_everything_without_raising() -> None:
+def test_a_margin_not_below_the_invocation_time_is_a_clear_error_not_a_batch_that_never_runs() -> None:
     outcome = process_batch(_events.sqs(3), lambda record: None, source="sqs", deadline_margin_ms=10_000)
     assert outcome.stopped_by is None  # outside an invocation there is no deadline
 
@@ -57,7 +57,42 @@ def test_a_batch_out_of_time_before_its_first_record_reports_everything_without_
     def handler(record: SQSRecord) -> None:
         raise AssertionError("must not start")
 
-    assert len(handler(_events.sqs(3), FakeContext(timeout_ms=3000))["batchItemFailures"]) == 3
+    with pytest.raises(DeadlineMarginError) as caught:
+        handler(_events.sqs(3), FakeContext(timeout_ms=3000))
+    error = caught.value
+    assert isinstance(error, ConfigurationError)
+    assert error.margin_ms == 10_000 and 2900 < error.remaining_ms <= 3000
+    message = str(error)
+    assert message.startswith("batch: deadline_margin_ms=10000 is not below the invocation's time (")
+    assert " ms remained when it started), so no record could ever start; " in message
+    assert "use a smaller deadline_margin_ms or a longer function timeout" in message
+
+
+@pytest.mark.parametrize("margin_ms", [3000, 5000])
+def test_a_margin_equal_to_or_above_the_whole_time_raises_in_process_batch_too(margin_ms: int) -> None:
+    context = FakeContext(timeout_ms=3000, clock=lambda: 0.0)  # the remaining time stays 3000 ms
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        return process_batch(event, print, source="sqs", deadline_margin_ms=margin_ms)
+
+    from lambda_toolkit.core.middleware import Middleware, apply_middleware
+
+    invocation_handler = apply_middleware(Middleware("test", handler_only=True), handler)
+    with pytest.raises(DeadlineMarginError, match=f"^process_batch: deadline_margin_ms={margin_ms} "):
+        invocation_handler(_events.sqs(2), context)
+
+
+def test_a_batch_started_late_in_its_invocation_reports_everything_without_raising() -> None:
+    # the margin is below the function's timeout, but the handler spent time before the batch
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        time.sleep(0.2)
+        return process_batch(event, print, source="sqs", deadline_margin_ms=400).response
+
+    from lambda_toolkit.core.middleware import Middleware, apply_middleware
+
+    invocation_handler = apply_middleware(Middleware("test", handler_only=True), handler)
+    response = invocation_handler(_events.sqs(3), FakeContext(timeout_ms=500))
+    assert _events.failures(response) == ["m0", "m1", "m2"]
 
 
 @pytest.mark.parametrize("options", [{}, {"stop_on_first_failure": True}])
