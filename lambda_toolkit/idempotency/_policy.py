@@ -197,7 +197,9 @@ class Policy:
                 payload_hash=payload_hash,
             )
             existing = self.store.acquire(record, int(now * 1000))
-            if existing is None:
+            if existing is None or existing.token == record.token:
+                # Our own token: the write took the lock but its response was lost, and the
+                # client's retry of it met this very lock. It is ours: run.
                 call.data[_DATA] = record
                 return
             self._check_payload(namespace, existing, payload_hash)

@@ -67,7 +67,10 @@ class IdempotencyStore(Protocol):
     def acquire(self, record: Record, now_ms: int) -> Record | None:
         """Store ``record`` (INPROGRESS) unless a live record exists for its key at ``now_ms``.
 
-        Return None when the lock was taken, else the live record that prevented it.
+        Return None when the lock was taken, else the live record that prevented it. That
+        record may be ``record`` itself (same token) when the store's write took effect but
+        its answer was lost and a retry of the same write met it: the policy then knows
+        the lock is its own.
         """
         ...
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.idempotency.integration.proxy import LossyProxy
+
 ROOT = Path(__file__).resolve().parents[3]
 DYNALITE = ROOT / "node_modules" / "dynalite" / "cli.js"
 HOST = "127.0.0.1"
@@ -121,3 +123,15 @@ def moto_server() -> Iterator[str]:
 def server(request: pytest.FixtureRequest) -> str:
     """Each DynamoDB-compatible server in turn."""
     return str(request.getfixturevalue("dynalite" if request.param == "dynalite" else "moto_server"))
+
+
+@pytest.fixture
+def lossy_proxy(server: str) -> Iterator[LossyProxy]:
+    """A proxy on 127.0.0.1 in front of each server in turn that can lose responses."""
+    proxy = LossyProxy(server)
+    proxy.start()
+    try:
+        wait_ready(proxy.endpoint)
+        yield proxy
+    finally:
+        proxy.stop()
