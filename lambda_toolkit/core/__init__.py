@@ -25,10 +25,12 @@ from lambda_toolkit.core.state import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.core.context import LambdaContext
+    from lambda_toolkit.core.threads import ContextExecutor, bind_context
 
 __all__ = [
     "Call",
     "ConfigurationError",
+    "ContextExecutor",
     "Hook",
     "InvalidContextError",
     "InvalidEventError",
@@ -39,6 +41,7 @@ __all__ = [
     "Middleware",
     "MiddlewareDecorator",
     "apply_middleware",
+    "bind_context",
     "check_context",
     "current_invocation",
     "get_correlation_id",
@@ -54,4 +57,9 @@ def __getattr__(name: str) -> object:
         from lambda_toolkit.core.context import LambdaContext
 
         return LambdaContext
+    # concurrent.futures (threading, queue...) only for the code that uses threads.
+    if name in ("ContextExecutor", "bind_context"):
+        from lambda_toolkit.core import threads
+
+        return getattr(threads, name)
     raise AttributeError(f"module 'lambda_toolkit.core' has no attribute {name!r}")
