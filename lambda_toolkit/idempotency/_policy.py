@@ -239,8 +239,15 @@ class Policy:
         if record is None or error is None:
             return
         if self.store_errors and isinstance(error, self.store_errors):
+            # The type and a summary made of names only: an exception's message often holds
+            # the payload (a card number, an email), and the store must never hold that.
             kind = type(error)
-            text = json.dumps({"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)})
+            text = json.dumps(
+                {
+                    "type": f"{kind.__module__}.{kind.__qualname__}",
+                    "summary": f"{kind.__name__} raised by {record.namespace}",
+                }
+            )
             self._complete(_completed(record, error=text))
             return
         self._release(record)
@@ -294,8 +301,13 @@ class Policy:
         stored = json.loads(record.error or "{}")
         for kind in self.store_errors:
             if f"{kind.__module__}.{kind.__qualname__}" == stored.get("type"):
+                # The message is built here from names; a "message" an earlier version
+                # stored is ignored, so it is never shown again.
                 error = kind.__new__(kind)
-                error.args = (stored.get("message", ""),)
+                error.args = (
+                    f"{record.namespace}: {kind.__name__} raised by an earlier call with key {record.key_hash[:16]} "
+                    "(replayed; its message is not stored)",
+                )
                 return error
         return IdempotencyError(
             f"{record.namespace}: key {record.key_hash[:16]} has a stored exception outcome of a type "

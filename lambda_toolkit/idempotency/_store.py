@@ -26,7 +26,7 @@ class Record:
     ``lock_expires_at_ms`` is the epoch millisecond at which an INPROGRESS lock ends;
     ``token`` identifies the invocation that holds the lock, so that only it completes or
     releases it. ``result`` is the JSON text of the return value, ``error`` the JSON text of
-    a stored exception outcome.
+    a stored exception outcome: its type and a summary made of names, never its message.
     """
 
     key: str

@@ -192,10 +192,55 @@ def test_listed_exception_types_are_stored_and_re_raised_on_replay(memory_store:
 
     with pytest.raises(DeclinedError, match="card declined"):
         handler({"id": 1}, FakeContext())
-    with pytest.raises(DeclinedError, match="card declined"):
+    with pytest.raises(DeclinedError, match=r"DeclinedError raised by an earlier call with key [0-9a-f]{16}"):
         handler({"id": 1}, FakeContext())
     assert len(runs) == 1
     assert only_record(memory_store).status == COMPLETED
+
+
+def test_a_stored_exception_outcome_holds_its_type_never_its_message(memory_store: MemoryStore) -> None:
+    class DeclinedError(Exception):
+        pass
+
+    @idempotent(store=memory_store, key="id", store_errors=(DeclinedError,), name="pay")
+    def handler(event: dict[str, Any], context: Any) -> str:
+        raise DeclinedError("card 4111111111111111 of jane@example.com declined")
+
+    with pytest.raises(DeclinedError, match="4111111111111111"):  # the original, in this call only
+        handler({"id": 1}, FakeContext())
+    record = only_record(memory_store)
+    assert json.loads(record.error or "") == {
+        "type": f"{DeclinedError.__module__}.{DeclinedError.__qualname__}",
+        "summary": "DeclinedError raised by pay",
+    }
+    with pytest.raises(DeclinedError) as replayed:
+        handler({"id": 1}, FakeContext())
+    assert "4111" not in str(replayed.value) and "jane" not in str(replayed.value)
+    assert str(replayed.value) == (
+        f"pay: DeclinedError raised by an earlier call with key {record.key_hash[:16]} "
+        "(replayed; its message is not stored)"
+    )
+
+
+def test_a_message_stored_by_an_earlier_version_is_not_replayed(memory_store: MemoryStore) -> None:
+    class DeclinedError(Exception):
+        pass
+
+    @idempotent(store=memory_store, key="id", store_errors=(DeclinedError,), name="pay")
+    def handler(event: dict[str, Any], context: Any) -> str:
+        raise DeclinedError("card 4111111111111111 declined")
+
+    with pytest.raises(DeclinedError):
+        handler({"id": 1}, FakeContext())
+    key, record = next(iter(memory_store.records.items()))
+    kind = f"{DeclinedError.__module__}.{DeclinedError.__qualname__}"
+    legacy = json.dumps({"type": kind, "message": "card 4111111111111111 declined"})
+    memory_store.records[key] = Record(
+        key=record.key, status=COMPLETED, expires_at=record.expires_at, token=record.token, error=legacy
+    )
+    with pytest.raises(DeclinedError) as replayed:
+        handler({"id": 1}, FakeContext())
+    assert "4111" not in str(replayed.value)
 
 
 def test_a_stored_exception_of_a_type_no_longer_listed_is_an_idempotency_error(memory_store: MemoryStore) -> None:
