@@ -1,4 +1,11 @@
-"""Where the real samples live, and loaders for the core tests (queues, streams, storage, EventBridge)."""
+"""Loaders of the event fixtures for the core tests (queues, streams, storage, EventBridge).
+
+Every fixture lives in ``tests/events/fixtures`` and was written by the project from the event
+shapes the AWS documentation gives: ``<trigger>.json`` or ``<trigger>--<variant>.json``.
+``fixtures/not-events`` holds payloads that are no trigger event (responses, out-of-scope
+sources) and ``fixtures/malformed`` broken JSON. The shared aws-lambda-go samples are a
+cross-check a developer runs (``tests/events/crosscheck_shared.py``), never a test input.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_SAMPLES = REPO_ROOT.parent / "shared" / "events" / "aws-lambda-go"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-LABELS: dict[str, str | None] = json.loads((SHARED_SAMPLES / "labels.json").read_text())
+NOT_EVENTS = FIXTURES / "not-events"
+MALFORMED = FIXTURES / "malformed"
 
 CORE_TRIGGERS = (
     "s3",
@@ -31,21 +37,10 @@ CORE_TRIGGERS = (
 )
 
 
-def sample(name: str) -> dict[str, Any]:
-    """A sample of the shared aws-lambda-go folder, by file name."""
-    event: dict[str, Any] = json.loads((SHARED_SAMPLES / name).read_text())
-    return event
-
-
 def fixture(name: str) -> dict[str, Any]:
-    """A fixture written from the AWS documentation, by file name."""
+    """A fixture written from the AWS documentation, by file name (a fresh copy on each call)."""
     event: dict[str, Any] = json.loads((FIXTURES / name).read_text())
     return event
-
-
-def labelled() -> list[tuple[str, str | None]]:
-    """(file name, label) of every readable sample (``invalid-json`` ones excluded)."""
-    return [(name, label) for name, label in sorted(LABELS.items()) if label != "invalid-json"]
 
 
 def fixtures() -> list[tuple[str, str]]:
@@ -53,8 +48,21 @@ def fixtures() -> list[tuple[str, str]]:
     return [(path.name, path.stem.split("--", 1)[0]) for path in sorted(FIXTURES.glob("*.json"))]
 
 
+def not_events() -> list[str]:
+    """File names of the payloads that are not trigger events (responses, other sources)."""
+    return [path.name for path in sorted(NOT_EVENTS.glob("*.json"))]
+
+
+def not_event(name: str) -> Any:
+    """One payload of ``fixtures/not-events``."""
+    return json.loads((NOT_EVENTS / name).read_text())
+
+
+def malformed() -> list[Path]:
+    """Paths of the deliberately broken JSON files."""
+    return sorted(MALFORMED.glob("*.json"))
+
+
 def events_of(*triggers: str) -> list[tuple[str, dict[str, Any]]]:
-    """(name, event) of every labelled sample and fixture of ``triggers``."""
-    found = [(name, sample(name)) for name, label in labelled() if label in triggers]
-    found += [(f"fixtures/{name}", fixture(name)) for name, trigger in fixtures() if trigger in triggers]
-    return found
+    """(name, event) of every fixture of ``triggers``."""
+    return [(f"fixtures/{name}", fixture(name)) for name, trigger in fixtures() if trigger in triggers]

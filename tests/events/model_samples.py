@@ -1,4 +1,4 @@
-"""Sample events for the model tests: the labelled aws-lambda-go samples and our AWS-doc fixtures.
+"""Sample events for the model tests: the fixtures written by the project from the AWS documentation.
 
 Also ``strip_optional``: a copy of an event without any field the model does not require,
 at every level, so tests can check that a model demands only what AWS always sends.
@@ -15,18 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_SAMPLES = REPO_ROOT.parent / "shared" / "events" / "aws-lambda-go"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def samples_for(*triggers: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(trigger, file name, event) of every labelled sample and fixture of ``triggers``."""
+    """(trigger, ``fixtures/<file name>``, event) of every fixture of ``triggers``."""
     found: list[tuple[str, str, dict[str, Any]]] = []
-    labels = json.loads((SHARED_SAMPLES / "labels.json").read_text())
-    for name, label in sorted(labels.items()):
-        if label in triggers:
-            found.append((label, name, json.loads((SHARED_SAMPLES / name).read_text())))
     for path in sorted(FIXTURES.glob("*.json")):
         trigger = path.stem.split("--", 1)[0]
         if trigger in triggers:

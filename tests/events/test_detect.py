@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -21,12 +20,7 @@ from lambda_toolkit.testing.events import (
     sns_notification,
     sqs_event,
 )
-from tests.events.core_samples import LABELS, fixture, fixtures, labelled, sample
-
-
-@pytest.mark.parametrize(("name", "label"), labelled())
-def test_every_labelled_sample_is_detected_as_its_label(name: str, label: str | None) -> None:
-    assert detect(sample(name)) == label
+from tests.events.core_samples import fixture, fixtures, malformed, not_event, not_events
 
 
 @pytest.mark.parametrize(("name", "trigger"), fixtures())
@@ -34,8 +28,14 @@ def test_every_documentation_fixture_is_detected_as_its_trigger(name: str, trigg
     assert detect(fixture(name)) == trigger
 
 
-def test_the_labels_use_only_trigger_names() -> None:
-    assert {label for label in LABELS.values() if label not in (None, "invalid-json")} <= set(TRIGGER_NAMES)
+def test_the_fixtures_are_named_after_triggers() -> None:
+    assert {trigger for _, trigger in fixtures()} <= set(TRIGGER_NAMES)
+    assert len({trigger for _, trigger in fixtures()}) == len(TRIGGER_NAMES)
+
+
+@pytest.mark.parametrize("name", not_events())
+def test_payloads_that_are_not_trigger_events_are_none(name: str) -> None:
+    assert detect(not_event(name)) is None
 
 
 @pytest.mark.parametrize("event", [None, "Records", 42, 1.5, ["Records"], b"{}", object()])
@@ -92,22 +92,22 @@ def test_sqs_carrying_sns_or_s3_notifications_is_still_sqs() -> None:
 
 
 def test_http_api_authorizer_payload_1_is_request_and_2_is_http() -> None:
-    assert detect(sample("apigw-v2-custom-authorizer-v1-request.json")) == "api-gateway-authorizer-request"
-    assert detect(sample("apigw-v2-custom-authorizer-v2-request.json")) == "api-gateway-authorizer-http"
+    assert detect(fixture("api-gateway-authorizer-request--http-api-v1.json")) == "api-gateway-authorizer-request"
+    assert detect(fixture("api-gateway-authorizer-http.json")) == "api-gateway-authorizer-http"
     assert detect(api_gateway_request_authorizer_event()) == "api-gateway-authorizer-request"
     assert detect(api_gateway_http_authorizer_event()) == "api-gateway-authorizer-http"
 
 
 def test_function_urls_are_told_from_http_apis_by_their_domain() -> None:
     assert detect(function_url_event()) == "function-url"
-    event = sample("apigw-v2-request-no-authorizer.json")
+    event = fixture("api-gateway-http.json")
     assert detect(event) == "api-gateway-http"
     event["requestContext"]["domainName"] = "abc.lambda-url.us-east-1.on.aws"
     assert detect(event) == "function-url"
 
 
 def test_a_payload_2_event_without_route_key_nor_known_domain_is_a_function_url() -> None:
-    event = sample("apigw-v2-request-no-authorizer.json")
+    event = fixture("api-gateway-http.json")
     del event["routeKey"], event["requestContext"]["routeKey"]
     event["requestContext"]["domainName"] = "example.com"
     assert detect(event) == "function-url"
@@ -115,14 +115,14 @@ def test_a_payload_2_event_without_route_key_nor_known_domain_is_a_function_url(
 
 def test_records_without_event_source_are_told_by_their_content() -> None:
     for name, trigger in [
-        ("sqs-event.json", "sqs"),
-        ("sns-event.json", "sns"),
-        ("kinesis-event.json", "kinesis-stream"),
-        ("dynamodb-event.json", "dynamodb-stream"),
-        ("ses-lambda-event.json", "ses"),
-        ("s3-event.json", "s3"),
+        ("sqs.json", "sqs"),
+        ("sns.json", "sns"),
+        ("kinesis-stream.json", "kinesis-stream"),
+        ("dynamodb-stream.json", "dynamodb-stream"),
+        ("ses.json", "ses"),
+        ("s3.json", "s3"),
     ]:
-        event = copy.deepcopy(sample(name))
+        event = fixture(name)
         for record in event["Records"]:
             record.pop("eventSource", None)
             record.pop("EventSource", None)
@@ -130,17 +130,17 @@ def test_records_without_event_source_are_told_by_their_content() -> None:
 
 
 def test_kafka_mq_and_rabbitmq_are_told_by_their_event_source() -> None:
-    assert detect(sample("kafka-event.json")) == "kafka"
+    assert detect(fixture("kafka.json")) == "kafka"
     assert detect(fixture("kafka--self-managed.json")) == "kafka"
-    assert detect(sample("activemq-event.json")) == "activemq"
-    assert detect(sample("rabbitmq-event.json")) == "rabbitmq"
+    assert detect(fixture("activemq.json")) == "activemq"
+    assert detect(fixture("rabbitmq.json")) == "rabbitmq"
 
 
 def test_detect_does_not_import_pydantic() -> None:
     code = (
         "import sys, json\n"
         "from lambda_toolkit.events import detect\n"
-        f"assert detect(json.loads({json.dumps(json.dumps(sample('sqs-event.json')))})) == 'sqs'\n"
+        f"assert detect(json.loads({json.dumps(json.dumps(fixture('sqs.json')))})) == 'sqs'\n"
         "print('pydantic' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -150,11 +150,10 @@ def test_detect_does_not_import_pydantic() -> None:
 def test_invalid_json_samples_are_bad_input() -> None:
     from lambda_toolkit.events import EventValidationError
     from lambda_toolkit.events.decoding import json_loads
-    from tests.events.core_samples import SHARED_SAMPLES
 
-    broken = [name for name, label in LABELS.items() if label == "invalid-json"]
+    broken = malformed()
     assert broken
-    for name in broken:
+    for path in broken:
         with pytest.raises(EventValidationError) as caught:
-            json_loads((SHARED_SAMPLES / name).read_bytes(), "event")
+            json_loads(path.read_bytes(), "event")
         assert caught.value.errors[0].path == "event"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from lambda_toolkit.testing.events._apps import (
     bedrock_agent_event,
     connect_contact_flow_event,
 )
-from tests.events.model_samples import SHARED_SAMPLES, required_keys, sample_ids, samples_for, strip_optional
+from tests.events.model_samples import required_keys, sample_ids, samples_for, strip_optional
 
 MODELS: dict[str, Any] = {
     "appsync-resolver": AppSyncResolverEvent,
@@ -64,10 +63,19 @@ def test_appsync_resolver_with_api_key_has_no_identity() -> None:
 
 
 def test_appsync_identity_shapes() -> None:
-    iam = json.loads((SHARED_SAMPLES / "appsync-identity-iam.json").read_text())
+    iam = {
+        "accountId": "111122223333",
+        "cognitoIdentityAuthProvider": "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE",
+        "cognitoIdentityAuthType": "authenticated",
+        "cognitoIdentityId": "eu-west-1:0a1b2c3d-0000-4000-8000-0123456789ab",
+        "cognitoIdentityPoolId": "eu-west-1:9f8e7d6c-0000-4000-8000-0123456789ab",
+        "sourceIp": ["203.0.113.10"],
+        "username": "AROAEXAMPLEROLEID1234:caller",
+        "userArn": "arn:aws:sts::111122223333:assumed-role/caller/session",
+    }
     model = AppSyncResolverEvent.model_validate(appsync_resolver_event(identity=iam)).identity
     assert model is not None and model.cognito_identity_auth_type == "authenticated"
-    assert model.user_arn == "arn:aws:iam::123456789012:user/appsync"
+    assert model.user_arn == "arn:aws:sts::111122223333:assumed-role/caller/session"
     cognito = AppSyncResolverEvent.model_validate(appsync_resolver_event()).identity
     assert cognito is not None and cognito.source_ip == ["203.0.113.10"]
     lam = AppSyncResolverEvent.model_validate(appsync_resolver_event(identity={"resolverContext": {"tenant": "t1"}}))

@@ -76,20 +76,20 @@ def test_request_authorizer_has_header_and_query_helpers() -> None:
 
 
 def test_http_api_payload_1_0_authorizer_has_version_and_identity_source() -> None:
-    (_, _, event) = next(s for s in SAMPLES if s[1] == "apigw-v2-custom-authorizer-v1-request.json")
+    (_, _, event) = next(s for s in SAMPLES if s[1] == "fixtures/api-gateway-authorizer-request--http-api-v1.json")
     model = APIGatewayRequestAuthorizerEvent.model_validate(event)
     assert model.version == "1.0"
-    assert model.identity_source == "user1,123"
-    assert "user1,123" not in repr(model).replace("identity_source='user1,123'", "")
+    assert model.identity_source == "tenant-a,42"
+    assert "tenant-a,42" not in repr(model).replace("identity_source='tenant-a,42'", "")
 
 
 def test_http_api_payload_2_0_authorizer() -> None:
-    (_, _, event) = next(s for s in SAMPLES if s[1] == "apigw-v2-custom-authorizer-v2-request.json")
+    (_, _, event) = next(s for s in SAMPLES if s[1] == "fixtures/api-gateway-authorizer-http.json")
     model = APIGatewayHttpAuthorizerEvent.model_validate(event)
-    assert model.identity_source == ["user1", "123"]
-    assert model.header("HEADER1") == "value1"
-    assert model.query("parameter2") == "value"
-    assert model.request_context is not None and model.request_context.http.method == "POST"
+    assert model.identity_source == ["tenant-a", "42"]
+    assert model.header("x-tenant") == "tenant-a"
+    assert model.query("tag") == "x"
+    assert model.request_context is not None and model.request_context.http.method == "GET"
 
 
 def test_http_authorizer_factory_identity_source() -> None:

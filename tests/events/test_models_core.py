@@ -40,26 +40,26 @@ from lambda_toolkit.testing.events import (
     sns_event,
     sqs_event,
 )
-from tests.events.core_samples import fixture, sample
+from tests.events.core_samples import fixture
 
 # -- SQS ---------------------------------------------------------------------------------------
 
 
 def test_sqs_record_fields_are_typed_and_bodies_stay_text() -> None:
-    event = parse(sample("sqs-event.json"))
+    event = parse(fixture("sqs.json"))
     assert isinstance(event, SQSEvent)
     record = event.records[0]
-    assert record.message_id == "MessageID_1"
-    assert record.body == "Message Body"
-    assert record.queue_name == "SQSQueue"
-    assert record.event_source_arn == "arn:aws:sqs:us-west-2:123456789012:SQSQueue"
+    assert record.message_id == "6c0a8f3e-2f51-4b8e-9c4d-1f7b2d9e0a11"
+    assert record.body == '{"order_id": "o-1001", "quantity": 2}'
+    assert record.queue_name == "orders-queue"
+    assert record.event_source_arn == "arn:aws:sqs:eu-west-1:111122223333:orders-queue"
 
 
 def test_sqs_system_attributes_are_typed_when_read() -> None:
-    record = parse(sample("sqs-event.json")).records[0]  # type: ignore[attr-defined]
+    record = parse(fixture("sqs.json")).records[0]  # type: ignore[attr-defined]
     assert record.approximate_receive_count == 2
-    assert record.sent_timestamp == datetime(2018, 3, 9, 18, 53, 45, 29000, tzinfo=timezone.utc)
-    assert record.system_attributes.sender_id == "AROAIWPX5BD2BHG722MW4:sender"
+    assert record.sent_timestamp == datetime(2024, 6, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
+    assert record.system_attributes.sender_id == "AROAEXAMPLEROLEID1234:order-service"
     assert record.message_group_id is None
     assert record.system_attributes is record.system_attributes  # decoded once
 
@@ -72,31 +72,31 @@ def test_sqs_fifo_attributes() -> None:
 
 
 def test_sqs_message_attributes_are_typed_when_read() -> None:
-    record = parse(sample("sqs-event.json")).records[0]  # type: ignore[attr-defined]
-    binary = record.message_attribute("Attribute3")
-    assert binary.data_type == "Binary" and binary.binary() == b"1100"
-    assert binary.binary_list_values == ["MA==", "MQ==", "MA=="]
-    assert record.message_attribute("Attribute1").string_value == "AttributeValue1"
-    assert record.message_attribute("Attribute1").binary() is None
+    record = parse(fixture("sqs.json")).records[0]  # type: ignore[attr-defined]
+    binary = record.message_attribute("Checksum")
+    assert binary.data_type == "Binary" and binary.binary() == b"\x01\x02\x03\x04"
+    assert binary.binary_list_values == ["AQ==", "Ag=="]
+    assert record.message_attribute("Tenant").string_value == "acme"
+    assert record.message_attribute("Tenant").binary() is None
     assert record.message_attribute("missing") is None
 
 
 def test_bad_attributes_fail_when_read_with_their_path() -> None:
-    event = sample("sqs-event.json")
+    event = fixture("sqs.json")
     event["Records"][0]["attributes"]["SentTimestamp"] = "SECRET-VALUE"
-    event["Records"][0]["messageAttributes"]["Attribute1"]["dataType"] = 7
+    event["Records"][0]["messageAttributes"]["Tenant"]["dataType"] = 7
     record = parse(event).records[0]  # type: ignore[attr-defined]
     with pytest.raises(EventValidationError) as caught:
         record.sent_timestamp
     assert [e.path for e in caught.value.errors] == ["attributes.SentTimestamp"]
     assert "SECRET-VALUE" not in str(caught.value)
     with pytest.raises(EventValidationError) as caught:
-        record.message_attribute("Attribute1")
-    assert [e.path for e in caught.value.errors] == ["messageAttributes.Attribute1.dataType"]
+        record.message_attribute("Tenant")
+    assert [e.path for e in caught.value.errors] == ["messageAttributes.Tenant.dataType"]
 
 
 def test_attribute_maps_must_be_objects() -> None:
-    event = sample("sqs-event.json")
+    event = fixture("sqs.json")
     event["Records"][0]["attributes"] = ["x"]
     with pytest.raises(EventValidationError) as caught:
         parse(event)
@@ -121,15 +121,16 @@ def test_a_big_batch_parses_without_reading_bodies() -> None:
 
 
 def test_sns_record() -> None:
-    event = parse(sample("sns-event.json"))
+    event = parse(fixture("sns.json"))
     assert isinstance(event, SNSEvent)
     record = event.records[0]
     assert record.message_id == "95df01b4-ee98-5cb9-9903-4c221d41eb5e"
-    assert record.sns.message == "Hello from SNS!"
-    assert record.sns.subject == "TestInvoke"
-    assert record.sns.signing_cert_url == "EXAMPLE"
-    assert record.sns.message_attributes["Test"].value == "TestString"
-    assert record.sns.timestamp.year == 2015
+    assert record.sns.json_message() == {"order_id": "o-1001", "status": "shipped"}
+    assert record.sns.subject == "Order shipped"
+    assert record.sns.signing_cert_url is not None and record.sns.signing_cert_url.startswith("https://sns.")
+    assert record.sns.message_attributes["priority"].value == "high"
+    assert record.sns.message_attributes["attempt"].type == "Number"
+    assert record.sns.timestamp.year == 2024
 
 
 def test_sns_json_message_on_demand() -> None:
@@ -143,40 +144,41 @@ def test_sns_json_message_on_demand() -> None:
 
 
 def test_cloudwatch_alarms_through_sns_are_sns() -> None:
-    event = parse(sample("cloudwatch-alarm-sns-payload-single-metric.json"))
+    event = parse(fixture("sns--cloudwatch-alarm.json"))
     assert isinstance(event, SNSEvent)
-    assert event.records[0].sns.json_message()["AlarmName"]
+    assert event.records[0].sns.json_message()["AlarmName"] == "orders-5xx"
 
 
-@pytest.mark.parametrize("name", ["ses-lambda-event.json", "ses-s3-event.json", "ses-sns-event.json"])
+@pytest.mark.parametrize("name", ["ses.json", "ses--s3-action.json", "ses--sns-action.json"])
 def test_ses_records(name: str) -> None:
-    event = parse(sample(name))
+    event = parse(fixture(name))
     assert isinstance(event, SESEvent)
     record = event.records[0]
     assert record.ses.mail.common_headers is not None
     assert record.ses.mail.common_headers.from_
-    assert record.ses.mail.common_headers.subject in ("Example subject", "Test Subject")
+    assert record.ses.mail.common_headers.subject == "Order question"
     assert record.ses.receipt.action.type in ("Lambda", "S3", "SNS")
     assert record.ses.receipt.spam_verdict is not None
 
 
 def test_ses_action_fields() -> None:
-    record = parse(sample("ses-s3-event.json")).records[0]  # type: ignore[attr-defined]
-    assert record.ses.receipt.action.bucket_name == "my-S3-bucket"
-    assert record.ses.receipt.action.object_key == "email"
+    record = parse(fixture("ses--s3-action.json")).records[0]  # type: ignore[attr-defined]
+    assert record.ses.receipt.action.bucket_name == "incoming-mail"
+    assert record.ses.receipt.action.object_key == "mail/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"
 
 
 # -- Kinesis and Firehose ----------------------------------------------------------------------
 
 
 def test_kinesis_data_is_decoded_once_and_json_on_demand() -> None:
-    event = parse(sample("kinesis-event.json"))
+    event = parse(fixture("kinesis-stream.json"))
     assert isinstance(event, KinesisStreamEvent)
     record = event.records[0]
-    assert record.data_bytes == b"Hello World"
+    assert record.data_bytes == b'{"page": "/checkout"}'
     assert record.data_bytes is record.data_bytes
-    assert record.sequence_number == "49568167373333333333333333333333333333333333333333333333"
-    assert record.kinesis.approximate_arrival_timestamp.year == 2016
+    assert record.json_data() == {"page": "/checkout"}
+    assert record.sequence_number == "49650000000000000000000000000000000000000000000000000001"
+    assert record.kinesis.approximate_arrival_timestamp == datetime(2024, 6, 1, 12, 0, 0, 125000, tzinfo=timezone.utc)
     assert parse(kinesis_event([{"a": 1}])).records[0].json_data() == {"a": 1}  # type: ignore[attr-defined]
 
 
@@ -193,24 +195,25 @@ def test_kinesis_bad_data_fails_when_read() -> None:
 
 
 def test_tumbling_window_fields() -> None:
-    event = parse(sample("kinesis-time-window-event.json"))
+    event = parse(fixture("kinesis-stream--tumbling-window.json"))
     assert isinstance(event, KinesisStreamEvent)
     assert event.window is not None and event.window.start < event.window.end
-    assert event.state == {"1": "state 1", "2": "state 2"}
-    assert event.shard_id == "shardId-000000000006"
+    assert event.state == {"views": "12"}
+    assert event.shard_id == "shardId-000000000001"
     assert event.is_final_invoke_for_window is False
-    assert parse(sample("kinesis-event.json")).window is None  # type: ignore[attr-defined]
+    assert parse(fixture("kinesis-stream.json")).window is None  # type: ignore[attr-defined]
 
 
 def test_firehose_records() -> None:
-    event = parse(sample("kinesis-firehose-event.json"))
+    event = parse(fixture("kinesis-firehose.json"))
     assert isinstance(event, KinesisFirehoseEvent)
     record = event.records[0]
-    assert record.record_id == "record1"
-    assert record.data_bytes == b"Hello World"
+    assert record.record_id == "49650000000000000000000000000000000000000000000000000001000000000000"
+    assert record.data_bytes == b"not json at all"
     assert record.kinesis_record_metadata is not None
-    assert record.kinesis_record_metadata.shard_id == "shardId-000000000000"
-    assert record.approximate_arrival_timestamp.year == 2017
+    assert record.kinesis_record_metadata.shard_id == "shardId-000000000001"
+    assert record.approximate_arrival_timestamp.year == 2024
+    assert event.records[1].json_data() == {"page": "/home"}
     with pytest.raises(EventValidationError):
         record.json_data()
 
@@ -219,14 +222,21 @@ def test_firehose_records() -> None:
 
 
 def test_dynamodb_images_become_python_values() -> None:
-    event = parse(sample("dynamodb-time-window-event.json"))
+    event = parse(fixture("dynamodb-stream.json"))
     assert isinstance(event, DynamoDBStreamEvent)
     insert, modify, remove = event.records
-    assert insert.event_name == "INSERT" and insert.key == {"Id": Decimal(101)}
-    assert insert.new_item == {"Message": "New item!", "Id": Decimal(101)} and insert.old_item is None
-    assert modify.old_item == {"Message": "New item!", "Id": Decimal(101)}
-    assert remove.new_item is None
-    assert [r.sequence_number for r in event.records] == ["111", "222", "333"]
+    assert insert.event_name == "INSERT" and insert.key == {"pk": "order#o-1001"}
+    placed = {"pk": "order#o-1001", "status": "placed", "total": Decimal("19.90")}
+    assert insert.new_item == placed and insert.old_item is None
+    assert modify.old_item == placed
+    assert modify.new_item is not None and modify.new_item["tags"] == {"gift", "express"}
+    assert modify.new_item["paid"] is True
+    assert remove.new_item is None and remove.old_item is not None
+    assert [r.sequence_number for r in event.records] == [
+        "100000000000000000001",
+        "100000000000000000002",
+        "100000000000000000003",
+    ]
     assert insert.dynamodb.stream_view_type == "NEW_AND_OLD_IMAGES"
 
 
@@ -238,7 +248,7 @@ def test_dynamodb_ttl_removals_carry_the_service_identity() -> None:
 
 
 def test_dynamodb_malformed_images_fail_when_read_with_their_path() -> None:
-    event = sample("dynamodb-event.json")
+    event = fixture("dynamodb-stream.json")
     event["Records"][0]["dynamodb"]["NewImage"]["val"] = {"N": "SECRET"}
     record = parse(event).records[0]  # type: ignore[attr-defined]
     with pytest.raises(EventValidationError) as caught:
@@ -248,7 +258,7 @@ def test_dynamodb_malformed_images_fail_when_read_with_their_path() -> None:
 
 
 def test_dynamodb_event_name_is_checked() -> None:
-    event = sample("dynamodb-event.json")
+    event = fixture("dynamodb-stream.json")
     event["Records"][0]["eventName"] = "UPSERT"
     with pytest.raises(EventValidationError) as caught:
         parse(event)
@@ -259,16 +269,18 @@ def test_dynamodb_event_name_is_checked() -> None:
 
 
 def test_kafka_records_decode_keys_values_and_signed_headers() -> None:
-    event = parse(sample("kafka-event.json"))
+    event = parse(fixture("kafka.json"))
     assert isinstance(event, KafkaEvent)
     record = next(event.all_records())
-    assert record.value_bytes == b"8d5596b4-1813-4238-b24b-6dad8e3d1c0c"
-    assert record.key_bytes == record.value_bytes
-    assert record.header("headerKey") == bytes([118, 220, 0, 127, 128])
+    assert record.json_value() == {"order_id": "o-1001"}
+    assert record.key_bytes == b"o-1001"
+    assert record.header("traceparent") == b"00-ab"
+    assert record.header("signed") == bytes([1, 255, 127, 128])
     assert record.header("missing") is None
-    assert record.decoded_headers == {"headerKey": bytes([118, 220, 0, 127, 128])}
-    assert record.record_id == "AWSKafkaTopic-0@0"
-    assert record.timestamp == datetime(2020, 7, 18, 1, 29, 9, 700000, tzinfo=timezone.utc)
+    assert record.decoded_headers == {"traceparent": b"00-ab", "signed": bytes([1, 255, 127, 128])}
+    assert record.record_id == "orders-0@15"
+    assert record.timestamp == datetime(2024, 6, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
+    assert [r.offset for r in event.all_records()] == [15, 16]
 
 
 def test_self_managed_kafka_has_no_arn() -> None:
@@ -291,28 +303,28 @@ def test_kafka_json_values_and_tombstones() -> None:
 
 
 def test_mq_messages() -> None:
-    active = parse(sample("activemq-event.json"))
+    active = parse(fixture("activemq.json"))
     assert isinstance(active, ActiveMQEvent)
     message = active.messages[0]
-    assert message.data_bytes == b"Enter some text here for the message body..."
-    assert message.destination is not None and message.destination.physical_name == "testQueue"
+    assert message.data_bytes == b"order o-1001 placed"
+    assert message.destination is not None and message.destination.physical_name == "orders"
     with pytest.raises(EventValidationError):
         message.json_data()
-    rabbit = parse(sample("rabbitmq-event.json"))
+    rabbit = parse(fixture("rabbitmq.json"))
     assert isinstance(rabbit, RabbitMQEvent)
     first = next(rabbit.all_messages())
-    assert first.json_data() == {"timeout": 0, "data": "CZrmf0Gw8Ov4bqLQxD4E"}
-    assert first.basic_properties.body_size == 80
-    assert list(rabbit.rmq_messages_by_queue) == ["test::/"]
+    assert first.json_data() == {"order_id": "o-1001"}
+    assert first.basic_properties.body_size == 22
+    assert list(rabbit.rmq_messages_by_queue) == ["orders::/"]
     assert len(list(rabbit.all_messages())) == 1
 
 
 def test_mq_messages_without_data_are_empty() -> None:
-    event = sample("activemq-event.json")
+    event = fixture("activemq.json")
     del event["messages"][0]["data"]
     assert parse(event).messages[0].data_bytes == b""  # type: ignore[attr-defined]
-    rabbit = sample("rabbitmq-event.json")
-    del rabbit["rmqMessagesByQueue"]["test::/"][0]["data"]
+    rabbit = fixture("rabbitmq.json")
+    del rabbit["rmqMessagesByQueue"]["orders::/"][0]["data"]
     assert next(parse(rabbit).all_messages()).data_bytes == b""  # type: ignore[attr-defined]
 
 
@@ -335,9 +347,9 @@ def test_s3_deletions_have_no_size() -> None:
     assert record.object_key == "my photo(1).jpg"
 
 
-@pytest.mark.parametrize("name", ["s3-glacier-event.json", "s3-restore-event.json", "s3-replication-event.json"])
+@pytest.mark.parametrize("name", ["s3--glacier.json", "s3--intelligent-tiering.json", "s3--replication.json"])
 def test_s3_variants_keep_their_extra_data(name: str) -> None:
-    record = parse(sample(name)).records[0]  # type: ignore[attr-defined]
+    record = parse(fixture(name)).records[0]  # type: ignore[attr-defined]
     assert record.model_extra  # glacierEventData, restoreEventData, replicationEventData
 
 
@@ -354,25 +366,26 @@ def test_s3_through_eventbridge() -> None:
 
 
 def test_s3_batch_operations_both_schemas() -> None:
-    v1 = parse(sample("s3-batch-job-event-request-1.0.json"))
+    v1 = parse(fixture("s3-batch-operation.json"))
     assert isinstance(v1, S3BatchOperationEvent)
-    assert v1.tasks[0].bucket_name == "awsexamplebucket" and v1.job.user_arguments is None
-    v2 = parse(sample("s3-batch-job-event-request-2.0.json"))
-    assert v2.tasks[0].bucket_name == "awsexamplebucket"  # type: ignore[attr-defined]
-    assert v2.job.user_arguments == {"k1": "v1", "k2": "v2"}  # type: ignore[attr-defined]
-    assert v2.tasks[0].decoded_key == "customerImage1.jpg"  # type: ignore[attr-defined]
+    assert v1.tasks[0].bucket_name == "orders-exports" and v1.job.user_arguments is None
+    assert v1.tasks[0].decoded_key == "customers/a b.csv"
+    v2 = parse(fixture("s3-batch-operation--v2.json"))
+    assert v2.tasks[0].bucket_name == "orders-exports"  # type: ignore[attr-defined]
+    assert v2.job.user_arguments == {"targetPrefix": "processed/"}  # type: ignore[attr-defined]
+    assert v2.tasks[0].decoded_key == "customers/a b.csv"  # type: ignore[attr-defined]
     task = type(v2.tasks[0]).model_validate({"taskId": "t", "s3Key": "a+b%21"})  # type: ignore[attr-defined]
     assert task.bucket_name is None and task.decoded_key == "a b!"
 
 
 def test_s3_object_lambda_contexts() -> None:
-    get = parse(sample("s3-object-lambda-event-get-object-assumed-role.json"))
+    get = parse(fixture("s3-object-lambda--get-object.json"))
     assert isinstance(get, S3ObjectLambdaEvent)
-    assert get.get_object_context is not None and get.get_object_context.output_token == "OutputToken"
+    assert get.get_object_context is not None and get.get_object_context.output_token == "OutputTokenExample"
     assert get.user_identity is not None and get.user_identity.session_context
-    listing = parse(sample("s3-object-lambda-event-list-objects-v2-iam.json"))
+    listing = parse(fixture("s3-object-lambda--list-objects-v2.json"))
     assert listing.list_objects_v2_context is not None and listing.get_object_context is None  # type: ignore[attr-defined]
-    head = parse(sample("s3-object-lambda-event-head-object-iam.json"))
+    head = parse(fixture("s3-object-lambda--head-object.json"))
     assert head.head_object_context is not None  # type: ignore[attr-defined]
 
 
@@ -384,14 +397,14 @@ class Detail(BaseModel):
 
 
 def test_eventbridge_detail_is_a_dict_by_default_and_typed_when_parametrised() -> None:
-    raw = sample("ecs-container-instance-state-change.json")
+    raw = fixture("eventbridge--ecs-state-change.json")
     event = parse(raw)
     assert isinstance(event, EventBridgeEvent)
     assert isinstance(event.detail, dict)
     assert event.detail_type == "ECS Container Instance State Change"
     assert event.time.tzinfo is not None
 
-    typed = EventBridgeEvent[dict[str, Any]].model_validate(sample("codebuild-state-change.json"))
+    typed = EventBridgeEvent[dict[str, Any]].model_validate(fixture("eventbridge--codebuild-state-change.json"))
     assert typed.detail["project-name"]
     scheduled = parse(fixture("eventbridge--scheduled.json"))
     assert scheduled.detail == {} and scheduled.resources  # type: ignore[attr-defined]
@@ -407,12 +420,13 @@ def test_a_parametrised_eventbridge_model_validates_the_detail() -> None:
 
 
 def test_cloudwatch_logs_are_decoded_when_read() -> None:
-    event = parse(sample("cloudwatch-logs-event.json"))
+    event = parse(fixture("cloudwatch-logs.json"))
     assert isinstance(event, CloudWatchLogsEvent)
     data = event.decoded
     assert data is event.decoded
     assert data.message_type == "DATA_MESSAGE"
-    assert data.log_group == "testLogGroup" and data.log_events[0].message
+    assert data.log_group == "/aws/lambda/orders-api" and data.subscription_filters == ["errors-to-lambda"]
+    assert data.log_events[0].json_message() == {"level": "ERROR", "message": "payment declined"}
     logs = parse(cloudwatch_logs_event([{"level": "INFO"}]))
     assert logs.decoded.log_events[0].json_message() == {"level": "INFO"}  # type: ignore[attr-defined]
     control = parse(fixture("cloudwatch-logs--control-message.json"))

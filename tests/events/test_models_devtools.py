@@ -44,20 +44,20 @@ def test_a_missing_required_field_is_named(trigger: str, name: str, event: dict[
 def test_codepipeline_job_sample() -> None:
     (_, _, event) = next(s for s in SAMPLES if s[0] == "codepipeline-job")
     model = CodePipelineJobEvent.model_validate(event)
-    assert model.job_id == "11111111-abcd-1111-abcd-111111abcdef"
-    assert model.user_parameters == "some-input-such-as-a-URL"
+    assert model.job_id == "6f2c1e0a-0000-4000-8000-0123456789ab"
+    assert model.user_parameters == "https://orders.example.org/health"
     artifact = model.job.data.input_artifacts[0]
     assert artifact.location.s3_location is not None and artifact.location.s3_location.object_key.endswith(".zip")
     assert artifact.revision is None
-    assert model.job.data.continuation_token == "A continuation token if continuing job"
+    assert model.job.data.continuation_token == "resume-after-step-2"
 
 
 def test_codepipeline_credentials_stay_out_of_repr() -> None:
     (_, _, event) = next(s for s in SAMPLES if s[0] == "codepipeline-job")
     model = CodePipelineJobEvent.model_validate(event)
     credentials = model.job.data.artifact_credentials
-    assert credentials is not None and credentials.secret_access_key.startswith("wJalr")
-    assert "wJalr" not in repr(model)
+    assert credentials is not None and credentials.secret_access_key.startswith("EXAMPLESECRET")
+    assert "EXAMPLESECRET" not in repr(model)
     assert credentials.session_token not in repr(model)
 
 

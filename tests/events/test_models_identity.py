@@ -50,7 +50,8 @@ def test_every_documented_trigger_source_is_known(source: str) -> None:
 
 
 def test_an_undocumented_trigger_source_still_parses() -> None:
-    (_, _, event) = next(s for s in SAMPLES if s[1] == "cognito-event-userpools-pretokengen.json")
+    (_, _, event) = next(s for s in SAMPLES if s[1] == "fixtures/cognito-user-pool--pre-token-generation-v2.json")
+    event["triggerSource"] = "PreTokenGen"  # a spelling AWS does not document
     model = CognitoUserPoolEvent.model_validate(event)
     assert model.trigger_source == "PreTokenGen"
     assert not model.is_known_trigger_source
@@ -58,26 +59,31 @@ def test_an_undocumented_trigger_source_still_parses() -> None:
 
 def test_request_parts_are_typed() -> None:
     by_name = {name: event for _, name, event in SAMPLES}
-    define = CognitoUserPoolEvent.model_validate(by_name["cognito-event-userpools-define-auth-challenge.json"])
+    define = CognitoUserPoolEvent.model_validate(by_name["fixtures/cognito-user-pool--define-auth-challenge.json"])
     assert define.request.session is not None
     assert define.request.session[0].challenge_result is True
+    assert define.request.session[1].challenge_metadata == "QUESTION-1"
     assert define.request.user_not_found is False
-    assert define.response is not None and define.response.issue_tokens is True
-    token = CognitoUserPoolEvent.model_validate(by_name["cognito-event-userpools-pretokengen.json"])
+    assert define.response is not None and define.response.issue_tokens is False
+    token = CognitoUserPoolEvent.model_validate(by_name["fixtures/cognito-user-pool--pre-token-generation-v2.json"])
     assert token.request.group_configuration is not None
-    assert token.request.group_configuration.groups_to_override == ["group-A", "group-B", "group-C"]
-    federation = CognitoUserPoolEvent.model_validate(by_name["cognito-event-userpools-inbound-federation-oidc.json"])
+    assert token.request.group_configuration.groups_to_override == ["readers", "writers"]
+    assert token.request.scopes == ["openid", "email", "orders/read"]
+    federation = CognitoUserPoolEvent.model_validate(
+        by_name["fixtures/cognito-user-pool--inbound-federation-oidc.json"]
+    )
     assert federation.request.provider_type == "OIDC"
-    assert federation.caller_context is not None and federation.caller_context.client_id == "1example23456789"
+    assert federation.caller_context is not None and federation.caller_context.client_id == "3example4567890abcdefghij"
 
 
 def test_passwords_answers_and_codes_stay_out_of_repr() -> None:
     by_name = {name: event for _, name, event in SAMPLES}
-    migrate = CognitoUserPoolEvent.model_validate(by_name["cognito-event-userpools-migrateuser.json"])
-    assert migrate.request.password == "<password>"
-    assert "<password>" not in repr(migrate)
-    verify = CognitoUserPoolEvent.model_validate(by_name["cognito-event-userpools-verify-auth-challenge.json"])
-    assert "123xxxx" not in repr(verify) and "11122233" not in repr(verify)
+    migrate = CognitoUserPoolEvent.model_validate(by_name["fixtures/cognito-user-pool--migrate-user.json"])
+    assert migrate.request.password == "example-legacy-password"
+    assert "example-legacy-password" not in repr(migrate)
+    verify = CognitoUserPoolEvent.model_validate(by_name["fixtures/cognito-user-pool--verify-auth-challenge.json"])
+    assert verify.request.challenge_answer == "example-given-answer"
+    assert "example-given-answer" not in repr(verify) and "example-secret-answer" not in repr(verify)
     sender = CognitoUserPoolEvent.model_validate(by_name["fixtures/cognito-user-pool--custom-email-sender.json"])
     assert sender.request.code is not None and sender.request.code not in repr(sender)
 

@@ -92,10 +92,10 @@ def test_config_rule_json_fields_parse_on_demand() -> None:
 
 
 def test_config_rule_periodic_sample() -> None:
-    (_, _, event) = next(s for s in SAMPLES if s[1] == "config-event.json")
+    (_, _, event) = next(s for s in SAMPLES if s[1] == "fixtures/config-rule--periodic.json")
     model = ConfigRuleEvent.model_validate(event)
-    assert model.message_type == "ConfigurationSnapshotDeliveryCompleted"
-    assert model.rule_parameters_json() == {"myParameterKey": "myParameterValue"}
+    assert model.message_type == "ScheduledNotification"
+    assert model.rule_parameters_json() == {"maxAgeDays": "90"}
     assert model.event_left_scope is False
     periodic = ConfigRuleEvent.model_validate(config_rule_event(periodic=True))
     assert periodic.message_type == "ScheduledNotification"

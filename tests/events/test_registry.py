@@ -21,7 +21,7 @@ from lambda_toolkit.events import (
     model_for,
     parse,
 )
-from tests.events.core_samples import CORE_TRIGGERS, events_of, fixture, sample
+from tests.events.core_samples import CORE_TRIGGERS, events_of, fixture
 
 DESIGN_NAMES = """api-gateway-rest, api-gateway-http, api-gateway-websocket, api-gateway-authorizer-token,
 api-gateway-authorizer-request, api-gateway-authorizer-http, alb, function-url, vpc-lattice,
@@ -72,7 +72,7 @@ def test_every_sample_and_fixture_parses_into_its_trigger_model(name: str, event
 
 
 def test_parse_with_an_explicit_trigger_skips_detection() -> None:
-    event = sample("sqs-event.json")
+    event = fixture("sqs.json")
     assert isinstance(parse(event, "sqs"), SQSEvent)
     with pytest.raises(EventValidationError) as caught:
         parse(event, "kinesis-stream")
@@ -92,7 +92,7 @@ def test_parse_of_an_undetected_event_is_an_unknown_event() -> None:
 
 
 def test_validation_errors_name_paths_and_never_values() -> None:
-    event = sample("sqs-event.json")
+    event = fixture("sqs.json")
     event["Records"][0]["messageId"] = 12345
     event["Records"][0]["eventSource"] = "SECRET-VALUE"
     del event["Records"][0]["receiptHandle"]
@@ -105,7 +105,7 @@ def test_validation_errors_name_paths_and_never_values() -> None:
 
 
 def test_unknown_fields_are_kept_and_models_are_read_only() -> None:
-    event = sample("sqs-event.json")
+    event = fixture("sqs.json")
     event["Records"][0]["newAwsField"] = {"x": 1}
     record = parse(event).records[0]  # type: ignore[attr-defined]
     assert record.model_extra == {"newAwsField": {"x": 1}}
@@ -114,7 +114,7 @@ def test_unknown_fields_are_kept_and_models_are_read_only() -> None:
 
 
 def test_models_accept_snake_case_names_and_dump_aws_names() -> None:
-    record = SQSEvent.model_validate(sample("sqs-event.json")).records[0]
+    record = SQSEvent.model_validate(fixture("sqs.json")).records[0]
     again = type(record).model_validate(record.model_dump(by_alias=False))
     assert again.message_id == record.message_id
     assert "messageId" in record.model_dump() and "eventSourceARN" in record.model_dump()
