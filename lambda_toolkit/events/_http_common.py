@@ -12,9 +12,6 @@ by overriding ``_raw_headers`` / ``_raw_query``.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -23,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import BeforeValidator
 
 from lambda_toolkit.events._errors import EventValidationError
+from lambda_toolkit.events.decoding import b64decode, json_loads, utf8_encode
 
 __all__ = [
     "EpochMicros",
@@ -143,26 +141,21 @@ class HttpBodyMixin(HttpRequestMixin):
         if body is None:
             return b""
         if self.is_base64_encoded:
-            try:
-                return base64.b64decode(body, validate=True)
-            except (binascii.Error, ValueError):
-                raise EventValidationError(self.trigger, [("body", "not valid base64")]) from None
-        return body.encode("utf-8")
+            return b64decode(body, "body", source=self.trigger)
+        return utf8_encode(body, "body", source=self.trigger)
 
     @cached_property
     def _json_body(self) -> Any:
         if self.body is None:
             raise EventValidationError(self.trigger, [("body", "missing (JSON expected)")])
         raw: str | bytes = self._decoded_body if self.is_base64_encoded else self.body
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise EventValidationError(self.trigger, [("body", "not valid JSON")]) from None
+        return json_loads(raw, "body", source=self.trigger)
 
     def decoded_body(self) -> bytes:
         """The body as bytes: base64-decoded when ``is_base64_encoded``, UTF-8 otherwise.
 
-        An absent body is ``b""``. Raises ``EventValidationError`` (path ``body``) on bad base64.
+        An absent body is ``b""``. Raises ``EventValidationError`` (path ``body``) on bad base64
+        or on text that cannot be UTF-8 (lone surrogates).
         """
         return self._decoded_body
 
@@ -179,6 +172,7 @@ class HttpBodyMixin(HttpRequestMixin):
         """The body parsed as JSON (cached: the same object on every call).
 
         Raises ``EventValidationError`` (path ``body``) when the body is absent, not valid
-        base64 (when flagged) or not valid JSON; the message never contains the body.
+        base64 (when flagged) or not valid JSON (including JSON nested too deeply and numbers
+        past Python's digit limit); the message never contains the body.
         """
         return self._json_body

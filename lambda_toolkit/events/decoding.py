@@ -4,6 +4,11 @@ Each helper takes the field's path (``"Records.3.body"``) and raises ``EventVali
 naming that path, never the value, so a malformed payload never leaks into logs. The models
 call these on demand (a record's body is decoded when it is read, not when it is validated),
 and the envelopes call them with the full path of each record.
+
+Payloads come from outside, so the helpers also turn what breaks Python's own decoders into
+that error: JSON nested deeper than the interpreter's stack, numbers past Python's
+4,300-digit limit, text with lone surrogates, DynamoDB values nested past DynamoDB's 32
+levels, and gzip data that inflates past ``GUNZIP_MAX_BYTES`` (refused while inflating).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from urllib.parse import unquote_plus
 from lambda_toolkit.events._errors import EventValidationError
 
 __all__ = [
+    "DYNAMODB_MAX_DEPTH",
+    "GUNZIP_MAX_BYTES",
     "b64decode",
     "dynamodb_item",
     "dynamodb_value",
@@ -26,7 +33,17 @@ __all__ = [
     "json_loads",
     "s3_key",
     "signed_bytes",
+    "utf8_encode",
 ]
+
+#: Largest size ``gunzip`` inflates to by default (16 MiB). CloudWatch Logs subscriptions
+#: deliver at most about 1 MB of compressed data per invocation, which real log text inflates
+#: to a few MB; more than this is a decompression bomb. Set it to change every default use
+#: (models, envelopes); ``gunzip(max_size=...)`` overrides it for one call.
+GUNZIP_MAX_BYTES = 16 * 1024 * 1024
+
+#: DynamoDB nests attribute values (maps and lists) at most 32 levels deep.
+DYNAMODB_MAX_DEPTH = 32
 
 
 def _fail(path: str, message: str, source: str) -> EventValidationError:
@@ -43,15 +60,45 @@ def b64decode(value: Any, path: str = "", *, source: str = "payload") -> bytes:
         raise _fail(path, "not valid base64", source) from None
 
 
-def gunzip(data: bytes, path: str = "", *, source: str = "payload") -> bytes:
-    """Decompress gzip data; ``EventValidationError`` at ``path`` when it is not gzip."""
-    import gzip
+def gunzip(data: bytes, path: str = "", *, source: str = "payload", max_size: int | None = None) -> bytes:
+    """Decompress gzip data (one or more members) to at most ``max_size`` bytes.
+
+    ``max_size`` defaults to ``GUNZIP_MAX_BYTES``. Inflating stops as soon as the output
+    passes it (a bomb is never inflated in full). ``EventValidationError`` at ``path`` when
+    the data is not gzip, is truncated, fails its checksum, or inflates past the limit.
+    """
     import zlib
 
+    limit = GUNZIP_MAX_BYTES if max_size is None else max_size
+    out = bytearray()
+    rest = bytes(data)
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):
+        while True:
+            # wbits 16 + MAX_WBITS: a gzip member, header and trailer (CRC, size) checked by zlib.
+            member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += member.decompress(rest, limit - len(out) + 1)
+            if len(out) > limit:
+                raise _fail(path, f"gzip data inflates past {limit} bytes", source)
+            if not member.eof:
+                raise _fail(path, "not valid gzip data", source)
+            # Like gzip.decompress: members may follow each other, and zero padding may end the data.
+            rest = member.unused_data.lstrip(b"\0")
+            if not rest:
+                return bytes(out)
+    except zlib.error:
         raise _fail(path, "not valid gzip data", source) from None
+
+
+def utf8_encode(text: str, path: str = "", *, source: str = "payload") -> bytes:
+    """``text`` as UTF-8; ``EventValidationError`` at ``path`` when it holds lone surrogates.
+
+    JSON allows ``"\\ud800"`` escapes that decode to a str no encoder accepts; such text
+    reaches a model when an event's JSON carries it.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _fail(path, "not valid UTF-8 text (lone surrogate)", source) from None
 
 
 def json_loads(text: str | bytes | bytearray, path: str = "", *, source: str = "payload") -> Any:
@@ -62,8 +109,13 @@ def json_loads(text: str | bytes | bytearray, path: str = "", *, source: str = "
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise _fail(path, f"not valid JSON (line {exc.lineno}, column {exc.colno})", source) from None
-    except (UnicodeDecodeError, RecursionError):
+    except UnicodeDecodeError:
         raise _fail(path, "not valid JSON", source) from None
+    except RecursionError:
+        raise _fail(path, "not valid JSON (nested too deeply)", source) from None
+    except ValueError:
+        # What json raises besides JSONDecodeError: an integer past sys.get_int_max_str_digits().
+        raise _fail(path, "not valid JSON (a number has too many digits)", source) from None
 
 
 def s3_key(key: str) -> str:
@@ -109,8 +161,13 @@ def dynamodb_value(attribute: Any, path: str = "", *, source: str = "dynamodb-st
     """One DynamoDB attribute value (``{"N": "1.5"}``) as Python.
 
     S -> str, N -> Decimal, B -> bytes, BOOL -> bool, NULL -> None, M -> dict, L -> list,
-    SS/NS/BS -> set of str/Decimal/bytes. Anything else raises ``EventValidationError``.
+    SS/NS/BS -> set of str/Decimal/bytes. Anything else, and maps and lists nested more than
+    ``DYNAMODB_MAX_DEPTH`` levels deep, raises ``EventValidationError``.
     """
+    return _value(attribute, path, source, 0)
+
+
+def _value(attribute: Any, path: str, source: str, depth: int) -> Any:
     if not isinstance(attribute, Mapping) or len(attribute) != 1:
         raise _fail(path, "a DynamoDB attribute value must be an object with exactly one type key", source)
     ((kind, value),) = attribute.items()
@@ -125,11 +182,14 @@ def dynamodb_value(attribute: Any, path: str = "", *, source: str = "dynamodb-st
         return value
     if kind == "NULL":
         return None
-    if kind == "M":
-        return dynamodb_item(value, where, source=source)
-    if kind == "L":
+    if kind in ("M", "L"):
+        # Checked here, not left to RecursionError: DynamoDB never sends deeper values.
+        if depth >= DYNAMODB_MAX_DEPTH:
+            raise _fail(where, f"nested deeper than DynamoDB's {DYNAMODB_MAX_DEPTH} levels", source)
+        if kind == "M":
+            return _item(value, where, source, depth + 1)
         return [
-            dynamodb_value(item, f"{where}.{i}", source=source)
+            _value(item, f"{where}.{i}", source, depth + 1)
             for i, item in enumerate(_items(value, where, source, "list"))
         ]
     if kind == "B":
@@ -147,9 +207,12 @@ def dynamodb_value(attribute: Any, path: str = "", *, source: str = "dynamodb-st
 
 def dynamodb_item(image: Any, path: str = "", *, source: str = "dynamodb-stream") -> dict[str, Any]:
     """A DynamoDB item (``NewImage``, ``OldImage``, ``Keys``) as a dict of Python values."""
+    return _item(image, path, source, 0)
+
+
+def _item(image: Any, path: str, source: str, depth: int) -> dict[str, Any]:
     if not isinstance(image, Mapping):
         raise _fail(path, f"a DynamoDB item must be an object, got {type(image).__name__}", source)
     return {
-        name: dynamodb_value(value, f"{path}.{name}" if path else str(name), source=source)
-        for name, value in image.items()
+        name: _value(value, f"{path}.{name}" if path else str(name), source, depth) for name, value in image.items()
     }

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from lambda_toolkit.events._errors import EventValidationError
-from lambda_toolkit.events.decoding import b64decode, dynamodb_item, gunzip, json_loads
+from lambda_toolkit.events.decoding import b64decode, dynamodb_item, gunzip, json_loads, utf8_encode
 
 __all__ = [
     "ALB",
@@ -96,7 +96,7 @@ def validate_payload(model: Any, value: Any, *, json_text: bool, path: str, sour
         if isinstance(value, bytes):
             return value
         if isinstance(value, str):
-            return value.encode("utf-8")
+            return utf8_encode(value, path, source=source)
         raise _fail(source, path, f"expected bytes, got {type(value).__name__}")
     from pydantic import ValidationError
 
