@@ -41,7 +41,17 @@ _raw_decode = json.JSONDecoder().raw_decode
 def dump_result(value: Any, where: str) -> str:
     """The JSON text of a result; IdempotencySerializationError naming the type when it has none."""
     try:
-        return _encode(value)
+        text = _encode(value)
+        if not text.isascii():
+            # Stores keep UTF-8 (DynamoDB does); a lone surrogate has no UTF-8 form.
+            text.encode()
+        return text
+    except UnicodeEncodeError:
+        # Not the codec's message: it quotes the character and its position in the result.
+        raise IdempotencySerializationError(
+            f"{where}: the result cannot be stored as JSON ({type(value).__name__} holds text that is not "
+            "valid Unicode: a lone surrogate, such as half of an emoji); return well-formed strings"
+        ) from None
     except (TypeError, ValueError) as exc:
         raise IdempotencySerializationError(
             f"{where}: the result cannot be stored as JSON ({type(value).__name__} holds {exc}); "

@@ -13,6 +13,7 @@ from lambda_toolkit.idempotency import (
     DynamoDBStore,
     IdempotencyConfigurationError,
     IdempotencyInProgressError,
+    IdempotencySerializationError,
     IdempotencyStoreError,
     idempotent,
     idempotent_function,
@@ -286,3 +287,17 @@ def test_a_result_just_under_the_limit_is_stored(dynamodb: Any, dynamo_store: Dy
 
     assert len(handler({"id": 1}, FakeContext())) == 390_000
     assert len(handler({"id": 1}, FakeContext())) == 390_000
+
+
+def test_a_result_with_a_lone_surrogate_is_a_serialization_error_and_the_lock_stays(
+    dynamodb: Any, dynamo_store: DynamoDBStore
+) -> None:
+    @idempotent_function(store=dynamo_store, key="id", name="notes")
+    def render(item: dict[str, Any]) -> str:
+        return "half an emoji: \ud83d"
+
+    with pytest.raises(IdempotencySerializationError, match=r"^notes: the result cannot be stored as JSON \(str"):
+        render({"id": 1})
+    (item,) = items(dynamodb)
+    assert item["status"] == {"S": "INPROGRESS"}
+    assert "data" not in item

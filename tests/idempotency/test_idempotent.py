@@ -284,6 +284,19 @@ def test_a_result_that_is_not_json_fails_clearly_and_is_never_stored_as_complete
         handler({"id": 1}, FakeContext())
 
 
+def test_a_result_with_a_lone_surrogate_fails_clearly_and_keeps_the_lock(memory_store: MemoryStore) -> None:
+    @idempotent(store=memory_store, key="id", name="orders")
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        return {"name": "broken \ud800 text"}
+
+    with pytest.raises(IdempotencySerializationError, match=r"orders: the result cannot be stored as JSON \(dict"):
+        handler({"id": 1}, FakeContext())
+    # Like any result that cannot be stored: the work ran, the lock stays until it expires.
+    assert only_record(memory_store).status == INPROGRESS
+    with pytest.raises(IdempotencyInProgressError):
+        handler({"id": 1}, FakeContext())
+
+
 def test_a_failing_release_is_logged_and_the_function_error_wins(caplog: pytest.LogCaptureFixture) -> None:
     from lambda_toolkit.idempotency import IdempotencyStoreError
 

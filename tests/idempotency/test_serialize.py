@@ -118,3 +118,18 @@ def test_stored_text_with_surrounding_whitespace_or_none_is_read() -> None:
         load_result('{"a": 1} trailing')
     with pytest.raises(ValueError):
         load_result("{not json")
+
+
+class Note(BaseModel):
+    text: str
+
+
+@pytest.mark.parametrize("value", ["caf\ud800", {"name": "a\udfffb"}, ["ok", "\ud83d"], Note(text="x\udc00")])
+def test_text_with_a_lone_surrogate_is_a_serialization_error_without_the_text(value: Any) -> None:
+    # JSON text with a lone surrogate has no UTF-8 form: no store can keep it.
+    with pytest.raises(IdempotencySerializationError, match=r"^orders: the result cannot be stored") as caught:
+        dump_result(value, "orders")
+    message = str(caught.value)
+    assert "not valid Unicode" in message
+    assert not any("\ud800" <= char <= "\udfff" for char in message)
+    assert "caf" not in message and "position" not in message
