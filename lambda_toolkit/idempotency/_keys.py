@@ -3,7 +3,9 @@
 Expressions are compiled when the decorator is set up, so a typo fails at import time.
 They may use helper functions on top of standard JMESPath:
 
-- ``json_decode(s)``: parse a JSON string (an API Gateway or SQS ``body``);
+- ``json_decode(s)``: parse a JSON string (an API Gateway or SQS ``body``); text that is not
+  JSON gives null (nothing found); valid JSON Python cannot parse (nested too deeply, a number
+  past the 4,300-digit limit) raises ``IdempotencyKeyError``;
 - ``base64_decode(s)``: decode base64 text to a UTF-8 string;
 - ``lower_keys(obj)``: the object with lower-cased keys (HTTP headers, whatever the case).
 
@@ -18,7 +20,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
-from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError
+from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, IdempotencyKeyError
 
 __all__ = ["MISSING", "KeySpec", "compile_key", "to_data"]
 
@@ -42,8 +44,12 @@ def _jmespath_options() -> Any:
             def _func_json_decode(self, text: str) -> Any:
                 try:
                     return json.loads(text)
-                except ValueError:
+                except json.JSONDecodeError:
                     return None
+                except RecursionError:
+                    raise _unreadable("nested too deeply") from None
+                except ValueError:  # besides JSONDecodeError: a number past Python's digit limit
+                    raise _unreadable("a number has too many digits") from None
 
             @functions.signature({"types": ["string"]})
             def _func_base64_decode(self, text: str) -> Any:
@@ -58,6 +64,12 @@ def _jmespath_options() -> Any:
 
         _options = jmespath.Options(custom_functions=_Helpers())
     return _options
+
+
+def _unreadable(why: str) -> IdempotencyKeyError:
+    # Valid JSON that Python cannot read: finding "nothing" could let the function run
+    # without idempotency, so the call fails instead (naming the helper, never the text).
+    return IdempotencyKeyError(f"idempotency: json_decode() got JSON it cannot parse ({why})")
 
 
 def to_data(value: Any) -> Any:
