@@ -20,6 +20,7 @@ __all__ = [
     "INFO",
     "WARNING",
     "LevelChoice",
+    "lenient_level",
     "level_names",
     "name_of",
     "parse_level",
@@ -50,8 +51,17 @@ _PYTHON_NAMES = {DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARNING", ERROR: "ERROR
 _LAMBDA_NAMES = {DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARN", ERROR: "ERROR", CRITICAL: "FATAL"}
 
 
+def _number_of(value: str) -> int | None:
+    text = value.strip()
+    number = _BY_NAME.get(text.upper())
+    if number is None and text.isdigit() and text.isascii():  # LOG_LEVEL=10
+        number = int(text)
+    return number
+
+
 def parse_level(value: int | str, where: str = "level") -> int:
-    """A level as a number: a name (any case, TRACE/WARN/FATAL accepted) or an int."""
+    """A level as a number: a name (any case, TRACE/WARN/FATAL accepted), an int, or an
+    int written as text (``"10"``)."""
     if isinstance(value, bool):
         raise ConfigurationError(f"{where} must be a level name or number, got a bool")
     if isinstance(value, int):
@@ -59,11 +69,27 @@ def parse_level(value: int | str, where: str = "level") -> int:
             raise ConfigurationError(f"{where} must not be negative")
         return value
     if isinstance(value, str):
-        number = _BY_NAME.get(value.strip().upper())
+        number = _number_of(value)
         if number is None:
-            raise ConfigurationError(f"{where} must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+            raise ConfigurationError(f"{where} must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL or a number")
         return number
     raise ConfigurationError(f"{where} must be a level name or number, got {type(value).__name__}")
+
+
+def lenient_level(value: int | str, source: str) -> tuple[int, str | None]:
+    """``parse_level`` for configuration values: an unknown name or a negative number is
+    INFO and a warning to write (a typo in LOG_LEVEL must not stop the function); a value
+    of another type is still a ConfigurationError (a bug in code, not in configuration)."""
+    try:
+        return parse_level(value, source), None
+    except ConfigurationError:
+        if not isinstance(value, (int, str)) or isinstance(value, bool):
+            raise
+    shown = repr(value.strip()[:32]) if isinstance(value, str) else str(value)
+    return INFO, (
+        f"log level {shown} from {source} is not a level "
+        "(DEBUG, INFO, WARNING, ERROR, CRITICAL or a number): logging at INFO"
+    )
 
 
 def level_names() -> dict[int, str]:
@@ -84,32 +110,43 @@ def name_of(level: int, names: dict[int, str]) -> str:
 
 
 class LevelChoice:
-    """The level in effect and, when Lambda's own level is stricter, the warning to write."""
+    """The level in effect, and the warnings to write about how it was chosen (an unknown
+    value, or Lambda's own level being stricter)."""
 
-    __slots__ = ("conflict", "level", "source")
+    __slots__ = ("level", "source", "warnings")
 
-    def __init__(self, level: int, source: str, conflict: str | None) -> None:
+    def __init__(self, level: int, source: str, warnings: list[str]) -> None:
         self.level = level
         self.source = source
-        self.conflict = conflict
+        self.warnings = warnings
+
+    @property
+    def conflict(self) -> str | None:
+        """The first warning, if any (kept for callers written before ``warnings``)."""
+        return self.warnings[0] if self.warnings else None
 
 
 def resolve_level(explicit: int | str | None) -> LevelChoice:
     """Apply the precedence: constructor, LOG_LEVEL, AWS_LAMBDA_LOG_LEVEL, INFO."""
     lambda_raw = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").strip()
-    lambda_level = _BY_NAME.get(lambda_raw.upper()) if lambda_raw else None
+    lambda_level = _number_of(lambda_raw) if lambda_raw else None  # an unknown one is Lambda's concern
+    warnings: list[str] = []
     if explicit is not None:
-        level, source = parse_level(explicit), "level argument"
+        level, problem = lenient_level(explicit, "the level argument")
+        source = "level argument"
     elif os.environ.get("LOG_LEVEL", "").strip():
-        level, source = parse_level(os.environ["LOG_LEVEL"], "environment variable LOG_LEVEL"), "LOG_LEVEL"
+        level, problem = lenient_level(os.environ["LOG_LEVEL"], "environment variable LOG_LEVEL")
+        source = "LOG_LEVEL"
     elif lambda_level is not None:
-        level, source = lambda_level, "AWS_LAMBDA_LOG_LEVEL"
+        level, problem, source = lambda_level, None, "AWS_LAMBDA_LOG_LEVEL"
     else:
-        level, source = INFO, "default"
-    conflict = None
+        level, problem, source = INFO, None, "default"
+    if problem is not None:
+        warnings.append(problem)
     if lambda_level is not None and level < lambda_level:
-        conflict = (
+        lambda_name = _PYTHON_NAMES.get(lambda_level, str(lambda_level)) if lambda_raw.isdigit() else lambda_raw.upper()
+        warnings.append(
             f"log level {_PYTHON_NAMES.get(level, level)} (from {source}) is below "
-            f"AWS_LAMBDA_LOG_LEVEL={lambda_raw.upper()}: Lambda drops the lines under {lambda_raw.upper()}"
+            f"AWS_LAMBDA_LOG_LEVEL={lambda_name}: Lambda drops the lines under {lambda_name}"
         )
-    return LevelChoice(level, source, conflict)
+    return LevelChoice(level, source, warnings)

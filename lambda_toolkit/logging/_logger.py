@@ -27,7 +27,16 @@ from lambda_toolkit.logging._formatter import (
     timestamp,
 )
 from lambda_toolkit.logging._keys import ScopedKeys
-from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, parse_level, resolve_level
+from lambda_toolkit.logging._levels import (
+    CRITICAL,
+    DEBUG,
+    ERROR,
+    INFO,
+    WARNING,
+    lenient_level,
+    parse_level,
+    resolve_level,
+)
 from lambda_toolkit.logging._redaction import Redactor, safe_str
 from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 
@@ -126,7 +135,9 @@ class Logger:
             caller = sys._getframe(1).f_globals.get("__name__", service_name)
             self.name = name or str(caller)
             if level is not None:
-                config.set_level(parse_level(level, "Logger level"))
+                number, problem = lenient_level(level, "the level argument")
+                config.set_level(number)
+                self._warn_once(() if problem is None else (problem,))
             if keys:
                 self.append_keys(**keys)
         else:
@@ -170,9 +181,13 @@ class Logger:
         config.sample_rate = rate_from_env() if sample_rate is None else check_rate(sample_rate, "Logger sample_rate")
         config.buffer_size = buffer_size
         config.set_level(choice.level)
-        if choice.conflict is not None and choice.conflict not in _warned:
-            _warned.add(choice.conflict)
-            self.warning(choice.conflict)
+        self._warn_once(choice.warnings)
+
+    def _warn_once(self, warnings: Iterable[str]) -> None:
+        for warning in warnings:
+            if warning not in _warned:
+                _warned.add(warning)
+                self.warning(warning)
 
     # ----------------------------------------------------------------- levels
 

@@ -50,10 +50,58 @@ def test_a_level_below_lambdas_is_reported_once(monkeypatch: pytest.MonkeyPatch,
     assert "level argument" in lines[0]["message"]
 
 
-def test_bad_log_level_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("raw", "expected"), [("10", 10), (" 40 ", 40), ("Warning", 30), ("warn", 30), ("25", 25)])
+def test_log_level_takes_numbers_and_names_in_any_case(
+    monkeypatch: pytest.MonkeyPatch, out: Capture, raw: str, expected: int
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", raw)
+    log = Logger(service="lv", stream=out)
+    assert log.level == expected
+    assert out.lines() == []
+
+
+def test_an_unknown_log_level_variable_warns_once_and_logs_at_info(
+    monkeypatch: pytest.MonkeyPatch, out: Capture
+) -> None:
     monkeypatch.setenv("LOG_LEVEL", "chatty")
-    with pytest.raises(ConfigurationError, match="LOG_LEVEL"):
-        Logger(service="lv")
+    first = Logger(service="lv", stream=out)
+    second = Logger(service="lv2", stream=out)
+    assert (first.level, second.level) == (20, 20)
+    (warning,) = out.lines()
+    assert warning["level"] == "WARNING"
+    assert "LOG_LEVEL" in warning["message"] and "INFO" in warning["message"]
+    assert "'chatty'" in warning["message"]
+
+
+@pytest.mark.parametrize("bad", ["-5", "1e3", "verbose"])
+def test_an_unknown_level_argument_warns_and_logs_at_info(out: Capture, bad: str) -> None:
+    log = Logger(service="lv", level=bad, stream=out)
+    assert log.level == 20
+    assert "level argument" in out.last()["message"]
+
+
+def test_a_negative_level_number_argument_warns_and_logs_at_info(out: Capture) -> None:
+    log = Logger(service="lv", level=-10, stream=out)
+    assert log.level == 20
+    assert out.last()["level"] == "WARNING"
+
+
+def test_a_numeric_level_argument_as_text_is_a_number(out: Capture) -> None:
+    log = Logger(service="lv", level="10", stream=out)
+    assert log.level == 10
+    log.set_level("30")
+    assert log.level == 30
+
+
+def test_a_numeric_lambda_log_level_is_read(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "40")
+    assert Logger(service="lv", stream=out).level == 40
+
+
+def test_a_child_created_first_survives_an_unknown_log_level(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "chatty")
+    child = Logger(service="lv-child-first", child=True)
+    assert child.level == 20
 
 
 def test_an_unknown_lambda_level_is_ignored(monkeypatch: pytest.MonkeyPatch, out: Capture) -> None:
@@ -82,5 +130,6 @@ def test_parse_level_rejects_other_types() -> None:
 
     assert parse_level(" fatal ") == 50
     assert parse_level(15) == 15
+    assert parse_level("15") == 15
     with pytest.raises(ConfigurationError, match="got list"):
         parse_level([10])  # type: ignore[arg-type]
