@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 
     from lambda_toolkit.events._base import EventModel
     from lambda_toolkit.events._decorator import parse_event
-    from lambda_toolkit.events.apps import AppSyncResolverEvent, BedrockAgentEvent, ConnectContactFlowEvent
+    from lambda_toolkit.events.apps import (
+        AppSyncBatchResolverEvent,
+        AppSyncResolverEvent,
+        BedrockAgentEvent,
+        ConnectContactFlowEvent,
+    )
     from lambda_toolkit.events.authorizers import (
         APIGatewayHttpAuthorizerEvent,
         APIGatewayRequestAuthorizerEvent,
@@ -89,6 +94,7 @@ __all__ = [
     "APIGatewayWebSocketEvent",
     "ActiveMQEvent",
     "AppSyncAuthorizerEvent",
+    "AppSyncBatchResolverEvent",
     "AppSyncResolverEvent",
     "BedrockAgentEvent",
     "CloudFormationCustomResourceEvent",
@@ -136,6 +142,7 @@ _LAZY: dict[str, str] = {
     "KinesisStreamRecord": "streams",
     "DynamoDBStreamRecord": "streams",
     "KafkaRecord": "streams",
+    "AppSyncBatchResolverEvent": "apps",
 }
 _LAZY.update({name: module for module, name in MODEL_LOCATIONS.values()})
 

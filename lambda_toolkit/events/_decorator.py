@@ -83,6 +83,8 @@ class _Resolved:
         from lambda_toolkit.events._errors import UnknownEventError
 
         if isinstance(self.model, type) and issubclass(self.model, EventModel):
+            if isinstance(event, list) and getattr(self.model, "takes_a_list", False):
+                return parse(event, getattr(self.model, "trigger", None))
             if not isinstance(event, Mapping):
                 raise UnknownEventError(f"an event must be a mapping (a JSON object), got {type(event).__name__}")
             return validate(self.model, event, getattr(self.model, "__name__", "event"))

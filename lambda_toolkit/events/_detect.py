@@ -177,13 +177,20 @@ def _top_level(event: Mapping[str, Any]) -> str | None:
     return None
 
 
+# AWS's own documentation and samples spell some sources differently ("aws:amq" in the
+# ActiveMQ example of the Lambda guide): every documented spelling names the same trigger.
+_KAFKA_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka"})
+_ACTIVEMQ_SOURCES = frozenset({"aws:mq", "aws:amq"})
+_RABBITMQ_SOURCES = frozenset({"aws:rmq", "aws:rabbitmq"})
+
+
 def _by_event_source(event: Mapping[str, Any]) -> str | None:
     source = event["eventSource"]
-    if source in ("aws:kafka", "SelfManagedKafka") and "records" in event:
+    if source in _KAFKA_SOURCES and "records" in event:
         return "kafka"
-    if source == "aws:mq" and "messages" in event:
+    if source in _ACTIVEMQ_SOURCES and "messages" in event:
         return "activemq"
-    if source == "aws:rmq" and "rmqMessagesByQueue" in event:
+    if source in _RABBITMQ_SOURCES and "rmqMessagesByQueue" in event:
         return "rabbitmq"
     return None
 
@@ -191,6 +198,13 @@ def _by_event_source(event: Mapping[str, Any]) -> str | None:
 def _appsync_resolver(event: Mapping[str, Any]) -> str | None:
     info = _mapping(event["info"])
     if info is not None and "fieldName" in info and "parentTypeName" in info and "arguments" in event:
+        return "appsync-resolver"
+    return None
+
+
+def _appsync_resolver_top_level(event: Mapping[str, Any]) -> str | None:
+    """The older direct-resolver shape: ``typeName`` and ``fieldName`` beside ``arguments``, no ``info``."""
+    if isinstance(event["fieldName"], str) and isinstance(event.get("typeName"), str) and "arguments" in event:
         return "appsync-resolver"
     return None
 
@@ -207,18 +221,32 @@ _RULES: tuple[tuple[str, Callable[[Mapping[str, Any]], str | None]], ...] = (
     ("type", _authorizer),
     ("requestContext", _request_context),
     ("info", _appsync_resolver),
+    ("fieldName", _appsync_resolver_top_level),
     ("raw_path", _vpc_lattice_v1),
 )
+
+
+def _appsync_batch(events: list[Any]) -> str | None:
+    # Every item is checked: the list is as long as the batch size AppSync was configured with.
+    if not events:
+        return None
+    for item in events:
+        if not isinstance(item, Mapping) or detect(item) != "appsync-resolver":
+            return None
+    return "appsync-resolver"
 
 
 def detect(event: Any) -> str | None:
     """The trigger name of ``event`` (see ``TRIGGER_NAMES``), or None when it is none of them.
 
-    Anything that is not a mapping is None. Events are told apart by their distinguishing
-    fields: an S3 notification through EventBridge is ``s3-eventbridge``, an SQS event whose
-    bodies carry SNS messages is still ``sqs``, an HTTP API authorizer with payload format 1.0
-    is ``api-gateway-authorizer-request`` and 2.0 ``api-gateway-authorizer-http``.
+    Events are told apart by their distinguishing fields: an S3 notification through
+    EventBridge is ``s3-eventbridge``, an SQS event whose bodies carry SNS messages is still
+    ``sqs``, an HTTP API authorizer with payload format 1.0 is ``api-gateway-authorizer-request``
+    and 2.0 ``api-gateway-authorizer-http``. The one list that is an event is an AppSync batch
+    invocation (a list of ``appsync-resolver`` events); anything else that is not a mapping is None.
     """
+    if isinstance(event, list):
+        return _appsync_batch(event)
     if not isinstance(event, Mapping):
         return None
     try:

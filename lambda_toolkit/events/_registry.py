@@ -105,10 +105,14 @@ TRIGGERS: Mapping[str, type[EventModel]] = TriggerRegistry()
 def parse(event: Any, trigger: str | None = None) -> EventModel:
     """Validate ``event`` into the model of ``trigger`` (detected when None).
 
-    Raises ``UnknownEventError`` when the event is not a mapping, or no trigger is given and
-    none is detected; ``EventValidationError`` (field paths, no values) when it does not fit
-    the trigger's model.
+    A list is an AppSync batch invocation: it becomes an ``AppSyncBatchResolverEvent``
+    (error paths start with the index of the event in the list).
+    Raises ``UnknownEventError`` when the event is not a mapping (nor such a list), or no
+    trigger is given and none is detected; ``EventValidationError`` (field paths, no values)
+    when it does not fit the trigger's model.
     """
+    if isinstance(event, list):
+        return parse_batch(event, trigger)
     if not isinstance(event, Mapping):
         raise UnknownEventError(f"an event must be a mapping (a JSON object), got {type(event).__name__}")
     if trigger is None:
@@ -116,6 +120,36 @@ def parse(event: Any, trigger: str | None = None) -> EventModel:
         if trigger is None:
             raise UnknownEventError("the event is not one of the known triggers (see lambda_toolkit.events.TRIGGERS)")
     return validate(model_for(trigger), event, trigger)
+
+
+def parse_batch(events: list[Any], trigger: str | None = None) -> EventModel:
+    """A list of AppSync resolver events (a batch invocation) as an ``AppSyncBatchResolverEvent``.
+
+    Each event is validated on its own, so every error path starts with its index.
+    """
+    if trigger is None:
+        trigger = detect(events)
+        if trigger is None:
+            raise UnknownEventError(
+                "an event must be a mapping (a JSON object); the only list that is an event is an"
+                " AppSync batch invocation (a list of appsync-resolver events)"
+            )
+    if trigger != "appsync-resolver":
+        raise UnknownEventError(f"only appsync-resolver events arrive as a list, not {trigger!r}")
+    from lambda_toolkit.events.apps import AppSyncBatchResolverEvent, AppSyncResolverEvent
+
+    if not events:
+        raise EventValidationError(trigger, [("", "an AppSync batch holds at least one event")])
+    parsed: list[EventModel] = []
+    errors: list[tuple[str, str]] = []
+    for index, item in enumerate(events):
+        try:
+            parsed.append(validate(AppSyncResolverEvent, item, trigger, str(index)))
+        except EventValidationError as exc:
+            errors.extend((error.path, error.message) for error in exc.errors)
+    if errors:
+        raise EventValidationError(trigger, errors)
+    return AppSyncBatchResolverEvent.model_construct(events=parsed)
 
 
 def validate(model: type[EventModel], data: Any, label: str, prefix: str = "") -> EventModel:

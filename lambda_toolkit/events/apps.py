@@ -1,21 +1,24 @@
 """Models of the application triggers: AppSync resolvers, Bedrock agent action groups, Connect flows.
 
-``AppSyncResolverEvent`` is the direct Lambda resolver context (one field resolution; batch
-resolvers send a list of them). ``BedrockAgentEvent`` covers action groups defined by an
-API schema (``api_path``, ``http_method``, ``request_body``) and by function details
-(``function``). ``ConnectContactFlowEvent`` is the "Invoke AWS Lambda function" block.
+``AppSyncResolverEvent`` is the direct Lambda resolver context (one field resolution), in the
+current shape (``info``) or the older one (``typeName`` and ``fieldName`` at the top level);
+batch resolvers send a list of them, parsed into ``AppSyncBatchResolverEvent``.
+``BedrockAgentEvent`` covers action groups defined by an API schema (``api_path``,
+``http_method``, ``request_body``) and by function details (``function``).
+``ConnectContactFlowEvent`` is the "Invoke AWS Lambda function" block.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_pascal
 
 from lambda_toolkit.events._base import EventModel
 
 __all__ = [
+    "AppSyncBatchResolverEvent",
     "AppSyncIdentity",
     "AppSyncInfo",
     "AppSyncRequest",
@@ -78,7 +81,12 @@ class AppSyncInfo(EventModel):
 
 
 class AppSyncResolverEvent(EventModel):
-    """An AppSync direct Lambda resolver invocation (one field)."""
+    """An AppSync direct Lambda resolver invocation (one field).
+
+    Resolvers set up before AppSync sent ``info`` carry ``typeName`` and ``fieldName`` at the
+    top level instead: they are read into ``info`` (``info`` wins when both are present), so
+    ``type_name`` and ``field_name`` work for both shapes.
+    """
 
     trigger: ClassVar[str] = "appsync-resolver"
 
@@ -90,6 +98,13 @@ class AppSyncResolverEvent(EventModel):
     prev: dict[str, Any] | None = None
     stash: dict[str, Any] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _top_level_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "info" not in data and ("fieldName" in data or "typeName" in data):
+            return _with_info_from_top_level(data)
+        return data
+
     @property
     def field_name(self) -> str:
         """The GraphQL field being resolved."""
@@ -99,6 +114,49 @@ class AppSyncResolverEvent(EventModel):
     def type_name(self) -> str:
         """The parent type of the field (``Query``, ``Mutation``, ``Subscription`` or a type)."""
         return self.info.parent_type_name
+
+
+def _with_info_from_top_level(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with an ``info`` built from its top-level names; a missing one is reported by its own key."""
+    from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+    missing = [key for key in ("typeName", "fieldName") if key not in data]
+    if missing:
+        errors: list[InitErrorDetails] = [
+            {"type": PydanticCustomError("missing", "field required"), "loc": (key,), "input": None} for key in missing
+        ]
+        raise ValidationError.from_exception_data("AppSyncResolverEvent", errors)
+    return {**data, "info": {"fieldName": data["fieldName"], "parentTypeName": data["typeName"]}}
+
+
+class AppSyncBatchResolverEvent(EventModel):
+    """A batch invocation of a direct Lambda resolver: AppSync sends a list of events, one per source.
+
+    ``parse(list_of_events)`` returns this; answer with a list of results in the same order.
+    Every event resolves the same field, so ``field_name`` and ``type_name`` are the first one's.
+    """
+
+    trigger: ClassVar[str] = "appsync-resolver"
+    #: ``parse_event`` hands this model the list AppSync sends (other models take a mapping).
+    takes_a_list: ClassVar[bool] = True
+
+    events: list[AppSyncResolverEvent] = Field(min_length=1)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __getitem__(self, index: int) -> AppSyncResolverEvent:
+        return self.events[index]
+
+    @property
+    def field_name(self) -> str:
+        """The GraphQL field every event of the batch resolves."""
+        return self.events[0].field_name
+
+    @property
+    def type_name(self) -> str:
+        """The parent type of that field."""
+        return self.events[0].type_name
 
 
 # --- Bedrock agents ----------------------------------------------------------------------

@@ -40,9 +40,10 @@ class EventBridgeEvent(EventModel, Generic[DetailT]):
     """An EventBridge event (custom buses, schedules, ``aws.*`` service events).
 
     ``EventBridgeEvent[MyDetail]`` types and validates ``detail``; the default is a dict.
+    ``version`` (``"0"`` from AWS) is optional: events built by users and tools often omit it.
     """
 
-    version: str
+    version: str | None = None
     id: str
     detail_type: str = Field(alias="detail-type")
     source: str

@@ -265,12 +265,13 @@ class KafkaRecord(EventModel):
 
 
 class KafkaEvent(EventModel):
-    """A Kafka event from Amazon MSK (``aws:kafka``) or a self-managed cluster (``SelfManagedKafka``).
+    """A Kafka event from Amazon MSK (``aws:kafka``) or a self-managed cluster (``SelfManagedKafka``,
+    also spelled ``aws:SelfManagedKafka``).
 
     ``records`` maps ``topic-partition`` to that partition's records; ``all_records()`` walks them.
     """
 
-    event_source: Literal["aws:kafka", "SelfManagedKafka"]
+    event_source: Literal["aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka"]
     event_source_arn: str | None = None
     bootstrap_servers: str | None = None
     records: dict[str, list[KafkaRecord]]
@@ -320,9 +321,9 @@ class ActiveMQMessage(EventModel):
 
 
 class ActiveMQEvent(EventModel):
-    """An Amazon MQ for ActiveMQ event."""
+    """An Amazon MQ for ActiveMQ event (``eventSource`` is ``aws:mq``; AWS's guide also writes ``aws:amq``)."""
 
-    event_source: Literal["aws:mq"]
+    event_source: Literal["aws:mq", "aws:amq"]
     event_source_arn: str
     messages: list[ActiveMQMessage]
 
@@ -365,9 +366,12 @@ class RabbitMQMessage(EventModel):
 
 
 class RabbitMQEvent(EventModel):
-    """An Amazon MQ for RabbitMQ event: ``rmq_messages_by_queue`` maps ``queue::vhost`` to messages."""
+    """An Amazon MQ for RabbitMQ event: ``rmq_messages_by_queue`` maps ``queue::vhost`` to messages.
 
-    event_source: Literal["aws:rmq"]
+    ``eventSource`` is ``aws:rmq`` (``aws:rabbitmq`` is accepted too).
+    """
+
+    event_source: Literal["aws:rmq", "aws:rabbitmq"]
     event_source_arn: str
     rmq_messages_by_queue: dict[str, list[RabbitMQMessage]]
 
