@@ -20,6 +20,9 @@ from lambda_toolkit.testing import FakeContext
 from lambda_toolkit.timeout import Deadline, timeout_guard
 
 UNAVAILABLE = {"statusCode": 503}
+# The guards fire 300 ms into the call: well after the handlers' first lines.
+TIMEOUT_MS = 1000
+MARGIN_MS = 700
 
 
 def only_record(store: MemoryStore) -> Any:
@@ -44,23 +47,23 @@ def wait_for_the_flag() -> None:
 def test_an_async_handler_whose_await_ends_after_the_margin_has_its_result_stored(memory_store: MemoryStore) -> None:
     charges: list[int] = []
 
-    @timeout_guard(margin_ms=250, on_timeout=lambda info: UNAVAILABLE)
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=lambda info: UNAVAILABLE)
     @idempotent(store=memory_store, key="id")
     async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        # The whole body answers the real result even if the signal lands in this task's code.
+        charges.append(event["id"])
+        result = {"charged": len(charges)}
+        deadline = Deadline.current()
+        # The real result is answered even if the guard's signal lands in this task's code.
         try:
-            deadline = Deadline.current()
             while not deadline.interrupted:
                 await asyncio.sleep(0.005)  # the margin passes during an await
-            charges.append(event["id"])
-            return {"charged": len(charges)}
+            return result
         except InvocationTimeout:
-            charges.append(event["id"])
-            return {"charged": len(charges)}
+            return result
 
-    assert asyncio.run(handler({"id": 1}, FakeContext(timeout_ms=400))) == {"charged": 1}
+    assert asyncio.run(handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS))) == {"charged": 1}
     assert only_record(memory_store).status == COMPLETED
-    assert asyncio.run(handler({"id": 1}, FakeContext(timeout_ms=400))) == {"charged": 1}
+    assert asyncio.run(handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS))) == {"charged": 1}
     assert charges == [1]
 
 
@@ -69,23 +72,23 @@ def test_a_handler_on_another_thread_returning_after_the_flag_has_its_result_sto
 ) -> None:
     charges: list[int] = []
 
-    @timeout_guard(margin_ms=250, on_timeout=lambda info: UNAVAILABLE)
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=lambda info: UNAVAILABLE)
     @idempotent(store=memory_store, key="id")
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         wait_for_the_flag()  # cooperative mode: nothing interrupts this thread
         charges.append(event["id"])
         return {"charged": len(charges)}
 
-    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=400)) == {"charged": 1}
+    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": 1}
     assert only_record(memory_store).status == COMPLETED
-    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=400)) == {"charged": 1}
+    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": 1}
     assert charges == [1]
 
 
 def test_a_handler_that_catches_the_interruption_and_returns_has_its_result_stored(memory_store: MemoryStore) -> None:
     charges: list[int] = []
 
-    @timeout_guard(margin_ms=250, on_timeout=lambda info: UNAVAILABLE)
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=lambda info: UNAVAILABLE)
     @idempotent(store=memory_store, key="id")
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         charges.append(event["id"])
@@ -95,9 +98,9 @@ def test_a_handler_that_catches_the_interruption_and_returns_has_its_result_stor
             pass  # the charge is made: answer it
         return {"charged": len(charges)}
 
-    assert handler({"id": 1}, FakeContext(timeout_ms=400)) == {"charged": 1}
+    assert handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": 1}
     assert only_record(memory_store).status == COMPLETED
-    assert handler({"id": 1}, FakeContext(timeout_ms=400)) == {"charged": 1}
+    assert handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": 1}
     assert charges == [1]
 
 
@@ -105,16 +108,16 @@ def test_an_inner_guard_answering_with_its_fallback_releases_the_key(memory_stor
     runs: list[int] = []
 
     @idempotent(store=memory_store, key="id")
-    @timeout_guard(margin_ms=250, on_timeout=lambda info: UNAVAILABLE)
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=lambda info: UNAVAILABLE)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         runs.append(1)
         if len(runs) == 1:
             time.sleep(5)  # interrupted: the guard answers 503
         return {"charged": True}
 
-    assert handler({"id": 1}, FakeContext(timeout_ms=400)) == UNAVAILABLE
+    assert handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == UNAVAILABLE
     assert memory_store.records == {}  # the fallback is not the function's result
-    assert handler({"id": 1}, FakeContext(timeout_ms=400)) == {"charged": True}
+    assert handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": True}
     assert only_record(memory_store).status == COMPLETED
 
 
@@ -122,7 +125,7 @@ def test_an_inner_guard_fallback_on_another_thread_releases_the_key(memory_store
     runs: list[int] = []
 
     @idempotent(store=memory_store, key="id")
-    @timeout_guard(margin_ms=250, on_timeout=lambda info: UNAVAILABLE)
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=lambda info: UNAVAILABLE)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         runs.append(1)
         if len(runs) == 1:
@@ -130,9 +133,9 @@ def test_an_inner_guard_fallback_on_another_thread_releases_the_key(memory_store
             Deadline.current().check()  # raises: the guard answers 503
         return {"charged": True}
 
-    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=400)) == UNAVAILABLE
+    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == UNAVAILABLE
     assert memory_store.records == {}
-    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=400)) == {"charged": True}
+    assert in_thread(handler, {"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": True}
 
 
 def test_an_outer_handler_returning_its_own_result_after_an_inner_fallback_stores_it(
@@ -141,7 +144,7 @@ def test_an_outer_handler_returning_its_own_result_after_an_inner_fallback_store
     """A guarded handler called from an idempotent one answered with its fallback; the outer
     handler went on and returned its own result: that result is stored."""
 
-    @timeout_guard(margin_ms=250, on_timeout=lambda info: UNAVAILABLE)
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=lambda info: UNAVAILABLE)
     def slow_lookup(event: dict[str, Any], context: Any) -> dict[str, Any]:
         time.sleep(5)
         return {"found": True}
@@ -154,7 +157,7 @@ def test_an_outer_handler_returning_its_own_result_after_an_inner_fallback_store
         lookup = slow_lookup(event, context)
         return {"charged": True, "lookup": lookup["statusCode"]}
 
-    assert handler({"id": 1}, FakeContext(timeout_ms=400)) == {"charged": True, "lookup": 503}
+    assert handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": True, "lookup": 503}
     assert only_record(memory_store).status == COMPLETED
-    assert handler({"id": 1}, FakeContext(timeout_ms=400)) == {"charged": True, "lookup": 503}
+    assert handler({"id": 1}, FakeContext(timeout_ms=TIMEOUT_MS)) == {"charged": True, "lookup": 503}
     assert runs == [1]
