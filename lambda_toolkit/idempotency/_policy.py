@@ -2,8 +2,9 @@
 
 For each call: extract and hash the key; ``acquire`` an INPROGRESS record in the store.
 If the lock is ours, the function runs; its result is stored (COMPLETED) after it
-returns, or the lock is released when it raises (so a retry can run), unless the
-exception type is one whose outcome is stored. If a live record exists, a COMPLETED one
+returns, even past a timeout guard's margin, or the lock is released when it raises or a
+timeout guard inside answered with its fallback (so a retry can run), unless the
+exception type is one whose outcome is stored (its type, never its message). If a live record exists, a COMPLETED one
 is replayed (after the payload check) and an INPROGRESS one raises
 ``IdempotencyInProgressError`` (or is waited on, up to a bound).
 
