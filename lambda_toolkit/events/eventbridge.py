@@ -31,6 +31,7 @@ __all__ = [
     "CloudWatchMetricStat",
     "DetailT",
     "EventBridgeEvent",
+    "decode_cloudwatch_logs",
 ]
 
 DetailT = TypeVar("DetailT", default=dict[str, Any])
@@ -101,15 +102,20 @@ class CloudWatchLogsEvent(EventModel):
     @cached_property
     def decoded(self) -> CloudWatchLogsData:
         """The log events, decoded (base64, gzip, JSON) and validated the first time they are read."""
-        from lambda_toolkit.events._registry import validate
+        return decode_cloudwatch_logs(self.awslogs.data, "awslogs.data", source="cloudwatch-logs")
 
-        raw = gunzip(
-            b64decode(self.awslogs.data, "awslogs.data", source="cloudwatch-logs"),
-            "awslogs.data",
-            source="cloudwatch-logs",
-        )
-        data = json_loads(raw, "awslogs.data", source="cloudwatch-logs")
-        return validate(CloudWatchLogsData, data, "cloudwatch-logs", prefix="awslogs.data")  # type: ignore[return-value]
+
+def decode_cloudwatch_logs(data: str, path: str, *, source: str) -> CloudWatchLogsData:
+    """A CloudWatch Logs subscription payload (base64 of gzipped JSON) decoded and validated.
+
+    Subscriptions deliver the same payload to Lambda (``awslogs.data``), to Kinesis streams and
+    to Firehose (the record's data). Errors name ``path``; gzip is capped by ``decoding.gunzip``.
+    """
+    from lambda_toolkit.events._registry import validate
+
+    raw = gunzip(b64decode(data, path, source=source), path, source=source)
+    payload = json_loads(raw, path, source=source)
+    return validate(CloudWatchLogsData, payload, source, prefix=path)  # type: ignore[return-value]
 
 
 # -- CloudWatch alarms -------------------------------------------------------------------------

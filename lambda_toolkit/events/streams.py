@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
 from lambda_toolkit.events._base import EventModel
 from lambda_toolkit.events.decoding import b64decode, dynamodb_item, json_loads, signed_bytes
+
+if TYPE_CHECKING:
+    from lambda_toolkit.events.eventbridge import CloudWatchLogsData
+    from lambda_toolkit.events.queues import SQSRecord
 
 __all__ = [
     "ActiveMQDestination",
@@ -99,6 +103,16 @@ class KinesisStreamRecord(EventModel):
         """The record's data parsed as JSON."""
         return json_loads(self.data_bytes, "kinesis.data", source="kinesis-stream")
 
+    def cloudwatch_logs(self) -> CloudWatchLogsData:
+        """The record's data as a CloudWatch Logs subscription payload (base64, gzip, JSON), validated.
+
+        For streams a CloudWatch Logs subscription filter writes to; ``EventValidationError`` at
+        ``kinesis.data`` when the data is not one.
+        """
+        from lambda_toolkit.events.eventbridge import decode_cloudwatch_logs
+
+        return decode_cloudwatch_logs(self.kinesis.data, "kinesis.data", source="kinesis-stream")
+
 
 class KinesisStreamEvent(_WindowedEvent):
     """A Kinesis Data Streams event."""
@@ -135,6 +149,22 @@ class KinesisFirehoseRecord(EventModel):
     def json_data(self) -> Any:
         """The record's data parsed as JSON."""
         return json_loads(self.data_bytes, "data", source="kinesis-firehose")
+
+    def sqs_record(self) -> SQSRecord:
+        """The record's data as an SQS message (a delivery stream fed with SQS messages), validated.
+
+        ``EventValidationError`` at ``data`` (and the field path below it) when it is not one.
+        """
+        from lambda_toolkit.events._registry import validate
+        from lambda_toolkit.events.queues import SQSRecord
+
+        return validate(SQSRecord, self.json_data(), "kinesis-firehose", prefix="data")  # type: ignore[return-value]
+
+    def cloudwatch_logs(self) -> CloudWatchLogsData:
+        """The record's data as a CloudWatch Logs subscription payload (base64, gzip, JSON), validated."""
+        from lambda_toolkit.events.eventbridge import decode_cloudwatch_logs
+
+        return decode_cloudwatch_logs(self.data, "data", source="kinesis-firehose")
 
 
 class KinesisFirehoseEvent(EventModel):
