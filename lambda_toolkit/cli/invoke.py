@@ -1,10 +1,14 @@
 """``lambda-toolkit invoke``: run a handler locally the way the Lambda runtime does.
 
-The runtime's environment variables that are unset get Lambda's values, the handler gets
-a context with a real deadline, the JSON response goes to stdout and everything the
-function prints or logs goes to stderr. A handler error is printed in Lambda's error
-shape (errorMessage, errorType, stackTrace) with exit code 1; a handler still running at
-its deadline ends the process as Lambda would ("Task timed out").
+The runtime's environment variables that are unset get Lambda's values (and
+``_X_AMZN_TRACE_ID`` a fresh trace id per invocation), the handler gets a context with a
+real deadline whose log group and stream are the variables', the JSON response goes to
+stdout and everything the function prints or logs goes to stderr. A handler error is
+printed in Lambda's error shape (errorMessage, errorType, stackTrace without this
+runner's frames) with exit code 1, as are ``sys.exit()`` (``Runtime.ExitError``) and a
+response that cannot be serialised (``Runtime.MarshalError``); a handler still running
+at its deadline ends the process as Lambda would ("Task timed out"). Bad input (the
+handler spec, the event, ``--env``) is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -17,19 +21,54 @@ import importlib
 import inspect
 import json
 import os
+import re
 import sys
 import threading
+import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from lambda_toolkit.core.errors import LambdaToolkitError
 from lambda_toolkit.testing import FakeContext
 
-__all__ = ["lambda_environment", "load_event", "load_handler", "register", "run"]
+__all__ = [
+    "decode_json",
+    "lambda_environment",
+    "load_event",
+    "load_handler",
+    "new_trace_id",
+    "read_env_file",
+    "register",
+    "run",
+    "user_environment",
+]
 
 HANDLER_ERROR = 1
+# What `--runtime ric` passes from this shell to the function process (besides PATH, LANG,
+# TMPDIR and the AWS credentials, which the emulator always passes).
+PASSED_PREFIXES = ("AWS_", "LAMBDA_TOOLKIT_", "POWERTOOLS_")
+# Set by the runtime from the command's options: Lambda refuses them as function variables.
+RESERVED_VARIABLES = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_TIMEOUT",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_RUNTIME_DIR",
+        "LAMBDA_TASK_ROOT",
+    }
+)
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INSTALL_RIC = "pip install 'lambda-toolkit-aws[local]'"
 
 
 def register(subparsers: Any) -> None:
@@ -41,11 +80,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--memory-mb", type=int, default=128, help="memory size (default 128)")
     parser.add_argument("--function-name", default=None, help="function name (default: the module name)")
     parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a function environment variable (repeatable; wins over --env-file)",
+    )
+    parser.add_argument(
+        "--env-file",
+        default=None,
+        metavar="FILE",
+        help="function environment variables from a file of NAME=VALUE lines (# comments, optional quotes)",
+    )
+    parser.add_argument(
         "--runtime",
         choices=("local", "ric"),
         default="local",
-        help="local: call the handler in this process; ric: run it under AWS's runtime client "
-        "(awslambdaric) against a local Runtime API, exactly as Lambda bootstraps Python functions",
+        help="local: call the handler in this process (it sees this shell's whole environment); "
+        f"ric: run it under AWS's runtime client ({_INSTALL_RIC}) against a local Runtime API, exactly as "
+        "Lambda bootstraps Python functions, in a clean environment: Lambda's variables, PATH, LANG, "
+        "TMPDIR, this shell's AWS_*, LAMBDA_TOOLKIT_* and POWERTOOLS_* variables, and --env-file/--env",
     )
     parser.set_defaults(run=run)
 
@@ -84,23 +138,87 @@ def load_handler(spec: str) -> Callable[..., Any]:
     return handler  # type: ignore[no-any-return]
 
 
+def decode_json(data: bytes | str, origin: str) -> Any:
+    """Parse UTF-8 JSON as Lambda accepts it; anything else is one clear ``CommandError``.
+
+    ``origin`` names where the text came from (``"event from 'event.json'"``); the
+    message never quotes the content.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _command_error(f"{origin} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise _command_error(f"{origin} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise _command_error(f"{origin} is nested too deeply to parse") from None
+
+
 def load_event(source: str | None, stdin: TextIO) -> Any:
     """The event from a file, stdin (``-``) or, when none is given, ``{}``."""
     if source is None:
         return {}
+    data: bytes | str
     if source == "-":
-        text, origin = stdin.read(), "stdin"
+        buffer = getattr(stdin, "buffer", None)
+        data, origin = (buffer.read() if buffer is not None else stdin.read()), "stdin"
     else:
         try:
-            with open(source, encoding="utf-8") as file:
-                text = file.read()
+            with open(source, "rb") as file:
+                data = file.read()
         except OSError as exc:
             raise _command_error(f"cannot read event file {source!r}: {exc.strerror}") from None
         origin = repr(source)
+    return decode_json(data, f"event from {origin}")
+
+
+def _assignment(text: str, where: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if name.startswith("export "):
+        name = name.removeprefix("export ").strip()
+    if not sep or not _VARIABLE_NAME.fullmatch(name):
+        # The text itself is not quoted: it may hold a secret.
+        raise _command_error(f"{where}: expected NAME=VALUE with NAME a variable name")
+    if name in RESERVED_VARIABLES:
+        raise _command_error(
+            f"{where}: {name} is reserved (the runtime sets it; see --function-name, --memory-mb, --timeout-ms)"
+        )
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return name, value
+
+
+def read_env_file(path: str) -> dict[str, str]:
+    """``NAME=VALUE`` lines of a dotenv-style file (blank lines, ``#`` comments, ``export``, quotes)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _command_error(f"event from {origin} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        raise _command_error(f"cannot read env file {path!r}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _command_error(f"env file {path!r} is not UTF-8 text (byte {exc.start})") from None
+    variables: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, value = _assignment(line, f"env file {path!r}, line {number}")
+            variables[name] = value
+    return variables
+
+
+def user_environment(env_file: str | None, assignments: Iterable[str]) -> dict[str, str]:
+    """The function variables given by ``--env-file`` then ``--env`` (the later wins)."""
+    variables = read_env_file(env_file) if env_file is not None else {}
+    for assignment in assignments:
+        name, value = _assignment(assignment, "--env")
+        variables[name] = value
+    return variables
 
 
 def lambda_environment(function_name: str, memory_mb: int, handler: str) -> dict[str, str]:
@@ -130,12 +248,40 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def new_trace_id() -> str:
+    """An X-Ray trace header as Lambda puts in ``_X_AMZN_TRACE_ID`` (not sampled)."""
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+def _runner_frame(filename: str) -> bool:
+    # This module calls the handler, and asyncio.run drives a coroutine handler: neither
+    # is the function's code (Lambda's runtime client drops its own frames the same way).
+    return filename == run.__code__.co_filename or os.path.dirname(filename) == os.path.dirname(asyncio.__file__)
+
+
 def _error_payload(exc: BaseException) -> dict[str, Any]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = next((index for index, frame in enumerate(frames) if not _runner_frame(frame.filename)), len(frames))
     return {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
         "requestId": "",
-        "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)),
+        "stackTrace": traceback.format_list(frames[first:]),
+    }
+
+
+def _exit_status(exc: SystemExit) -> int:
+    if exc.code is None or isinstance(exc.code, int):
+        return int(exc.code or 0)
+    print(exc.code, file=sys.stderr)  # as the interpreter does for sys.exit("message")
+    return 1
+
+
+def _exit_payload(exc: SystemExit, request_id: str | None) -> dict[str, Any]:
+    prefix = f"RequestId: {request_id} Error: " if request_id else "Error: "
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"{prefix}Runtime exited with error: exit status {_exit_status(exc)}",
     }
 
 
@@ -158,15 +304,20 @@ def run(args: argparse.Namespace) -> int:
         raise _command_error("--timeout-ms and --memory-mb must be positive")
     module_name, function_name = _split_handler(args.handler)
     event = load_event(args.event, sys.stdin)
+    variables = user_environment(args.env_file, args.env)
     name = args.function_name or module_name.rpartition(".")[2].replace("_", "-")
     if args.runtime == "ric":
-        return _run_under_ric(f"{module_name}.{function_name}", event, args, name)
+        return _run_under_ric(f"{module_name}.{function_name}", event, args, name, variables)
+    os.environ.update(variables)
     for key, value in lambda_environment(name, args.memory_mb, f"{module_name}.{function_name}").items():
         os.environ.setdefault(key, value)
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
         try:
             handler = load_handler(args.handler)
+        except SystemExit as exc:
+            print(json.dumps(_exit_payload(exc, None)), file=out)
+            return HANDLER_ERROR
         except Exception as exc:
             if isinstance(exc, LambdaToolkitError):
                 raise
@@ -178,12 +329,23 @@ def run(args: argparse.Namespace) -> int:
             }
             print(json.dumps(payload), file=out)
             return HANDLER_ERROR
-        context = FakeContext(timeout_ms=args.timeout_ms, memory_mb=args.memory_mb, function_name=name)
+        context = FakeContext(
+            timeout_ms=args.timeout_ms,
+            memory_mb=args.memory_mb,
+            function_name=name,
+            log_group_name=os.environ["AWS_LAMBDA_LOG_GROUP_NAME"],
+            log_stream_name=os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
+        )
+        os.environ["_X_AMZN_TRACE_ID"] = new_trace_id()  # the runtime sets one per invocation
         timer = _arm_timeout(context, out)
         try:
             response = handler(event, context)
             if inspect.iscoroutine(response):
                 response = asyncio.run(response)
+        except SystemExit as exc:
+            # Lambda's runtime process ends and the invocation fails with Runtime.ExitError.
+            print(json.dumps(_exit_payload(exc, context.aws_request_id)), file=out)
+            return HANDLER_ERROR
         except Exception as exc:
             payload = _error_payload(exc)
             payload["requestId"] = context.aws_request_id
@@ -193,21 +355,52 @@ def run(args: argparse.Namespace) -> int:
             timer.cancel()
     try:
         text = json.dumps(response, default=_json_default)
-    except (TypeError, ValueError) as exc:
-        print(
-            json.dumps({"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError"}),
-            file=out,
-        )
+    except (TypeError, ValueError, RecursionError) as exc:
+        payload = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": context.aws_request_id,
+            "stackTrace": [],
+        }
+        print(json.dumps(payload), file=out)
         return HANDLER_ERROR
     print(text, file=out)
     return 0
 
 
-def _run_under_ric(handler: str, event: Any, args: argparse.Namespace, name: str) -> int:
+def _module_exists(module_name: str, roots: list[str]) -> bool:
+    """Whether ``module_name`` can be imported from ``roots``, without running any of it."""
+    from importlib.machinery import PathFinder
+
+    search: list[str] | None = roots
+    parts = module_name.split(".")
+    for depth in range(1, len(parts) + 1):
+        if search is None:  # a module, not a package, cannot hold the next part
+            return False
+        spec = PathFinder.find_spec(".".join(parts[:depth]), search)
+        if spec is None:
+            return False
+        search = list(spec.submodule_search_locations) if spec.submodule_search_locations is not None else None
+    return True
+
+
+def _run_under_ric(handler: str, event: Any, args: argparse.Namespace, name: str, variables: dict[str, str]) -> int:
     """Run the handler in a fresh process under awslambdaric and the local Runtime API."""
+    import importlib.util
+
     from lambda_toolkit.testing.runtime_api import RuntimeEmulator
 
-    passed = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "LAMBDA_TOOLKIT_", "POWERTOOLS_"))}
+    if importlib.util.find_spec("awslambdaric") is None:
+        raise _command_error(f"--runtime ric needs AWS's runtime interface client (awslambdaric): {_INSTALL_RIC}")
+    module_name = handler.rpartition(".")[0]
+    if not _module_exists(module_name, [os.getcwd(), *sys.path]):
+        raise _command_error(f"cannot import module {module_name!r}: no such module")
+    try:
+        body = json.dumps(event).encode()
+    except RecursionError:
+        raise _command_error("the event is nested too deeply to send") from None
+    passed = {k: v for k, v in os.environ.items() if k.startswith(PASSED_PREFIXES)}
+    passed.update(variables)
     emulator = RuntimeEmulator(
         handler=handler,
         task_root=os.getcwd(),
@@ -217,7 +410,7 @@ def _run_under_ric(handler: str, event: Any, args: argparse.Namespace, name: str
         env=passed,
     )
     with emulator:
-        result = emulator.invoke(event)
+        result = emulator.invoke(body)
     for line in result.logs:
         print(line, file=sys.stderr)
     if result.error is not None:
