@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.secrets import is_secret
+from lambda_toolkit.logging._redaction import MASK
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,6 +67,8 @@ def _text(value: Any) -> str | None:
             value = str(value)
         if not isinstance(value, str):
             return None
+    if is_secret(value):  # its strip() would be the plain value
+        return MASK
     value = value.strip()
     return value[:MAX_ID_CHARS] or None
 

@@ -11,7 +11,8 @@ import json.encoder
 import time
 
 from lambda_toolkit.core.env import trace_header
-from lambda_toolkit.logging._redaction import Redactor, safe_str
+from lambda_toolkit.core.secrets import is_secret
+from lambda_toolkit.logging._redaction import MASK, Redactor, safe_str
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,7 +119,9 @@ def _trace_id() -> str | None:
 
 
 def _text_of(value: object) -> str:
-    return escape(value if type(value) is str else safe_str(value))
+    if type(value) is str:
+        return escape(value)
+    return escape(MASK if is_secret(value) else safe_str(value))
 
 
 def _static_part(invocation: Invocation) -> str:
@@ -182,12 +185,44 @@ def exception_fields(error: BaseException, redactor: Redactor) -> dict[str, Any]
     return fields
 
 
+def _validation_text(error: BaseException) -> str | None:
+    """A pydantic ``ValidationError`` without the input values its ``str`` quotes (the
+    payload: ``input_value='4111...'``); None for any other exception. Recognised by
+    module and method, so pydantic is never imported here."""
+    module = type(error).__module__
+    errors = getattr(error, "errors", None)
+    if not module.startswith(("pydantic.", "pydantic_core.")) or not callable(errors):
+        return None
+    try:
+        try:
+            details = errors(include_input=False, include_url=False, include_context=False)
+        except TypeError:  # pydantic v1: no options, and no input in its errors
+            details = errors()
+        lines = [f"{len(details)} validation error{'s' if len(details) != 1 else ''} for {error.title}"]  # type: ignore[attr-defined]
+        for detail in details:
+            location = ".".join(str(part) for part in detail.get("loc", ()))
+            lines.append(f"{location or '(root)'}: {detail.get('msg', '')} [type={detail.get('type', '?')}]")
+        return "\n".join(lines)
+    except Exception:
+        return f"{type(error).__name__} (details could not be read)"
+
+
+def _message_of(error: BaseException) -> str:
+    text = _validation_text(error)
+    if text is not None:
+        return text
+    args = error.args
+    if len(args) == 1 and is_secret(args[0]):  # str(error) would be the secret's value
+        return MASK
+    return safe_str(error)
+
+
 def _one_exception(error: BaseException, redactor: Redactor) -> dict[str, Any]:
     kind = type(error)
     name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
     return {
         "type": name,
-        "message": redactor.cap(redactor.mask_text(safe_str(error))),
+        "message": redactor.cap(redactor.mask_text(_message_of(error))),
         "stack": _frames(error.__traceback__),
     }
 

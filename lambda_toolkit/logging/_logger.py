@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
+from lambda_toolkit.core.secrets import is_secret
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.logging._config import config_for, default_service
 from lambda_toolkit.logging._correlation import make_source
@@ -37,7 +38,7 @@ from lambda_toolkit.logging._levels import (
     parse_level,
     resolve_level,
 )
-from lambda_toolkit.logging._redaction import Redactor, safe_str
+from lambda_toolkit.logging._redaction import MASK, MaskTexts, Redactor, mask_args, safe_str
 from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 
 TYPE_CHECKING = False
@@ -61,6 +62,18 @@ def _exc_info_of(exc_info: Any) -> BaseException | None:
     if isinstance(exc_info, tuple) and len(exc_info) == 3 and isinstance(exc_info[1], BaseException):
         return exc_info[1]
     return sys.exc_info()[1]
+
+
+def format_message(msg: str, args: Any) -> str:
+    """``msg % args`` as the stdlib does it (one mapping argument fills ``%(name)s``), with
+    secret arguments masked; a mismatch is written, not raised."""
+    if type(args) is tuple and len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
+        args = args[0]
+    try:
+        text: str = msg % mask_args(args)
+    except Exception:
+        return f"{msg} {safe_str(args)}"
+    return text
 
 
 def _where(call: Call) -> str:
@@ -371,15 +384,14 @@ class Logger:
         redactor = config.redactor
         if type(msg) is str:
             if args:
-                try:
-                    msg = msg % args
-                except Exception:
-                    msg = f"{msg} {safe_str(args)}"
+                msg = format_message(msg, args)
             if len(msg) > redactor.max_field_chars:
                 msg = redactor.cap(msg)
             message = escape(msg)
         elif isinstance(msg, (Mapping, list)):
             message = encode(redactor.clean(msg), redactor)
+        elif is_secret(msg):
+            message = escape(MASK)
         else:
             message = escape(redactor.cap(safe_str(msg)))
         level_part = config.level_parts.get(level) or config.level_part(level)
@@ -507,10 +519,8 @@ class Logger:
         level = record.levelno
         if level < self._cfg.floor:
             return
-        try:
-            message = record.getMessage()
-        except Exception:
-            message = f"{safe_str(record.msg)} {safe_str(record.args)}"
+        msg = MASK if is_secret(record.msg) else safe_str(record.msg)
+        message = format_message(msg, record.args) if record.args else msg
         exc_info = record.exc_info[1] if record.exc_info else None
         location = f"{record.module}:{record.funcName}:{record.lineno}"
         self._emit_at(level, message, exc_info, record_extra(record), location, record.name)
@@ -587,7 +597,9 @@ class Logger:
                     logger.warning("correlation id source raised %s; using the request id", type(exc).__name__)
                 invocation.correlation_id = found or invocation.request_id or None
             if log_event:
-                logger._emit_at(INFO, "incoming event", None, {"event": invocation.event}, _where(call), logger.name)
+                # (MaskTexts: a raw query string or a body repeats what is masked by key name)
+                event = {"event": MaskTexts(invocation.event)}
+                logger._emit_at(INFO, "incoming event", None, event, _where(call), logger.name)
 
         def end(call: Call) -> None:
             token = call.data.get("logging.keys_token")

@@ -7,7 +7,11 @@ One walk over a value does all three, so a nested structure is visited once:
   that a configured path reaches, has its value replaced by ``[REDACTED]``;
 - a string longer than the per-field cap is cut and marked ``...[truncated N chars]``;
 - anything JSON cannot hold becomes something it can (datetimes in ISO 8601, sets as
-  lists, NaN as a string, models through ``model_dump``, the rest through ``str``).
+  lists, NaN as a string, models through ``model_dump``, the rest through ``str``);
+- a secret value (``get_secret``'s ``MaskedStr``/``MaskedBytes``, or any type registered
+  with ``lambda_toolkit.core.secrets``) is ``[REDACTED]`` wherever it appears, key
+  name or not. Such values are never exactly ``str``, so the check costs nothing on the
+  common path: it sits where every other ``str`` subclass is converted.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import math
 import re  # already imported by json
 from collections.abc import Mapping
 
+from lambda_toolkit.core.secrets import is_secret
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,7 +29,7 @@ if TYPE_CHECKING:
 
     _Node: TypeAlias = dict[str, Any]
 
-__all__ = ["DEFAULT_REDACT_KEYS", "MASK", "Redactor", "safe_str"]
+__all__ = ["DEFAULT_REDACT_KEYS", "MASK", "MaskTexts", "Redactor", "key_text", "mask_args", "safe_str"]
 
 MASK = "[REDACTED]"
 DEFAULT_REDACT_KEYS: tuple[str, ...] = (
@@ -56,6 +62,32 @@ def safe_str(value: object) -> str:
         return str(value)
     except Exception:
         return f"<unprintable {type(value).__name__}>"
+
+
+def key_text(key: object) -> str:
+    """A dict key as the text written for it (a secret key is masked)."""
+    return MASK if is_secret(key) else safe_str(key)
+
+
+def mask_args(args: Any) -> Any:
+    """``%``-format arguments (a tuple or a mapping) with secret values masked; the same
+    object when there is none (a secret's ``str`` is its value, so ``%s`` would show it)."""
+    if type(args) is tuple:
+        if any(map(is_secret, args)):
+            return tuple(MASK if is_secret(arg) else arg for arg in args)
+    elif isinstance(args, Mapping) and any(map(is_secret, args.values())):
+        return {key: MASK if is_secret(value) else value for key, value in args.items()}
+    return args
+
+
+class MaskTexts:
+    """A value to log with ``name=value`` pairs of secret names also masked inside its
+    strings (a logged event: a raw query string repeats the masked query parameters)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def _split_path(path: str) -> list[str]:
@@ -107,7 +139,11 @@ class Redactor:
             return None
         return re.compile(
             r"(?i)([\w-]*(?:" + "|".join(reversed(alternatives)) + r")[\w-]*[\"']?\s*[:=]\s*)"
-            r"((?:(?:bearer|basic|token)\s+)?(?:\"[^\"]*\"|'[^']*'|[^\s,;&)}\]\"']+))"
+            # the value: a quoted string (bytes too; unclosed: to the end), a list, tuple
+            # or dict as repr() writes them (up to the first closing bracket, or the
+            # end), or a bare word
+            r"((?:(?:bearer|basic|token)\s+)?(?:b?\"[^\"]*\"?|b?'[^']*'?|\[[^\]]*\]?|\([^)]*\)?|\{[^}]*\}?"
+            r"|[^\s,;&)}\]\"']+))"
         )
 
     def is_secret(self, key: str) -> bool:
@@ -146,7 +182,7 @@ class Redactor:
         limit = self.max_field_chars
         for key, value in fields.items():
             if type(key) is not str:
-                key = safe_str(key)
+                key = key_text(key)
             if key in reserved:
                 key = f"extra_{key}"
             secret = verdicts.get(key)
@@ -181,11 +217,12 @@ class Redactor:
                 found.append(star)
         return found
 
-    def clean(self, value: Any, depth: int = 0, nodes: list[_Node] | None = None) -> Any:
-        """A JSON-safe copy of ``value`` with secrets masked and long strings capped."""
+    def clean(self, value: Any, depth: int = 0, nodes: list[_Node] | None = None, texts: bool = False) -> Any:
+        """A JSON-safe copy of ``value`` with secrets masked and long strings capped
+        (``texts``: with ``mask_text`` applied to every string too)."""
         kind = type(value)
         if kind is str:
-            return self.cap(value)
+            return self.cap(self.mask_text(value) if texts else value)
         if kind in _PLAIN:
             return value
         if kind is float:
@@ -193,7 +230,7 @@ class Redactor:
         if depth >= _MAX_DEPTH:
             return "[max depth reached]"
         if isinstance(value, Mapping):
-            return self._clean_mapping(value, depth, nodes)
+            return self._clean_mapping(value, depth, nodes, texts)
         if isinstance(value, (list, tuple, set, frozenset)):
             items: Iterable[Any] = value
             if isinstance(value, (set, frozenset)):
@@ -204,14 +241,16 @@ class Redactor:
                 if inner and any(_END in node for node in inner):
                     cleaned.append(MASK)
                 else:
-                    cleaned.append(self.clean(item, depth + 1, inner or None))
+                    cleaned.append(self.clean(item, depth + 1, inner or None, texts))
             return cleaned
-        return self._convert(value, depth, nodes)
+        return self._convert(value, depth, nodes, texts)
 
-    def _clean_mapping(self, value: Mapping[Any, Any], depth: int, nodes: list[_Node] | None) -> dict[str, Any]:
+    def _clean_mapping(
+        self, value: Mapping[Any, Any], depth: int, nodes: list[_Node] | None, texts: bool = False
+    ) -> dict[str, Any]:
         cleaned: dict[str, Any] = {}
         for raw_key, item in value.items():
-            key = raw_key if type(raw_key) is str else safe_str(raw_key)
+            key = raw_key if type(raw_key) is str else key_text(raw_key)
             if self.is_secret(key):
                 cleaned[key] = MASK
                 continue
@@ -219,10 +258,14 @@ class Redactor:
             if inner and any(_END in node for node in inner):
                 cleaned[key] = MASK
             else:
-                cleaned[key] = self.clean(item, depth + 1, inner or None)
+                cleaned[key] = self.clean(item, depth + 1, inner or None, texts)
         return cleaned
 
-    def _convert(self, value: Any, depth: int, nodes: list[_Node] | None) -> Any:
+    def _convert(self, value: Any, depth: int, nodes: list[_Node] | None, texts: bool = False) -> Any:
+        if is_secret(value):
+            return MASK
+        if type(value) is MaskTexts:
+            return self.clean(value.value, depth, nodes, True)
         isoformat = getattr(value, "isoformat", None)
         if callable(isoformat) and type(value).__module__ == "datetime":  # without importing datetime
             return isoformat()
@@ -231,18 +274,19 @@ class Redactor:
         if isinstance(value, int):  # int subclasses, IntEnum
             return int(value)
         if isinstance(value, str):  # str subclasses, StrEnum
-            return self.cap(str.__str__(value))
+            text = str.__str__(value)
+            return self.cap(self.mask_text(text) if texts else text)
         if isinstance(value, (bytes, bytearray)):
             return self.cap(safe_str(value))
         dump = getattr(value, "model_dump", None)
         if callable(dump):  # pydantic models, without importing pydantic
             try:
-                return self.clean(dump(mode="json"), depth + 1, nodes)
+                return self.clean(dump(mode="json"), depth + 1, nodes, texts)
             except Exception:
                 return self.cap(safe_str(value))
         if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
             import dataclasses  # only for a dataclass instance
 
             fields = {field.name: getattr(value, field.name, None) for field in dataclasses.fields(value)}
-            return self._clean_mapping(fields, depth + 1, nodes)
+            return self._clean_mapping(fields, depth + 1, nodes, texts)
         return self.cap(safe_str(value))
