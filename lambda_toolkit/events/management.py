@@ -55,6 +55,8 @@ def _parse_json(text: str | None, trigger: str, path: str) -> Any:
         return json.loads(text)
     except ValueError:
         raise EventValidationError(trigger, [(path, "not valid JSON")]) from None
+    except RecursionError:
+        raise EventValidationError(trigger, [(path, "not valid JSON (nested too deeply)")]) from None
 
 
 class ConfigRuleEvent(EventModel):

@@ -239,3 +239,15 @@ def test_a_json_payload_inside_gzip_is_still_checked() -> None:
     with pytest.raises(EventValidationError) as caught:
         envelopes.CLOUDWATCH_LOGS.parse(event, str)
     assert _single_error(caught.value) == ("awslogs.data", "not valid JSON (nested too deeply)")
+
+
+@pytest.mark.parametrize(
+    ("field", "reader"), [("invokingEvent", "invoking_event_json"), ("ruleParameters", "rule_parameters_json")]
+)
+def test_config_rule_json_fields_nested_too_deeply_are_typed_errors(field: str, reader: str) -> None:
+    event = make_event("config-rule")
+    event[field] = DEEP_JSON
+    model = parse(event, "config-rule")
+    with pytest.raises(EventValidationError) as caught:
+        getattr(model, reader)()
+    assert _single_error(caught.value) == (field, "not valid JSON (nested too deeply)")
