@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lambda_toolkit.events._decorator import parse_event
     from lambda_toolkit.events.apps import (
         AppSyncBatchResolverEvent,
+        AppSyncEventsEvent,
         AppSyncResolverEvent,
         BedrockAgentEvent,
         ConnectContactFlowEvent,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
         VPCLatticeEvent,
         VPCLatticeV2Event,
     )
-    from lambda_toolkit.events.identity import CognitoUserPoolEvent
+    from lambda_toolkit.events.identity import CognitoUserPoolEvent, TransferFamilyAuthorizerEvent
     from lambda_toolkit.events.management import (
         CloudFormationCustomResourceEvent,
         ConfigRuleEvent,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from lambda_toolkit.events.streams import (
         ActiveMQEvent,
         DynamoDBStreamEvent,
+        DynamoDBStreamFailureEvent,
         DynamoDBStreamRecord,
         KafkaEvent,
         KafkaRecord,
@@ -95,6 +97,7 @@ __all__ = [
     "ActiveMQEvent",
     "AppSyncAuthorizerEvent",
     "AppSyncBatchResolverEvent",
+    "AppSyncEventsEvent",
     "AppSyncResolverEvent",
     "BedrockAgentEvent",
     "CloudFormationCustomResourceEvent",
@@ -106,6 +109,7 @@ __all__ = [
     "ConfigRuleEvent",
     "ConnectContactFlowEvent",
     "DynamoDBStreamEvent",
+    "DynamoDBStreamFailureEvent",
     "DynamoDBStreamRecord",
     "EventBridgeEvent",
     "FunctionURLEvent",
@@ -126,6 +130,7 @@ __all__ = [
     "SQSMessageAttribute",
     "SQSRecord",
     "SecretsManagerRotationEvent",
+    "TransferFamilyAuthorizerEvent",
     "VPCLatticeEvent",
     "VPCLatticeV2Event",
 ]

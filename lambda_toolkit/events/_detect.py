@@ -56,6 +56,10 @@ TRIGGER_NAMES: tuple[str, ...] = (
     "config-rule",
     "bedrock-agent",
     "connect-contact-flow",
+    # added after the design's list
+    "appsync-events",
+    "transfer-family-authorizer",
+    "dynamodb-stream-failure",
 )
 
 # eventSource of the first record -> trigger, for the ``Records`` list events.
@@ -174,6 +178,10 @@ def _top_level(event: Mapping[str, Any]) -> str | None:
         return "connect-contact-flow"
     if "xAmzRequestId" in event and "userRequest" in event and any(k in event for k in _S3_OBJECT_LAMBDA_CONTEXTS):
         return "s3-object-lambda"
+    if "DDBStreamBatchInfo" in event and "requestContext" in event:
+        return "dynamodb-stream-failure"
+    if "serverId" in event and "username" in event and "protocol" in event and "sourceIp" in event:
+        return "transfer-family-authorizer"
     return None
 
 
@@ -195,10 +203,14 @@ def _by_event_source(event: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _appsync_resolver(event: Mapping[str, Any]) -> str | None:
+def _appsync(event: Mapping[str, Any]) -> str | None:
     info = _mapping(event["info"])
-    if info is not None and "fieldName" in info and "parentTypeName" in info and "arguments" in event:
+    if info is None:
+        return None
+    if "fieldName" in info and "parentTypeName" in info and "arguments" in event:
         return "appsync-resolver"
+    if "channel" in info and "channelNamespace" in info and "operation" in info:
+        return "appsync-events"
     return None
 
 
@@ -220,7 +232,7 @@ _RULES: tuple[tuple[str, Callable[[Mapping[str, Any]], str | None]], ...] = (
     ("eventSource", _by_event_source),
     ("type", _authorizer),
     ("requestContext", _request_context),
-    ("info", _appsync_resolver),
+    ("info", _appsync),
     ("fieldName", _appsync_resolver_top_level),
     ("raw_path", _vpc_lattice_v1),
 )

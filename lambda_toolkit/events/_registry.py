@@ -58,6 +58,9 @@ MODEL_LOCATIONS: dict[str, tuple[str, str]] = {
     "config-rule": ("management", "ConfigRuleEvent"),
     "bedrock-agent": ("apps", "BedrockAgentEvent"),
     "connect-contact-flow": ("apps", "ConnectContactFlowEvent"),
+    "appsync-events": ("apps", "AppSyncEventsEvent"),
+    "transfer-family-authorizer": ("identity", "TransferFamilyAuthorizerEvent"),
+    "dynamodb-stream-failure": ("streams", "DynamoDBStreamFailureEvent"),
 }
 
 assert tuple(MODEL_LOCATIONS) == TRIGGER_NAMES

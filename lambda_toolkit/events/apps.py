@@ -1,8 +1,9 @@
-"""Models of the application triggers: AppSync resolvers, Bedrock agent action groups, Connect flows.
+"""Models of the application triggers: AppSync resolvers and Events, Bedrock agents, Connect flows.
 
 ``AppSyncResolverEvent`` is the direct Lambda resolver context (one field resolution), in the
 current shape (``info``) or the older one (``typeName`` and ``fieldName`` at the top level);
 batch resolvers send a list of them, parsed into ``AppSyncBatchResolverEvent``.
+``AppSyncEventsEvent`` is an AppSync Events API channel namespace handler (publish, subscribe).
 ``BedrockAgentEvent`` covers action groups defined by an API schema (``api_path``,
 ``http_method``, ``request_body``) and by function details (``function``).
 ``ConnectContactFlowEvent`` is the "Invoke AWS Lambda function" block.
@@ -10,7 +11,7 @@ batch resolvers send a list of them, parsed into ``AppSyncBatchResolverEvent``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_pascal
@@ -19,6 +20,11 @@ from lambda_toolkit.events._base import EventModel
 
 __all__ = [
     "AppSyncBatchResolverEvent",
+    "AppSyncEventsChannel",
+    "AppSyncEventsEvent",
+    "AppSyncEventsInfo",
+    "AppSyncEventsNamespace",
+    "AppSyncEventsPayload",
     "AppSyncIdentity",
     "AppSyncInfo",
     "AppSyncRequest",
@@ -157,6 +163,70 @@ class AppSyncBatchResolverEvent(EventModel):
     def type_name(self) -> str:
         """The parent type of that field."""
         return self.events[0].type_name
+
+
+# --- AppSync Events ------------------------------------------------------------------
+
+
+class AppSyncEventsChannel(EventModel):
+    """The channel published or subscribed to: ``/namespace/a/b`` and its segments."""
+
+    path: str
+    segments: list[str] = Field(default_factory=list)
+
+
+class AppSyncEventsNamespace(EventModel):
+    """The channel namespace whose handler is called."""
+
+    name: str
+
+
+class AppSyncEventsInfo(EventModel):
+    """What the handler is called for: the channel, its namespace and the operation."""
+
+    channel: AppSyncEventsChannel
+    channel_namespace: AppSyncEventsNamespace
+    operation: Literal["PUBLISH", "SUBSCRIBE"]
+
+
+class AppSyncEventsPayload(EventModel):
+    """One published event: its ``id`` (echo it to keep or transform the event) and ``payload``."""
+
+    id: str
+    payload: Any = Field(default=None, repr=False)
+
+
+class AppSyncEventsEvent(EventModel):
+    """An AppSync Events API handler call (a channel namespace with a Lambda data source).
+
+    ``PUBLISH`` carries the published ``events``; ``SUBSCRIBE`` has none (an empty list).
+    """
+
+    trigger: ClassVar[str] = "appsync-events"
+
+    info: AppSyncEventsInfo
+    identity: AppSyncIdentity | None = None
+    request: AppSyncRequest | None = None
+    events: list[AppSyncEventsPayload] | None = None
+    error: Any = None
+    prev: Any = None
+    stash: dict[str, Any] | None = None
+    out_errors: list[Any] | None = None
+
+    @property
+    def operation(self) -> str:
+        """``PUBLISH`` or ``SUBSCRIBE``."""
+        return self.info.operation
+
+    @property
+    def channel_path(self) -> str:
+        """The channel's path, ``/namespace/...``."""
+        return self.info.channel.path
+
+    @property
+    def published(self) -> list[AppSyncEventsPayload]:
+        """The published events (empty for a subscription)."""
+        return self.events or []
 
 
 # --- Bedrock agents ----------------------------------------------------------------------

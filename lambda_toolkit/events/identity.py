@@ -1,4 +1,5 @@
-"""The model of the Cognito user pool triggers (sign-up, authentication, tokens, messages...).
+"""Identity triggers: Cognito user pools (sign-up, authentication, tokens, messages...) and the
+Transfer Family custom identity provider (``TransferFamilyAuthorizerEvent``).
 
 Every user pool trigger sends the same envelope (``version``, ``triggerSource``,
 ``userPoolId``, ``userName``, ``callerContext``, ``request``, ``response``); what is in
@@ -25,6 +26,7 @@ __all__ = [
     "CognitoResponse",
     "CognitoTriggerSource",
     "CognitoUserPoolEvent",
+    "TransferFamilyAuthorizerEvent",
 ]
 
 CognitoTriggerSource = Literal[
@@ -177,3 +179,27 @@ class CognitoUserPoolEvent(EventModel):
     def is_known_trigger_source(self) -> bool:
         """Whether ``trigger_source`` is one of the values AWS documents."""
         return self.trigger_source in KNOWN_TRIGGER_SOURCES
+
+
+# -- Transfer Family ---------------------------------------------------------------------------
+
+
+class TransferFamilyAuthorizerEvent(EventModel):
+    """An AWS Transfer Family custom identity provider call: may this user sign in to the server?
+
+    ``password`` is None (or empty) for SSH key authentication: the function then answers with
+    the user's public keys. The password stays out of ``repr``.
+    """
+
+    trigger: ClassVar[str] = "transfer-family-authorizer"
+
+    username: str
+    server_id: str
+    protocol: str  # SFTP, FTPS or FTP
+    source_ip: str
+    password: str | None = Field(default=None, repr=False)
+
+    @property
+    def uses_password(self) -> bool:
+        """Whether the client authenticates with a password (not with an SSH key)."""
+        return bool(self.password)

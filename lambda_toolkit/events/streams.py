@@ -1,5 +1,8 @@
 """Models of the stream and broker triggers: Kinesis, Firehose, DynamoDB Streams, Kafka, Amazon MQ.
 
+``DynamoDBStreamFailureEvent`` is the record Lambda sends to an on-failure destination when a
+DynamoDB Streams batch fails for good: which shard and sequence numbers to read again.
+
 Payloads stay encoded when validated. ``data_bytes`` / ``value_bytes`` decode base64 the first
 time they are read (then cached), ``json_data()`` parses on demand, and DynamoDB images turn
 into Python values (Decimal numbers, sets, bytes) through ``new_item`` / ``old_item`` / ``key``.
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_pascal
@@ -26,7 +29,11 @@ __all__ = [
     "ActiveMQDestination",
     "ActiveMQEvent",
     "ActiveMQMessage",
+    "DynamoDBStreamBatchInfo",
     "DynamoDBStreamEvent",
+    "DynamoDBStreamFailureEvent",
+    "FailureRequestContext",
+    "FailureResponseContext",
     "DynamoDBStreamRecord",
     "DynamoDBStreamChange",
     "DynamoDBUserIdentity",
@@ -240,6 +247,52 @@ class DynamoDBStreamEvent(_WindowedEvent):
     """A DynamoDB Streams event."""
 
     records: list[DynamoDBStreamRecord] = Field(alias="Records")
+
+
+class FailureRequestContext(EventModel):
+    """Why the batch went to the destination: ``condition`` (``RetryAttemptsExhausted``,
+    ``MaximumRecordAgeExceeded``...) after ``approximate_invoke_count`` invocations."""
+
+    request_id: str
+    function_arn: str
+    condition: str
+    approximate_invoke_count: int
+
+
+class FailureResponseContext(EventModel):
+    """The last invocation's outcome (``function_error`` is ``Unhandled`` or ``Handled``, if any)."""
+
+    status_code: int
+    executed_version: str
+    function_error: str | None = None
+
+
+class DynamoDBStreamBatchInfo(EventModel):
+    """The failed batch: its shard, first and last sequence numbers, size and stream."""
+
+    shard_id: str
+    start_sequence_number: str
+    end_sequence_number: str
+    approximate_arrival_of_first_record: datetime
+    approximate_arrival_of_last_record: datetime
+    batch_size: int
+    stream_arn: str
+
+
+class DynamoDBStreamFailureEvent(EventModel):
+    """A DynamoDB Streams on-failure destination record (delivered to SQS, SNS, S3 or Lambda).
+
+    It locates the records, it does not carry them: read them again from the stream with
+    ``batch_info`` (``GetShardIterator`` at ``start_sequence_number``) while they are retained.
+    """
+
+    trigger: ClassVar[str] = "dynamodb-stream-failure"
+
+    version: str
+    timestamp: datetime
+    request_context: FailureRequestContext
+    response_context: FailureResponseContext
+    batch_info: DynamoDBStreamBatchInfo = Field(alias="DDBStreamBatchInfo")
 
 
 # -- Kafka (Amazon MSK and self-managed) -------------------------------------------------------

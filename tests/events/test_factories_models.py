@@ -43,6 +43,8 @@ OURS = {
     "appsync-resolver",
     "bedrock-agent",
     "connect-contact-flow",
+    "appsync-events",
+    "transfer-family-authorizer",
 }
 
 

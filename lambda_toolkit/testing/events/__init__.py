@@ -15,6 +15,7 @@ from typing import Any
 
 from lambda_toolkit.testing.events import _apps, _eventbridge, _http, _queues, _storage, _streams
 from lambda_toolkit.testing.events._apps import (
+    appsync_events_event,
     appsync_resolver_event,
     bedrock_agent_event,
     cloudformation_custom_resource_event,
@@ -24,6 +25,7 @@ from lambda_toolkit.testing.events._apps import (
     config_rule_event,
     connect_contact_flow_event,
     secrets_manager_rotation_event,
+    transfer_family_authorizer_event,
 )
 from lambda_toolkit.testing.events._eventbridge import cloudwatch_alarm_event, cloudwatch_logs_event, eventbridge_event
 from lambda_toolkit.testing.events._http import (
@@ -50,6 +52,7 @@ from lambda_toolkit.testing.events._streams import (
     activemq_event,
     dynamodb_attribute,
     dynamodb_stream_event,
+    dynamodb_stream_failure_event,
     firehose_event,
     kafka_event,
     kinesis_event,
@@ -67,6 +70,7 @@ __all__ = [
     "api_gateway_token_authorizer_event",
     "api_gateway_websocket_event",
     "appsync_authorizer_event",
+    "appsync_events_event",
     "appsync_resolver_event",
     "bedrock_agent_event",
     "cloudformation_custom_resource_event",
@@ -79,6 +83,7 @@ __all__ = [
     "connect_contact_flow_event",
     "dynamodb_attribute",
     "dynamodb_stream_event",
+    "dynamodb_stream_failure_event",
     "eventbridge_event",
     "firehose_event",
     "function_url_event",
@@ -91,6 +96,7 @@ __all__ = [
     "s3_eventbridge_event",
     "s3_object_lambda_event",
     "secrets_manager_rotation_event",
+    "transfer_family_authorizer_event",
     "ses_event",
     "sns_event",
     "sns_notification",

@@ -9,13 +9,14 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from lambda_toolkit.testing.events._http import ACCOUNT_ID, REGION, SOURCE_IP, deep_merge
 
 __all__ = [
     "FACTORIES",
+    "appsync_events_event",
     "appsync_resolver_event",
     "bedrock_agent_event",
     "cloudformation_custom_resource_event",
@@ -25,6 +26,7 @@ __all__ = [
     "config_rule_event",
     "connect_contact_flow_event",
     "secrets_manager_rotation_event",
+    "transfer_family_authorizer_event",
 ]
 
 USER_POOL_ID = f"{REGION}_EXAMPLE"
@@ -284,6 +286,54 @@ def appsync_resolver_event(
     return deep_merge(event, overrides)
 
 
+def appsync_events_event(
+    payloads: Sequence[Any] = ({"message": "hello"},),
+    *,
+    channel: str = "/default/messages",
+    operation: Literal["PUBLISH", "SUBSCRIBE"] = "PUBLISH",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """An AppSync Events handler call: ``payloads`` published to ``channel`` (none for SUBSCRIBE)."""
+    segments = [part for part in channel.split("/") if part]
+    event: dict[str, Any] = {
+        "identity": None,
+        "request": {"headers": {"content-type": "application/json"}, "domainName": None},
+        "info": {
+            "channel": {"path": channel, "segments": segments},
+            "channelNamespace": {"name": segments[0] if segments else "default"},
+            "operation": operation,
+        },
+        "error": None,
+        "prev": None,
+        "stash": {},
+        "outErrors": [],
+        "events": [{"id": str(uuid.uuid4()), "payload": copy.deepcopy(p)} for p in payloads]
+        if operation == "PUBLISH"
+        else None,
+    }
+    return deep_merge(event, overrides)
+
+
+def transfer_family_authorizer_event(
+    username: str = "alice",
+    password: str | None = "example-password",
+    *,
+    protocol: str = "SFTP",
+    server_id: str = "s-0123456789abcdef0",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A Transfer Family custom identity provider call (``password=None``: SSH key authentication)."""
+    event: dict[str, Any] = {
+        "username": username,
+        "protocol": protocol,
+        "serverId": server_id,
+        "sourceIp": SOURCE_IP,
+    }
+    if password is not None:
+        event["password"] = password
+    return deep_merge(event, overrides)
+
+
 def bedrock_agent_event(
     api_path: str | None = "/items/{id}",
     parameters: Mapping[str, str] | None = None,
@@ -358,5 +408,7 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "appsync-resolver": appsync_resolver_event,
     "bedrock-agent": bedrock_agent_event,
     "connect-contact-flow": connect_contact_flow_event,
+    "appsync-events": appsync_events_event,
+    "transfer-family-authorizer": transfer_family_authorizer_event,
 }
 """trigger name -> factory building an event of that trigger."""

@@ -12,6 +12,7 @@ from lambda_toolkit.testing.events._common import ACCOUNT_ID, REGION, b64, merge
 
 __all__ = [
     "FACTORIES",
+    "dynamodb_stream_failure_event",
     "activemq_event",
     "dynamodb_attribute",
     "dynamodb_stream_event",
@@ -268,6 +269,44 @@ def rabbitmq_event(
     return merge(event, overrides)
 
 
+def dynamodb_stream_failure_event(
+    *,
+    table: str = "my-table",
+    batch_size: int = 1,
+    condition: str = "RetryAttemptsExhausted",
+    function_error: str | None = "Unhandled",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """The record an on-failure destination receives when a DynamoDB Streams batch of ``table``
+    fails for good (``condition``), locating ``batch_size`` records in one shard."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    first = 100000000000000000000
+    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if function_error is not None:
+        response["functionError"] = function_error
+    event = {
+        "requestContext": {
+            "requestId": new_id(),
+            "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:my-function",
+            "condition": condition,
+            "approximateInvokeCount": 3,
+        },
+        "responseContext": response,
+        "version": "1.0",
+        "timestamp": now,
+        "DDBStreamBatchInfo": {
+            "shardId": "shardId-00000001717243200000-0123abcd",
+            "startSequenceNumber": str(first),
+            "endSequenceNumber": str(first + batch_size - 1),
+            "approximateArrivalOfFirstRecord": now,
+            "approximateArrivalOfLastRecord": now,
+            "batchSize": batch_size,
+            "streamArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}/stream/2024-01-01T00:00:00",
+        },
+    }
+    return merge(event, overrides)
+
+
 FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "kinesis-stream": kinesis_event,
     "kinesis-firehose": firehose_event,
@@ -275,4 +314,5 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "kafka": kafka_event,
     "activemq": activemq_event,
     "rabbitmq": rabbitmq_event,
+    "dynamodb-stream-failure": dynamodb_stream_failure_event,
 }
