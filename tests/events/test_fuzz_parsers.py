@@ -156,7 +156,8 @@ def mutated_events(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         # String leaves first half of the time: that is where payloads (and hostile text) sit.
         paths = _paths(event)
         leaves = [path for path in paths if isinstance(_get(event, path), str)]
-        if leaves and draw(st.booleans()):
+        prefer_leaves: bool = draw(st.booleans())
+        if leaves and prefer_leaves:
             paths = leaves
         if not paths:
             break

@@ -186,8 +186,8 @@ def test_the_name_rule() -> None:
         "refresh-token",
     ):
         assert is_sensitive_name(name), name
-    for name in ("authorizer", "host", "content-type", "apiKeyId", "requestId", "x-forwarded-for", None, 3):
-        assert not is_sensitive_name(name), name
+    for other in ("authorizer", "host", "content-type", "apiKeyId", "requestId", "x-forwarded-for", None, 3):
+        assert not is_sensitive_name(other), other
 
 
 def test_masking_is_bounded_in_depth() -> None:
