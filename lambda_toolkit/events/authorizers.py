@@ -1,6 +1,7 @@
 """Models of the Lambda authorizer triggers: API Gateway (token, request, HTTP API 2.0) and AppSync.
 
-The token fields are kept out of ``repr`` (they are credentials). Request authorizers have
+Tokens and identity sources are masked in ``repr`` (by the rule of every model, see
+``_masking``); the attributes keep the real values. Request authorizers have
 the header and query helpers of the HTTP models: ``header(name)`` (case-insensitive),
 ``header_values``, ``query``, ``query_values``.
 """
@@ -8,8 +9,6 @@ the header and query helpers of the HTTP models: ``header(name)`` (case-insensit
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
-
-from pydantic import Field
 
 from lambda_toolkit.events._base import EventModel
 from lambda_toolkit.events._http_common import HttpRequestMixin
@@ -31,7 +30,7 @@ class APIGatewayTokenAuthorizerEvent(EventModel):
 
     type: Literal["TOKEN"]
     method_arn: str
-    authorization_token: str = Field(repr=False)
+    authorization_token: str
 
 
 class APIGatewayRequestAuthorizerEvent(HttpRequestMixin, EventModel):
@@ -47,7 +46,7 @@ class APIGatewayRequestAuthorizerEvent(HttpRequestMixin, EventModel):
     method_arn: str
     version: str | None = None
     identity_source: str | None = None
-    authorization_token: str | None = Field(default=None, repr=False)
+    authorization_token: str | None = None
     resource: str | None = None
     path: str | None = None
     http_method: str | None = None
@@ -96,7 +95,7 @@ class AppSyncAuthorizerEvent(EventModel):
 
     trigger: ClassVar[str] = "appsync-authorizer"
 
-    authorization_token: str = Field(repr=False)
+    authorization_token: str
     request_context: AppSyncAuthorizerRequestContext
     request_headers: dict[str, str] | None = None
 

@@ -1,7 +1,6 @@
 """Models of the developer-tools triggers: CodePipeline job (Lambda invoke action), CodeDeploy hooks.
 
-The CodePipeline artifact credentials are temporary AWS keys: they are kept out of
-``repr``.
+The CodePipeline artifact credentials are temporary AWS keys: they are masked in ``repr``.
 """
 
 from __future__ import annotations
@@ -56,11 +55,11 @@ class CodePipelineArtifact(EventModel):
 
 
 class CodePipelineArtifactCredentials(EventModel):
-    """Temporary credentials to read and write the artifacts (secret parts hidden from repr)."""
+    """Temporary credentials to read and write the artifacts (masked in repr)."""
 
     access_key_id: str
-    secret_access_key: str = Field(repr=False)
-    session_token: str = Field(repr=False)
+    secret_access_key: str
+    session_token: str
     expiration_time: datetime | None = None
 
 

@@ -70,7 +70,7 @@ class RestIdentity(EventModel):
 
     access_key: str | None = None
     account_id: str | None = None
-    api_key: str | None = Field(default=None, repr=False)
+    api_key: str | None = None
     api_key_id: str | None = None
     caller: str | None = None
     cognito_authentication_provider: str | None = None

@@ -5,8 +5,9 @@ Every user pool trigger sends the same envelope (``version``, ``triggerSource``,
 ``userPoolId``, ``userName``, ``callerContext``, ``request``, ``response``); what is in
 ``request`` and ``response`` depends on the trigger, so their fields are all optional here.
 ``trigger_source`` tells which trigger it is; ``trigger_kind`` is its family (the part
-before ``_``: ``PreSignUp``, ``TokenGeneration``, ``CustomMessage``...). Passwords,
-challenge answers and codes are kept out of ``repr``.
+before ``_``: ``PreSignUp``, ``TokenGeneration``, ``CustomMessage``...). Passwords
+and challenge answers are masked in ``repr`` (the rule of every model); codes and private
+challenge parameters are left out of it.
 """
 
 from __future__ import annotations
@@ -105,13 +106,13 @@ class CognitoRequest(EventModel):
     validation_data: dict[str, str] | None = None
     client_metadata: dict[str, str] | None = None
     # authentication and migration
-    password: str | None = Field(default=None, repr=False)
+    password: str | None = None
     new_device_used: bool | None = None
     user_not_found: bool | None = None
     # custom authentication challenges
     session: list[CognitoChallengeResult] | None = None
     challenge_name: str | None = None
-    challenge_answer: str | None = Field(default=None, repr=False)
+    challenge_answer: str | None = None
     private_challenge_parameters: dict[str, str] | None = Field(default=None, repr=False)
     # custom message
     code_parameter: str | None = None
@@ -197,7 +198,7 @@ class TransferFamilyAuthorizerEvent(EventModel):
     server_id: str
     protocol: str  # SFTP, FTPS or FTP
     source_ip: str
-    password: str | None = Field(default=None, repr=False)
+    password: str | None = None
 
     @property
     def uses_password(self) -> bool:

@@ -195,3 +195,19 @@ def test_masking_is_bounded_in_depth() -> None:
     for _ in range(5_000):
         deep = {"a": deep}
     assert "S3CRET" not in repr(masked(deep))
+
+
+def test_credential_fields_show_as_masked_not_as_absent() -> None:
+    token = parse(make_event("api-gateway-authorizer-token", "S3CRET-token"))
+    assert f"authorization_token='{SECRET_MASK}'" in repr(token)
+    appsync = parse(make_event("appsync-authorizer", "S3CRET-appsync"))
+    assert f"authorization_token='{SECRET_MASK}'" in repr(appsync)
+    rest = make_event("api-gateway-rest")
+    rest["requestContext"]["identity"]["apiKey"] = "S3CRET-key"
+    assert f"api_key='{SECRET_MASK}'" in repr(parse(rest, "api-gateway-rest"))
+    pipeline = parse(make_event("codepipeline-job"))
+    assert f"secret_access_key='{SECRET_MASK}'" in repr(pipeline.job.data.artifact_credentials)  # type: ignore[attr-defined]
+    assert f"session_token='{SECRET_MASK}'" in repr(pipeline.job.data.artifact_credentials)  # type: ignore[attr-defined]
+    # An absent credential stays None: the repr says whether one was sent.
+    request = parse(make_event("api-gateway-authorizer-request"), "api-gateway-authorizer-request")
+    assert "authorization_token=None" in repr(request)
