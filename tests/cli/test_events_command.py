@@ -156,3 +156,14 @@ def test_the_console_command_prints_json() -> None:
         check=True,
     )
     assert detect(json.loads(result.stdout)) == "dynamodb-stream"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    command = [sys.executable, "-m", "lambda_toolkit", "events", "generate", "sqs", "--count", "5000"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(1) == b"{"
+        process.stdout.close()  # like `| head -c 1`
+        err = process.stderr.read().decode()
+    assert process.returncode == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err
