@@ -53,6 +53,7 @@ CognitoTriggerSource = Literal[
     "TokenGeneration_NewPasswordChallenge",
     "TokenGeneration_AuthenticateDevice",
     "TokenGeneration_RefreshTokens",
+    "TokenGeneration_ClientCredentials",
     "UserMigration_Authentication",
     "UserMigration_ForgotPassword",
     "CustomEmailSender_SignUp",

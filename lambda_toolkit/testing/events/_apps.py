@@ -56,9 +56,22 @@ _COGNITO_SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"privateChallengeParameters": {"answer": "42"}, "challengeAnswer": "42", "userNotFound": False},
         {"answerCorrect": None},
     ),
+    # version 2 (the factory's default for token generation): scopes in, ID and access tokens out
     "TokenGeneration": (
-        {"groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None}},
-        {"claimsOverrideDetails": None},
+        {
+            "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None},
+            "scopes": ["openid", "email"],
+        },
+        {"claimsAndScopeOverrideDetails": None},
+    ),
+    # the code is encrypted with the user pool's KMS key; this stands in for the ciphertext
+    "CustomEmailSender": (
+        {"type": "customEmailSenderRequestV1", "code": "AYADeEXAMPLEencryptedCODE==", "clientMetadata": None},
+        {},
+    ),
+    "CustomSMSSender": (
+        {"type": "customSMSSenderRequestV1", "code": "AYADeEXAMPLEencryptedCODE==", "clientMetadata": None},
+        {},
     ),
     "UserMigration": (
         {"password": "example-password", "validationData": None, "clientMetadata": None},
