@@ -3,13 +3,19 @@
 Loggers are looked up by service name: ``Logger(service="orders", child=True)`` in
 another module finds the configuration of ``Logger(service="orders")``, whichever of
 the two modules is imported first.
+
+Each stream has one lock, shared by every logger writing to it: a ``write`` call is not
+atomic on every stream (a block-buffered ``TextIOWrapper`` from ``open(path, "w")``
+loses and splits lines written by many threads at once). The lock is reentrant, so a
+signal handler that logs while the code it interrupted was writing does not deadlock.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from _thread import allocate_lock
+from _thread import RLock, allocate_lock
+from _weakref import ref
 
 from lambda_toolkit.logging._buffer import InvocationLogState, LineBuffer
 from lambda_toolkit.logging._formatter import escape
@@ -20,16 +26,58 @@ from lambda_toolkit.logging._sampling import decide
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import Any, TextIO
 
     from lambda_toolkit.core.state import Invocation
 
-__all__ = ["Config", "config_for", "default_service"]
+__all__ = ["Config", "config_for", "default_service", "lock_for"]
 
 _registry: dict[str, Config] = {}
 _registry_lock = allocate_lock()  # _thread: importing threading costs a cold start
 _MAX_PENDING = 1000
 _MAX_CACHED = 256
+
+
+# id(stream) -> (a weak reference to it, or the stream itself when it takes none; its lock)
+_stream_locks: dict[int, tuple[Any, RLock]] = {}
+
+
+def _forget(key: int, holder: Any) -> None:
+    entry = _stream_locks.get(key)
+    if entry is not None and entry[0] is holder:  # (not a newer stream with the same id)
+        _stream_locks.pop(key, None)
+
+
+def lock_for(stream: object) -> RLock:
+    """The one write lock of ``stream``, shared by every logger that writes to it."""
+    key = id(stream)
+    with _registry_lock:
+        entry = _stream_locks.get(key)
+        if entry is not None:
+            holder, lock = entry
+            if (holder() if type(holder) is ref else holder) is stream:
+                return lock
+        lock = RLock()
+
+        def forget(dead: Any) -> None:
+            _forget(key, dead)
+
+        try:
+            holder = ref(stream, forget)
+        except TypeError:  # no weak references: kept alive with its lock
+            holder = stream
+        _stream_locks[key] = (holder, lock)
+        return lock
+
+
+def _reinit_locks_after_fork() -> None:
+    # A lock held by another thread at fork time would never be released in the child.
+    for _, lock in list(_stream_locks.values()):
+        lock._at_fork_reinit()  # type: ignore[attr-defined]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_locks_after_fork)
 
 
 def default_service() -> str:
@@ -50,6 +98,8 @@ class Config:
         self.level = 20
         self.floor = 20  # the lowest level that can produce anything (sampling, buffering)
         self.stream: TextIO | None = None
+        self.lock = RLock()  # the stream's (not used while stream is None)
+        self.stdout: tuple[TextIO | None, RLock | None] = (None, None)  # the last sys.stdout seen, its lock
         self.names = level_names()
         # pre-encoded parts of every line (see Logger._line)
         self.level_parts: dict[int, str] = {}
@@ -91,22 +141,37 @@ class Config:
             invocation.data[self.state_key] = state
         return state
 
+    def set_stream(self, stream: TextIO | None) -> None:
+        """Write to ``stream`` (None: the current ``sys.stdout`` at each write)."""
+        self.stream = stream
+        if stream is not None:
+            self.lock = lock_for(stream)
+
     def write(self, line: str) -> None:
-        """Write one line in one call; never raises (a log call must not break the caller)."""
-        stream = self.stream
-        if stream is None:
+        """Write one line in one call, under the stream's lock; never raises (a log call
+        must not break the caller)."""
+        configured = self.stream
+        if configured is None:
             stream = sys.stdout  # looked up each time: `lambda-toolkit invoke` redirects it
-        try:
-            stream.write(line + "\n")
-        except Exception:
-            # A signal handler that logs while the code it interrupted was inside a write
-            # of the same buffered stream gets "reentrant call": keep the line and write
-            # it right after the interrupted write returns (below), whole and in order.
-            if len(self.pending) < _MAX_PENDING:
-                self.pending.append(line)
-            return
-        if self.pending:
-            self._write_pending(stream)
+            seen, lock = self.stdout
+            if seen is not stream or lock is None:
+                lock = lock_for(stream)
+                self.stdout = (stream, lock)
+        else:
+            stream, lock = configured, self.lock
+        with lock:
+            try:
+                stream.write(line + "\n")
+            except Exception:
+                # A signal handler that logs while the code it interrupted was inside a
+                # write of the same buffered stream gets "reentrant call": keep the line
+                # and write it right after the interrupted write returns (below), whole
+                # and in order.
+                if len(self.pending) < _MAX_PENDING:
+                    self.pending.append(line)
+                return
+            if self.pending:
+                self._write_pending(stream)
 
     def _write_pending(self, stream: TextIO) -> None:
         pending = self.pending

@@ -2,8 +2,9 @@
 
 The hot path of a call is: level check, a line assembled from pre-encoded parts (the
 standard fields; the invocation's fields, encoded once per invocation), one encoding of
-the call's own keys by the C JSON encoder, one ``write``. No stdlib ``LogRecord``, no
-lock: a call from a signal handler or another thread writes its own complete line.
+the call's own keys by the C JSON encoder, one ``write`` under the stream's (reentrant)
+lock. No stdlib ``LogRecord``: a call from a signal handler or another thread writes its
+own complete line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
-from lambda_toolkit.core.secrets import is_secret
+from lambda_toolkit.core.secrets import any_secret, is_secret
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.logging._config import config_for, default_service
 from lambda_toolkit.logging._correlation import make_source
@@ -188,7 +189,7 @@ class Logger:
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
             raise ConfigurationError("Logger: buffer_size must be a non-negative integer")
         choice = resolve_level(level)
-        config.stream = stream
+        config.set_stream(stream)
         config.redactor = redactor
         config.max_line_chars = max(max_line_chars, 512)
         config.sample_rate = rate_from_env() if sample_rate is None else check_rate(sample_rate, "Logger sample_rate")
@@ -384,7 +385,13 @@ class Logger:
         redactor = config.redactor
         if type(msg) is str:
             if args:
-                msg = format_message(msg, args)
+                if any_secret(args):
+                    msg = format_message(msg, args)
+                else:
+                    try:
+                        msg = msg % args
+                    except Exception:  # a mapping argument for %(name)s, or a mismatch
+                        msg = format_message(msg, args)
             if len(msg) > redactor.max_field_chars:
                 msg = redactor.cap(msg)
             message = escape(msg)
