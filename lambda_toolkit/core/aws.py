@@ -1,35 +1,62 @@
-"""One boto3 session for the whole package, created on first use.
+"""AWS SDK clients for the package: one shared boto3 session, clients bound to the deadline.
 
 Every boto3 ``Session`` loads botocore's endpoint and partition data anew, which costs
 tens of milliseconds at cold start; utilities that need AWS clients (idempotency,
 parameters) take them from this one session instead of each making its own. A session
 is not thread-safe, so clients are created under a lock; the clients themselves are.
+
+Every client made here goes through ``protect``, which binds its calls to the current
+invocation's deadline:
+
+- an ``InvocationTimeout`` raised into a call (``timeout_guard`` interrupting a socket
+  read) leaves the call as itself: botocore would otherwise wrap it in an
+  ``HTTPClientError`` and, in its standard retry mode, retry the request;
+- each attempt's connect and read timeouts are at most the time left before the
+  deadline less ``CALL_RESERVE_MS``, and no retry starts once that point has passed, so
+  a call to a hung endpoint gives control back with time to clean up. Outside an
+  invocation (or with a context that cannot tell its remaining time) the client's own
+  timeouts apply.
 """
 
 from __future__ import annotations
 
+import time
 from _thread import allocate_lock
+
+from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.core.state import current_invocation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
 
-__all__ = ["aws_client", "reset_session"]
+    C = TypeVar("C")
+
+__all__ = ["CALL_RESERVE_MS", "aws_client", "call_budget_s", "protect", "reset_session"]
+
+#: Time kept free at the end of an invocation: SDK calls of protected clients end before it.
+CALL_RESERVE_MS = 100
+_RESERVE_S = CALL_RESERVE_MS / 1000.0
+# urllib3 refuses a timeout of 0; an attempt started past the stop point fails at once.
+_MIN_TIMEOUT_S = 0.001
+_HOOK_ID = "lambda_toolkit.deadline"
 
 _lock = allocate_lock()
 _session: Any = None
+_timeout_class: Any = None
 
 
 def aws_client(service: str, **options: Any) -> Any:
-    """A new boto3 client for ``service`` from the package's shared session (boto3 is
-    imported here, on first use, never at import)."""
+    """A new boto3 client for ``service`` from the package's shared session, protected
+    (see ``protect``); boto3 is imported here, on first use, never at import."""
     global _session
     with _lock:
         if _session is None:
             import boto3
 
             _session = boto3.session.Session()
-        return _session.client(service, **options)
+        client = _session.client(service, **options)
+    return protect(client)
 
 
 def reset_session() -> None:
@@ -38,3 +65,117 @@ def reset_session() -> None:
     global _session
     with _lock:
         _session = None
+
+
+def call_budget_s() -> float | None:
+    """Seconds an SDK call may take now: the time left before the current invocation's
+    deadline less ``CALL_RESERVE_MS`` (at least a millisecond), or None outside an
+    invocation or when its deadline is unknown."""
+    invocation = current_invocation()
+    if invocation is None:
+        return None
+    deadline = invocation.deadline
+    if deadline is None:
+        return None
+    return max(deadline - _RESERVE_S - time.monotonic(), _MIN_TIMEOUT_S)
+
+
+def protect(client: C) -> C:
+    """Bind a boto3 client's calls to the current invocation's deadline; returns the client.
+
+    The package's own clients are protected already; call it on your own clients
+    (``s3 = protect(boto3.client("s3"))``) so that ``timeout_guard`` can stop their calls:
+    the guard's ``InvocationTimeout`` then leaves the call unwrapped and unretried, each
+    attempt's connect and read timeouts end ``CALL_RESERVE_MS`` before the deadline, and
+    no retry starts past that point. Protecting a client twice changes nothing.
+    """
+    meta: Any = getattr(client, "meta", None)
+    events = getattr(meta, "events", None)
+    if events is None or not hasattr(events, "register_first"):
+        from lambda_toolkit.core.errors import ConfigurationError
+
+        raise ConfigurationError(f"protect: expected a boto3 client, got {type(client).__name__}")
+    service_id = meta.service_model.service_id.hyphenize()
+    # First, so that the interruption leaves before botocore's retry handler counts it.
+    events.register_first(f"needs-retry.{service_id}", _stop_retries, unique_id=_HOOK_ID)
+    _cap_timeouts(client)
+    return client
+
+
+def _interruption_in(error: BaseException | None) -> InvocationTimeout | None:
+    """The InvocationTimeout that ``error`` is, or wraps (botocore keeps it in ``kwargs``)."""
+    for _ in range(8):  # a wrapping chain is short; never loop on a cycle
+        if error is None or isinstance(error, InvocationTimeout):
+            return error
+        kwargs = getattr(error, "kwargs", None)
+        inner = kwargs.get("error") if isinstance(kwargs, dict) else None
+        error = inner if isinstance(inner, BaseException) else (error.__cause__ or error.__context__)
+    return None
+
+
+def _stop_retries(caught_exception: BaseException | None = None, **_: Any) -> None:
+    """botocore's ``needs-retry`` event: after every attempt, before any retry."""
+    if caught_exception is None:
+        return
+    interruption = _interruption_in(caught_exception)
+    if interruption is not None:
+        raise interruption
+    budget = call_budget_s()
+    if budget is not None and budget <= _MIN_TIMEOUT_S:
+        raise caught_exception  # no time for another attempt: the error as botocore gives it
+
+
+def _deadline_timeout_class() -> Any:
+    """urllib3's Timeout, capped by ``call_budget_s`` each time a request takes its copy."""
+    global _timeout_class
+    if _timeout_class is not None:
+        return _timeout_class
+    from urllib3.util.timeout import Timeout
+
+    class DeadlineTimeout(Timeout):
+        # A connection pool calls clone() for every request (in the requesting thread,
+        # so the invocation read is the caller's): the cap is computed then.
+        def clone(self) -> Timeout:
+            budget = call_budget_s()
+            return Timeout(connect=_capped(super().connect_timeout, budget), read=_capped(self._read, budget))
+
+        @property
+        def connect_timeout(self) -> Any:
+            return _capped(super().connect_timeout, call_budget_s())
+
+    _timeout_class = DeadlineTimeout
+    return DeadlineTimeout
+
+
+def _capped(value: Any, budget: float | None) -> Any:
+    if budget is None:
+        return value
+    if isinstance(value, (int, float)):
+        return min(value, budget)
+    return budget  # no timeout (None) or urllib3's "default" sentinel
+
+
+def _cap_timeouts(client: Any) -> None:
+    """Give the client's connection pools a deadline-capped timeout.
+
+    botocore has no public per-request timeout, so this reaches into its HTTP session
+    (``_endpoint.http_session``): where that is not found (another botocore layout), the
+    client keeps its configured timeouts and only the retry hook applies.
+    """
+    http: Any = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    configured = getattr(http, "_timeout", None)
+    timeout_class = _deadline_timeout_class()
+    if configured is None or isinstance(configured, timeout_class):
+        return
+    try:
+        capped = timeout_class(connect=configured.connect_timeout, read=configured.read_timeout)
+        managers = [http._manager, *http._proxy_managers.values()]
+    except (AttributeError, TypeError, ValueError):
+        return
+    http._timeout = capped  # proxy managers made later read it
+    for manager in managers:
+        manager.connection_pool_kw["timeout"] = capped
+        for key in manager.pools.keys():  # noqa: SIM118 (urllib3's container refuses iteration)
+            pool = manager.pools.get(key)
+            if pool is not None:
+                pool.timeout = capped

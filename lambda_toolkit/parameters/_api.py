@@ -11,7 +11,7 @@ Values are made read-only before they are cached (``_readonly``): every caller s
 from __future__ import annotations
 
 from lambda_toolkit.core.env import env_float, env_int
-from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (
@@ -140,10 +140,10 @@ def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool
 def _guarded(fetch: Callable[[], Any], name: str) -> Any:
     """Run a provider's fetch; an exception that is not a ParameterError (a provider of the
     user's, a bug) becomes a ParameterFetchError naming the parameter, not chained (its text
-    may hold a value)."""
+    may hold a value). A timeout guard's InvocationTimeout passes through as itself."""
     try:
         return fetch()
-    except ParameterError:
+    except (ParameterError, InvocationTimeout):
         raise
     except Exception as exc:
         error = ParameterFetchError(f"{name!r}: the provider failed ({type(exc).__name__})", name=name)

@@ -7,6 +7,9 @@
   before the deadline with ``InvocationTimeout`` (a SIGALRM timer in the main thread, a
   cooperative flag that ``Deadline`` reports elsewhere), runs ``on_timeout`` and logs one
   "timeout imminent" line.
+- ``protect(client)``: lets the guard stop a boto3 client's calls (the package's own
+  clients are protected already): the interruption is neither wrapped nor retried by
+  botocore, and each attempt's timeouts end before the invocation's deadline.
 
 ``InvocationTimeout`` lives in ``lambda_toolkit.core`` so that the other utilities
 recognise it without importing this one; it is re-exported here.
@@ -14,6 +17,7 @@ recognise it without importing this one; it is re-exported here.
 
 from __future__ import annotations
 
+from lambda_toolkit.core.aws import protect
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY, Deadline, WorkLoop
 from lambda_toolkit.timeout._guard import DEFAULT_MARGIN_MS, TimeoutInfo, timeout_guard
@@ -25,5 +29,6 @@ __all__ = [
     "InvocationTimeout",
     "TimeoutInfo",
     "WorkLoop",
+    "protect",
     "timeout_guard",
 ]

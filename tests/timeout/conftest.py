@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from lambda_toolkit.timeout import _alarm
+from tests._servers import StalledEndpoint
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +18,10 @@ def _no_timer_left_behind() -> Iterator[None]:
     assert _alarm.armed_count() == 0, "a guard left its alarm armed"
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "a guard left the timer running"
     assert signal.getsignal(signal.SIGALRM) is handler, "a guard did not restore the SIGALRM handler"
+
+
+@pytest.fixture
+def stalled_endpoint() -> Iterator[StalledEndpoint]:
+    """An AWS endpoint on 127.0.0.1 that accepts connections and never answers."""
+    with StalledEndpoint() as endpoint:
+        yield endpoint

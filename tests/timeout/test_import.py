@@ -29,6 +29,7 @@ def test_the_public_names() -> None:
         "InvocationTimeout",
         "TimeoutInfo",
         "WorkLoop",
+        "protect",
         "timeout_guard",
     ]
     assert timeout.INTERRUPTED_KEY == "timeout.interrupted"
