@@ -15,7 +15,11 @@ invocation's deadline:
   deadline less ``CALL_RESERVE_MS``, and no retry starts once that point has passed, so
   a call to a hung endpoint gives control back with time to clean up. Outside an
   invocation (or with a context that cannot tell its remaining time) the client's own
-  timeouts apply.
+  timeouts apply;
+- where the guard cannot interrupt (its cooperative mode, a handler on another thread),
+  it tells ``interrupt_calls_at`` its instant: attempts end then, and the first call cut
+  by it raises ``InvocationTimeout``, as the interruption would have; the calls made
+  after it (cleanup) have the time up to the reserve again.
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 
+    from lambda_toolkit.core.state import Invocation
+
     C = TypeVar("C")
 
-__all__ = ["CALL_RESERVE_MS", "aws_client", "call_budget_s", "protect", "reset_session"]
+__all__ = ["CALL_RESERVE_MS", "aws_client", "call_budget_s", "interrupt_calls_at", "protect", "reset_session"]
 
 #: Time kept free at the end of an invocation: SDK calls of protected clients end before it.
 CALL_RESERVE_MS = 100
@@ -40,6 +46,8 @@ _RESERVE_S = CALL_RESERVE_MS / 1000.0
 # urllib3 refuses a timeout of 0; an attempt started past the stop point fails at once.
 _MIN_TIMEOUT_S = 0.001
 _HOOK_ID = "lambda_toolkit.deadline"
+# This module's own slot in Invocation.data: the instant a cooperative guard stops calls.
+_INTERRUPT_AT = "core.aws.interrupt_at"
 
 _lock = allocate_lock()
 _session: Any = None
@@ -69,15 +77,35 @@ def reset_session() -> None:
 
 def call_budget_s() -> float | None:
     """Seconds an SDK call may take now: the time left before the current invocation's
-    deadline less ``CALL_RESERVE_MS`` (at least a millisecond), or None outside an
-    invocation or when its deadline is unknown."""
+    deadline less ``CALL_RESERVE_MS`` (at least a millisecond), or before a cooperative
+    guard's instant while it is ahead; None outside an invocation or when its deadline is
+    unknown."""
     invocation = current_invocation()
     if invocation is None:
         return None
     deadline = invocation.deadline
     if deadline is None:
         return None
-    return max(deadline - _RESERVE_S - time.monotonic(), _MIN_TIMEOUT_S)
+    now = time.monotonic()
+    stop = deadline - _RESERVE_S
+    interrupt_at = invocation.data.get(_INTERRUPT_AT)
+    if interrupt_at is not None and now < interrupt_at < stop:
+        stop = interrupt_at
+    return max(stop - now, _MIN_TIMEOUT_S)
+
+
+def interrupt_calls_at(invocation: Invocation, at: float | None) -> float | None:
+    """Make protected calls of ``invocation`` stop at the monotonic instant ``at`` (the
+    earliest one wins; None clears); returns the instant set before, to restore after.
+
+    For a guard that cannot interrupt the handler (no signal in its thread): an attempt
+    in progress at ``at`` times out then, and the call raises ``InvocationTimeout``.
+    """
+    previous: float | None = invocation.data.get(_INTERRUPT_AT)
+    if at is not None and previous is not None:
+        at = min(at, previous)
+    invocation.data[_INTERRUPT_AT] = at
+    return previous
 
 
 def protect(client: C) -> C:
@@ -120,6 +148,14 @@ def _stop_retries(caught_exception: BaseException | None = None, **_: Any) -> No
     interruption = _interruption_in(caught_exception)
     if interruption is not None:
         raise interruption
+    invocation = current_invocation()
+    if invocation is not None:
+        interrupt_at = invocation.data.get(_INTERRUPT_AT)
+        if interrupt_at is not None and time.monotonic() >= interrupt_at - _MIN_TIMEOUT_S:
+            invocation.data[_INTERRUPT_AT] = None  # once: the cleanup calls that follow run normally
+            raise InvocationTimeout(
+                "AWS SDK call stopped at the timeout guard's margin", remaining_ms=invocation.remaining_ms()
+            ) from caught_exception
     budget = call_budget_s()
     if budget is not None and budget <= _MIN_TIMEOUT_S:
         raise caught_exception  # no time for another attempt: the error as botocore gives it

@@ -19,7 +19,8 @@ three exceptions that keep the interruption where it belongs:
   it is dropped, so a guard never fires into another invocation.
 
 Elsewhere (another thread, or no SIGALRM) a ``threading.Timer`` raises the cooperative
-flag ``invocation.data["timeout.interrupted"]`` that ``Deadline`` reports.
+flag ``invocation.data["timeout.interrupted"]`` that ``Deadline`` reports, and protected
+AWS SDK clients (``lambda_toolkit.core.aws``) stop their calls at the same instant.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 
 import lambda_toolkit.core.middleware
 import lambda_toolkit.core.state  # noqa: F401 (its file is protected from interruption)
+from lambda_toolkit.core.aws import interrupt_calls_at
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.core.state import Invocation
 from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY
@@ -75,6 +77,7 @@ class Alarm:
     fired: bool = False
     flagged: bool = False
     timer: threading.Timer | None = None
+    calls_interrupt_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -176,6 +179,8 @@ def arm_cooperative(fire_at: float, invocation: Invocation) -> Alarm:
     timer = threading.Timer(max(fire_at - time.monotonic(), 0.0), raise_flag)
     timer.daemon = True
     alarm.timer = timer
+    # The flag cannot stop an AWS SDK call in progress; the protected clients stop at it.
+    alarm.calls_interrupt_at = interrupt_calls_at(invocation, fire_at)
     timer.start()
     return alarm
 
@@ -185,6 +190,7 @@ def disarm_cooperative(alarm: Alarm) -> None:
     if alarm.timer is not None:
         alarm.timer.cancel()
         alarm.timer = None
+        interrupt_calls_at(alarm.invocation, alarm.calls_interrupt_at)
 
 
 def _protected(frame: FrameType | None) -> bool:

@@ -147,3 +147,17 @@ def test_protecting_a_used_client_caps_its_existing_pools(stalled_endpoint: Stal
     (pool,) = [pools[key] for key in pools.keys()]  # noqa: SIM118 (the container refuses iteration)
     with invocation(timeout_ms=1000):
         assert pool.timeout.clone().connect_timeout <= 1.0
+
+
+def test_a_cooperative_guards_instant_caps_calls_while_it_is_ahead() -> None:
+    with invocation(timeout_ms=10_000) as current:
+        now = time.monotonic()
+        assert aws.interrupt_calls_at(current, now + 1.0) is None
+        assert (aws.call_budget_s() or 0) <= 1.0
+        previous = aws.interrupt_calls_at(current, now + 5.0)  # a later instant: the earliest wins
+        assert previous == now + 1.0 and (aws.call_budget_s() or 0) <= 1.0
+        aws.interrupt_calls_at(current, previous)
+        aws.interrupt_calls_at(current, None)
+        assert (aws.call_budget_s() or 0) > 5.0
+        aws.interrupt_calls_at(current, now - 1.0)  # passed: the time to the reserve again
+        assert (aws.call_budget_s() or 0) > 5.0

@@ -10,12 +10,15 @@ not performance figures; the attempt counts show what happened.
 
 from __future__ import annotations
 
+import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 
 from lambda_toolkit.idempotency import DynamoDBStore, idempotent
 from lambda_toolkit.parameters import SSMProvider, get_parameter
@@ -155,3 +158,53 @@ def test_b_idempotency_lock_release_against_a_hung_store_ends_within_the_invocat
         assert elapsed < BOUND_S
         assert [type(exc) for exc in seen.guard_errors] == [InvocationTimeout]
         assert endpoint.requests == 2  # the lock, then one attempt to release it
+
+
+def test_in_cooperative_mode_a_protected_call_stops_at_the_margin(stalled_endpoint: StalledEndpoint) -> None:
+    # A handler on another thread cannot be interrupted by a signal: the call's own
+    # timeouts end it at the guard's instant, and it raises InvocationTimeout as the
+    # interruption would have (not the ReadTimeoutError, nor a retry).
+    client = protect(boto3.client("dynamodb", endpoint_url=stalled_endpoint.url, config=_retrying_config()))
+    seen = Seen()
+
+    @timeout_guard(margin_ms=MARGIN_MS, on_timeout=seen.on_timeout)
+    def handler(event: Any, context: Any) -> Any:
+        try:
+            return client.get_item(TableName="orders", Key={"id": {"S": event["order_id"]}})
+        except BaseException as exc:
+            seen.in_handler.append(exc)
+            raise
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result, elapsed = pool.submit(_run, handler).result()
+
+    assert result == FALLBACK
+    assert elapsed < BOUND_S
+    assert [type(exc) for exc in seen.in_handler] == [InvocationTimeout]
+    assert isinstance(seen.in_handler[0].__cause__, ReadTimeoutError)
+    assert stalled_endpoint.connections == 1
+
+
+def test_in_cooperative_mode_only_the_cut_call_becomes_the_interruption(caplog: pytest.LogCaptureFixture) -> None:
+    # The lock is taken, then the handler's own call is cut at the guard's instant and
+    # raises InvocationTimeout; the release of the lock that follows is a cleanup call: it
+    # runs (to the reserve) and its failure is the store's own error, logged by @idempotent.
+    with StalledEndpoint(answer_first=1) as endpoint:
+        store = DynamoDBStore("idempotency", endpoint_url=endpoint.url, region="us-east-1")
+        client = protect(boto3.client("dynamodb", endpoint_url=endpoint.url, config=_retrying_config()))
+        seen = Seen()
+
+        @timeout_guard(margin_ms=MARGIN_MS, on_timeout=seen.on_timeout)
+        @idempotent(store=store, key="order_id")
+        def handler(event: Any, context: Any) -> Any:
+            return client.get_item(TableName="orders", Key={"id": {"S": "other"}})
+
+        with caplog.at_level(logging.WARNING), ThreadPoolExecutor(max_workers=1) as pool:
+            result, elapsed = pool.submit(_run, handler).result()
+
+    assert result == FALLBACK
+    assert elapsed < BOUND_S
+    assert [type(exc) for exc in seen.guard_errors] == [InvocationTimeout]
+    assert endpoint.requests == 3  # the lock, the handler's call, one attempt to release
+    release = [r.getMessage() for r in caplog.records if "could not release" in r.getMessage()]
+    assert len(release) == 1 and "DeleteItem" in release[0] and "ReadTimeoutError" in release[0]
