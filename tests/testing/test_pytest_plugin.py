@@ -129,3 +129,14 @@ def test_reset_toolkit_clears_the_parameters_cache_and_the_session(monkeypatch: 
         assert get_default_provider() is provider
     finally:
         set_default_provider(None)
+
+
+def test_the_conftest_recipe_of_the_docs_passes_as_written(tmp_path: Path) -> None:
+    import re
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+    files = dict(re.findall(r"^<!-- recipe: (\S+) -->\n```py\n(.*?)^```", page.read_text(), re.MULTILINE | re.DOTALL))
+    assert sorted(files) == ["conftest.py", "orders.py", "test_orders.py"]
+    result = _run_pytest(tmp_path, files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
