@@ -131,12 +131,25 @@ def test_reset_toolkit_clears_the_parameters_cache_and_the_session(monkeypatch: 
         set_default_provider(None)
 
 
-def test_the_conftest_recipe_of_the_docs_passes_as_written(tmp_path: Path) -> None:
+def _recipe(page: str) -> dict[str, str]:
+    """The files a docs page shows under ``<!-- recipe: NAME -->`` markers."""
     import re
 
-    page = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
-    files = dict(re.findall(r"^<!-- recipe: (\S+) -->\n```py\n(.*?)^```", page.read_text(), re.MULTILINE | re.DOTALL))
+    text = (Path(__file__).resolve().parents[2] / "docs" / page).read_text()
+    return dict(re.findall(r"^<!-- recipe: (\S+) -->\n```(?:python|py)\n(.*?)^```", text, re.MULTILINE | re.DOTALL))
+
+
+def test_the_conftest_recipe_of_the_docs_passes_as_written(tmp_path: Path) -> None:
+    files = _recipe("testing.md")
     assert sorted(files) == ["conftest.py", "orders.py", "test_orders.py"]
     result = _run_pytest(tmp_path, files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_the_getting_started_function_and_its_test_pass_as_written(tmp_path: Path) -> None:
+    files = _recipe("getting-started.md")
+    assert sorted(files) == ["app.py", "test_app.py"]
+    result = _run_pytest(tmp_path, files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
