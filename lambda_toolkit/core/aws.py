@@ -46,8 +46,6 @@ _RESERVE_S = CALL_RESERVE_MS / 1000.0
 # urllib3 refuses a timeout of 0; an attempt started past the stop point fails at once.
 _MIN_TIMEOUT_S = 0.001
 _HOOK_ID = "lambda_toolkit.deadline"
-# This module's own slot in Invocation.data: the instant a cooperative guard stops calls.
-_INTERRUPT_AT = "core.aws.interrupt_at"
 
 _lock = allocate_lock()
 _session: Any = None
@@ -88,7 +86,7 @@ def call_budget_s() -> float | None:
         return None
     now = time.monotonic()
     stop = deadline - _RESERVE_S
-    interrupt_at = invocation.data.get(_INTERRUPT_AT)
+    interrupt_at = invocation.calls_interrupt_at
     if interrupt_at is not None and now < interrupt_at < stop:
         stop = interrupt_at
     return max(stop - now, _MIN_TIMEOUT_S)
@@ -101,10 +99,10 @@ def interrupt_calls_at(invocation: Invocation, at: float | None) -> float | None
     For a guard that cannot interrupt the handler (no signal in its thread): an attempt
     in progress at ``at`` times out then, and the call raises ``InvocationTimeout``.
     """
-    previous: float | None = invocation.data.get(_INTERRUPT_AT)
+    previous = invocation.calls_interrupt_at
     if at is not None and previous is not None:
         at = min(at, previous)
-    invocation.data[_INTERRUPT_AT] = at
+    invocation.calls_interrupt_at = at
     return previous
 
 
@@ -150,9 +148,9 @@ def _stop_retries(caught_exception: BaseException | None = None, **_: Any) -> No
         raise interruption
     invocation = current_invocation()
     if invocation is not None:
-        interrupt_at = invocation.data.get(_INTERRUPT_AT)
+        interrupt_at = invocation.calls_interrupt_at
         if interrupt_at is not None and time.monotonic() >= interrupt_at - _MIN_TIMEOUT_S:
-            invocation.data[_INTERRUPT_AT] = None  # once: the cleanup calls that follow run normally
+            invocation.calls_interrupt_at = None  # once: the cleanup calls that follow run normally
             raise InvocationTimeout(
                 "AWS SDK call stopped at the timeout guard's margin", remaining_ms=invocation.remaining_ms()
             ) from caught_exception

@@ -44,11 +44,14 @@ class Invocation:
     ``data`` is a namespaced scratch space for utilities (keys are prefixed with the
     utility name, e.g. ``"timeout.interrupted"``). ``fallback_response`` is the answer a
     timeout guard gave in place of a handler's own result (None until one does): a layer
-    that keeps results (idempotency) must not keep that one.
+    that keeps results (idempotency) must not keep that one. ``calls_interrupt_at`` is the
+    monotonic instant a timeout guard that cannot interrupt the handler (no signal in its
+    thread) wants AWS SDK calls stopped at (None when none does; see ``core.aws``).
     """
 
     __slots__ = (
         "_deadline",
+        "calls_interrupt_at",
         "cold_start",
         "context",
         "correlation_id",
@@ -68,6 +71,7 @@ class Invocation:
         self.correlation_id: str | None = None
         self.data: dict[str, Any] = {}
         self.fallback_response: Any = None
+        self.calls_interrupt_at: float | None = None
         self._deadline: float | None = _UNSET
 
     @property
