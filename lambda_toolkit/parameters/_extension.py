@@ -169,6 +169,10 @@ class ExtensionProvider:
                 f"{self.host}:{port} ({type(exc).__name__})",
                 name=name,
             ) from None
+        if len(body) > MAX_ANSWER:
+            raise ParameterFetchError(
+                f"{what} {name!r}: the extension's answer is longer than {MAX_ANSWER} bytes", name=name
+            )
         if status >= 400:
             raise _error_for_status(status, body[:2048].decode("utf-8", "replace"), name=name, what=what)
         try:
@@ -193,8 +197,8 @@ def _request(host: str, port: int, target: str, timeout: float) -> tuple[int, by
     """GET ``target`` from ``host:port``; the status and body, all within ``timeout`` seconds.
 
     A socket timeout bounds each read, so a server sending one byte at a time could hold
-    a call for ever: every read here waits only for what is left of one deadline, and a
-    body longer than ``MAX_ANSWER`` is refused. Plain ``http.client`` (no urllib opener):
+    a call for ever: every read here waits only for what is left of one deadline. At most
+    ``MAX_ANSWER + 1`` bytes of the body are read. Plain ``http.client`` (no urllib opener):
     no proxy setting ever sees the token or the names.
     """
     import http.client
@@ -209,10 +213,7 @@ def _request(host: str, port: int, target: str, timeout: float) -> tuple[int, by
             "GET", target, headers={TOKEN_HEADER: os.environ.get("AWS_SESSION_TOKEN", ""), "Connection": "close"}
         )
         response = connection.getresponse()
-        body = response.read(MAX_ANSWER + 1)
-        if len(body) > MAX_ANSWER:
-            raise http.client.HTTPException("answer too long")
-        return response.status, body
+        return response.status, response.read(MAX_ANSWER + 1)
     finally:
         connection.close()
         raw.close()

@@ -330,5 +330,6 @@ def test_an_answer_too_long_to_be_a_secret_is_refused(extension: FakeExtension, 
 
     extension.forced_status = 200
     extension.forced_body = '{"SecretString": "' + "x" * MAX_ANSWER + '"}'
-    with pytest.raises(ExtensionUnavailable, match=r"secret 'prod/db': .* \(HTTPException\)"):
+    with pytest.raises(ParameterFetchError, match=r"secret 'prod/db': the extension's answer is longer than") as caught:
         get_secret("prod/db", provider=provider)
+    assert not isinstance(caught.value, ExtensionUnavailable)  # it answered: no fallback to the SDK
