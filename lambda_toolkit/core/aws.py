@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 from _thread import allocate_lock
 
-from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.state import current_invocation
 
 TYPE_CHECKING = False
@@ -118,8 +118,6 @@ def protect(client: C) -> C:
     meta: Any = getattr(client, "meta", None)
     events = getattr(meta, "events", None)
     if events is None or not hasattr(events, "register_first"):
-        from lambda_toolkit.core.errors import ConfigurationError
-
         raise ConfigurationError(f"protect: expected a boto3 client, got {type(client).__name__}")
     service_id = meta.service_model.service_id.hyphenize()
     # First, so that the interruption leaves before botocore's retry handler counts it.
@@ -129,13 +127,17 @@ def protect(client: C) -> C:
 
 
 def _interruption_in(error: BaseException | None) -> InvocationTimeout | None:
-    """The InvocationTimeout that ``error`` is, or wraps (botocore keeps it in ``kwargs``)."""
+    """The InvocationTimeout that ``error`` is, or wraps (botocore keeps it in ``kwargs``).
+
+    ``__context__`` is not followed: a call made while an interruption is being handled
+    (cleanup in an ``except`` block) has it there without having been interrupted.
+    """
     for _ in range(8):  # a wrapping chain is short; never loop on a cycle
         if error is None or isinstance(error, InvocationTimeout):
             return error
         kwargs = getattr(error, "kwargs", None)
         inner = kwargs.get("error") if isinstance(kwargs, dict) else None
-        error = inner if isinstance(inner, BaseException) else (error.__cause__ or error.__context__)
+        error = inner if isinstance(inner, BaseException) else error.__cause__
     return None
 
 

@@ -161,3 +161,17 @@ def test_a_cooperative_guards_instant_caps_calls_while_it_is_ahead() -> None:
         assert (aws.call_budget_s() or 0) > 5.0
         aws.interrupt_calls_at(current, now - 1.0)  # passed: the time to the reserve again
         assert (aws.call_budget_s() or 0) > 5.0
+
+
+def test_a_cleanup_call_failing_while_the_interruption_is_handled_keeps_its_own_error() -> None:
+    # Made in an `except InvocationTimeout:` block, a call's error has the interruption as
+    # its __context__: that is not the call being interrupted, botocore handles it as usual.
+    try:
+        raise InvocationTimeout("stop")
+    except InvocationTimeout:
+        try:
+            raise ReadTimeoutError(endpoint_url="http://127.0.0.1:1")
+        except ReadTimeoutError as exc:
+            cleanup_error = exc
+    assert isinstance(cleanup_error.__context__, InvocationTimeout)
+    assert aws._stop_retries(caught_exception=cleanup_error) is None  # retried if botocore wants
