@@ -1,0 +1,50 @@
+"""Importing the http utility stays cheap: no pydantic, no boto3 until a route runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("boto3", "botocore", "pydantic", "pydantic_core", "aws_xray_sdk", "asyncio")
+
+
+def test_import_pulls_in_no_heavy_module() -> None:
+    code = (
+        "import sys, lambda_toolkit, lambda_toolkit.http; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_declaring_routes_does_not_import_pydantic() -> None:
+    code = (
+        "import sys\n"
+        "from lambda_toolkit.http import App, Query\n"
+        "from typing import Annotated\n"
+        "app = App()\n"
+        "@app.get('/orders/{order_id}')\n"
+        "def get(order_id: int, limit: Annotated[int, Query(alias='page-size')] = 10, tags: list[str] = []):\n"
+        "    return {}\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_the_public_names() -> None:
+    import lambda_toolkit.http as http
+
+    assert sorted(http.__all__) == [
+        "App",
+        "Body",
+        "CORS",
+        "HTTPError",
+        "Header",
+        "Path",
+        "Query",
+        "RequestValidationError",
+        "Response",
+        "Route",
+        "Router",
+    ]
