@@ -9,25 +9,22 @@ Python runtime wants: the records are awaited on an event loop inside the call.
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, Protocol, TypeVar, cast
+from typing import Any, Literal, Protocol, cast
 
+from lambda_toolkit.batch._answer import Answer, run_coroutine
 from lambda_toolkit.batch._convert import model_converter
-from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome
-from lambda_toolkit.batch._processor import Plan, Run, conclude, run_sequential
+from lambda_toolkit.batch._outcome import BatchOutcome
+from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.batch._records import record_converter
 from lambda_toolkit.batch._sources import Source, source_spec
 from lambda_toolkit.core.context import LambdaContext
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, apply_middleware
-from lambda_toolkit.core.state import current_invocation
 
 __all__ = ["BatchHandler", "batch", "process_batch", "process_batch_async"]
-
-T = TypeVar("T")
 
 
 class BatchHandler(Protocol):
@@ -100,45 +97,6 @@ def make_plan(
     )
 
 
-def _run_coroutine(awaitable: Awaitable[T]) -> T:
-    """Run ``awaitable`` to completion from sync code, even under a running event loop."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(awaitable)  # type: ignore[arg-type]
-    # A loop already runs on this thread (an async test calling a sync handler): use a
-    # helper thread with its own loop, carrying the invocation state along.
-    context = contextvars.copy_context()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-toolkit-batch-loop") as pool:
-        return pool.submit(context.run, asyncio.run, awaitable).result()  # type: ignore[arg-type]
-
-
-def _execute(plan: Plan, event: Mapping[str, Any], fn: Callable[[Any], Any], is_async: bool) -> BatchOutcome:
-    run = Run(plan, event)
-    if not is_async and plan.concurrency == 1:
-        return run_sequential(run, fn)
-    # threads and asyncio are only imported by functions that use them (cold start)
-    from lambda_toolkit.batch._concurrent import new_shared, run_async, run_threads
-
-    if is_async:
-        shared = new_shared(run)
-        try:
-            return _run_coroutine(run_async(run, fn, plan.concurrency, shared))
-        except InvocationTimeout:  # raised while the loop waited, outside any record
-            shared.stop("timeout")
-            return shared.close()
-    return run_threads(run, fn, plan.concurrency)
-
-
-def _remember(outcome: BatchOutcome) -> None:
-    invocation = current_invocation()
-    if invocation is not None:
-        invocation.data[OUTCOME_KEY] = outcome
-
-
 class _AsyncRecordFunction:
     """A sync stand-in for an ``async def`` record function, so the handler stays sync."""
 
@@ -147,7 +105,7 @@ class _AsyncRecordFunction:
         functools.update_wrapper(self, function)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _run_coroutine(self.function(*args, **kwargs))
+        return run_coroutine(self.function(*args, **kwargs))
 
 
 def _takes_self(fn: Callable[..., Any]) -> bool:
@@ -182,6 +140,17 @@ def _handler_signature(takes_self: bool) -> inspect.Signature:
         inspect.Parameter("context", kind, annotation=LambdaContext),
     ]
     return inspect.Signature(parameters, return_annotation=dict[str, Any])
+
+
+def _record_function_of(call: Call) -> tuple[Callable[[Any], Any], bool]:
+    """The record function a handler call runs, and whether it is async."""
+    target = call.target
+    is_async = isinstance(target, _AsyncRecordFunction)
+    fn: Callable[[Any], Any] = target.function if isinstance(target, _AsyncRecordFunction) else target
+    lead = call.args[:-2]
+    if lead:  # a method: handler(self, event, context) -> record function(self, record)
+        fn = functools.partial(fn, *lead)
+    return fn, is_async
 
 
 def batch(
@@ -228,16 +197,16 @@ def batch(
     )
 
     def before(call: Call) -> None:
-        target = call.target
-        is_async = isinstance(target, _AsyncRecordFunction)
-        fn: Callable[[Any], Any] = target.function if isinstance(target, _AsyncRecordFunction) else target
-        lead = call.args[:-2]
-        if lead:  # a method: handler(self, event, context) -> record function(self, record)
-            fn = functools.partial(fn, *lead)
-        outcome = _execute(plan, call.event, fn, is_async)
-        if call.invocation is not None:
-            call.invocation.data[OUTCOME_KEY] = outcome
-        call.respond(conclude(plan, outcome).response)
+        answer = Answer(plan, call.event)
+        # The timeout guard's InvocationTimeout can land at any instruction: whenever it
+        # does (after the record loop, while the response is built...), the handler still
+        # answers with the partial response.
+        while True:
+            try:
+                call.respond(answer.step(functools.partial(_record_function_of, call)).response)
+                return
+            except InvocationTimeout:
+                answer.interrupted = True
 
     layer = Middleware("batch", before=before, handler_only=True, mapping_event=True, replaces_call=True)
 
@@ -293,9 +262,15 @@ def process_batch(
     )
     if not callable(record_handler):
         raise ConfigurationError(f"process_batch: record_handler must be callable, got {type(record_handler).__name__}")
-    outcome = _execute(plan, event, record_handler, _is_async(record_handler))
-    _remember(outcome)
-    return conclude(plan, outcome)
+    found = (record_handler, _is_async(record_handler))
+    answer = Answer(plan, event)
+    while True:  # see batch(): an InvocationTimeout at any moment still gives the outcome
+        try:
+            outcome = answer.step(lambda: found)
+            break
+        except InvocationTimeout:
+            answer.interrupted = True
+    return outcome
 
 
 async def process_batch_async(
@@ -326,14 +301,11 @@ async def process_batch_async(
     )
     if not _is_async(record_handler):
         raise ConfigurationError("process_batch_async: record_handler must be an async function")
-    from lambda_toolkit.batch._concurrent import new_shared, run_async
-
-    run = Run(plan, event)
-    shared = new_shared(run)
-    try:
-        outcome = await run_async(run, record_handler, plan.concurrency, shared)
-    except InvocationTimeout:
-        shared.stop("timeout")
-        outcome = shared.close()
-    _remember(outcome)
-    return conclude(plan, outcome)
+    answer = Answer(plan, event)
+    while True:  # see batch(): an InvocationTimeout at any moment still gives the outcome
+        try:
+            outcome = await answer.step_async(record_handler)
+            break
+        except InvocationTimeout:
+            answer.interrupted = True
+    return outcome

@@ -40,16 +40,24 @@ def _units(run: Run) -> deque[list[int]]:
     return deque(groups.values())
 
 
-class _Shared:
-    """State shared by the workers; writes are dropped once the batch has answered."""
+class Shared:
+    """State shared by the workers; writes are dropped once the batch has answered.
 
-    __slots__ = ("closed", "halt", "lock", "run")
+    ``aborted`` holds the first BaseException that is not an ``Exception`` (SystemExit,
+    KeyboardInterrupt, GeneratorExit, a CancelledError raised by a record function): no
+    record starts after it, and it is raised again once the workers have stopped.
+    """
+
+    __slots__ = ("aborted", "cancelling", "closed", "executor", "halt", "lock", "run")
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.lock = threading.Lock()
         self.halt = False
         self.closed = False
+        self.cancelling = False
+        self.aborted: BaseException | None = None
+        self.executor: ThreadPoolExecutor | None = None
 
     def success(self, index: int, value: Any) -> None:
         with self.lock:
@@ -66,6 +74,20 @@ class _Shared:
             self.halt = True
             self.run.stop(why)
 
+    def abort(self, error: BaseException) -> None:
+        """Stop starting records because of ``error``, to be raised once they stopped."""
+        with self.lock:
+            self.halt = True
+            if self.aborted is None:
+                self.aborted = error
+
+    def raise_aborted(self) -> None:
+        """Raise the BaseException a record function raised, if any."""
+        error = self.aborted
+        if error is not None:
+            self.shut_down()
+            raise error
+
     def after_failure(self, unit: list[int], position: int) -> bool:
         """Apply the stop rule after ``unit[position]`` failed; True to leave the unit."""
         scope = self.run.scope
@@ -78,14 +100,23 @@ class _Shared:
             return True
         return False
 
+    def shut_down(self) -> None:
+        """Let the thread pool go: what is done is done, what still runs is not waited for."""
+        executor = self.executor
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
     def close(self) -> BatchOutcome:
+        """Build the outcome; later writes of records still running are dropped."""
+        self.shut_down()
         with self.lock:
             self.closed = True
+            self.halt = True
             failed = dict(self.run.failed)
         return self.run.finish(failed)
 
 
-def _next_unit(shared: _Shared, units: deque[list[int]]) -> list[int] | None:
+def _next_unit(shared: Shared, units: deque[list[int]]) -> list[int] | None:
     if shared.halt:
         return None
     try:
@@ -94,7 +125,7 @@ def _next_unit(shared: _Shared, units: deque[list[int]]) -> list[int] | None:
         return None
 
 
-def _record_failed(shared: _Shared, run: Run, index: int, exc: Exception, code: Any) -> bool:
+def _record_failed(shared: Shared, run: Run, index: int, exc: Exception, code: Any) -> bool:
     """Report record ``index`` as failed, by what went wrong; True when the whole run must
     stop (the timeout guard interrupted the record)."""
     if isinstance(exc, InvocationTimeout):
@@ -110,73 +141,88 @@ def _record_failed(shared: _Shared, run: Run, index: int, exc: Exception, code: 
     return False
 
 
-def run_threads(run: Run, fn: Callable[[Any], Any], workers: int) -> BatchOutcome:
+def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared) -> BatchOutcome:
     """Process the batch on at most ``workers`` threads."""
     units = _units(run)
-    shared = _Shared(run)
     records, convert = run.records, run.plan.convert
     deadline, code = run.deadline, record_function_code(fn)
 
     def work() -> None:
-        while (unit := _next_unit(shared, units)) is not None:
-            for position, index in enumerate(unit):
-                if shared.halt:
-                    return
-                if deadline.reached():
-                    shared.stop("timeout" if deadline.interrupted() else "deadline")
-                    return
-                try:
-                    shared.success(index, fn(convert(records[index])))
-                    continue
-                except Exception as exc:
-                    if _record_failed(shared, run, index, exc, code):
+        try:
+            while (unit := _next_unit(shared, units)) is not None:
+                for position, index in enumerate(unit):
+                    if shared.halt:
                         return
-                if shared.after_failure(unit, position):
-                    break
+                    if deadline.reached():
+                        shared.stop("timeout" if deadline.interrupted() else "deadline")
+                        return
+                    try:
+                        shared.success(index, fn(convert(records[index])))
+                        continue
+                    except Exception as exc:
+                        if _record_failed(shared, run, index, exc, code):
+                            return
+                    if shared.after_failure(unit, position):
+                        break
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt...: raised in the handler's thread
+            shared.abort(exc)
 
     count = max(1, min(workers, len(units)))
-    executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="lambda-toolkit-batch")
-    try:
-        futures = [executor.submit(contextvars.copy_context().run, work) for _ in range(count)]
-        _, running = wait(futures, timeout=deadline.wait_budget())
-        if running:
-            shared.stop("deadline")
-    except InvocationTimeout:  # the timeout guard interrupted the waiting thread
-        shared.stop("timeout")
-    finally:
-        # everything is done, or what still runs is reported failed: never wait for it
-        executor.shutdown(wait=False, cancel_futures=True)
+    executor = shared.executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="lambda-toolkit-batch")
+    futures = [executor.submit(contextvars.copy_context().run, work) for _ in range(count)]
+    # InvocationTimeout landing here reaches Answer.drive, which stops and closes the run
+    _, running = wait(futures, timeout=deadline.wait_budget())
+    if running:
+        shared.stop("deadline")
+    shared.raise_aborted()
     return shared.close()
 
 
-def new_shared(run: Run) -> _Shared:
-    """The shared state of a concurrent run (made by the caller of ``run_async`` so that
-    it can still answer when ``InvocationTimeout`` escapes the event loop)."""
-    return _Shared(run)
+def new_shared(run: Run) -> Shared:
+    """The shared state of a concurrent run (made by the caller of ``run_threads`` and
+    ``run_async`` so that it can still answer when ``InvocationTimeout`` escapes them)."""
+    return Shared(run)
 
 
-async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: int, shared: _Shared) -> BatchOutcome:
+def _being_cancelled(shared: Shared) -> bool:
+    """True when the current worker task is being cancelled (by the processor answering,
+    or from outside), not stopped by a CancelledError its record function raised."""
+    if shared.cancelling:
+        return True
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    return cancelling is not None and cancelling() > 0
+
+
+async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: int, shared: Shared) -> BatchOutcome:
     """Await the record coroutines with at most ``in_flight`` running at once."""
     units = _units(run)
     records, convert = run.records, run.plan.convert
     deadline, code = run.deadline, record_function_code(fn)
 
     async def work() -> None:
-        while (unit := _next_unit(shared, units)) is not None:
-            for position, index in enumerate(unit):
-                if shared.halt:
-                    return
-                if deadline.reached():
-                    shared.stop("timeout" if deadline.interrupted() else "deadline")
-                    return
-                try:
-                    shared.success(index, await fn(convert(records[index])))
-                    continue
-                except Exception as exc:
-                    if _record_failed(shared, run, index, exc, code):
+        try:
+            while (unit := _next_unit(shared, units)) is not None:
+                for position, index in enumerate(unit):
+                    if shared.halt:
                         return
-                if shared.after_failure(unit, position):
-                    break
+                    if deadline.reached():
+                        shared.stop("timeout" if deadline.interrupted() else "deadline")
+                        return
+                    try:
+                        shared.success(index, await fn(convert(records[index])))
+                        continue
+                    except Exception as exc:
+                        if _record_failed(shared, run, index, exc, code):
+                            return
+                    if shared.after_failure(unit, position):
+                        break
+        except InvocationTimeout:  # the timeout guard's signal landed between two records
+            shared.stop("timeout")
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError) and _being_cancelled(shared):
+                raise
+            shared.abort(exc)
 
     count = max(1, min(in_flight, len(units)))
     tasks = [asyncio.ensure_future(work()) for _ in range(count)]
@@ -184,9 +230,9 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
         _, running = await asyncio.wait(tasks, timeout=deadline.wait_budget())
         if running:
             shared.stop("deadline")
-    except InvocationTimeout:
-        shared.stop("timeout")
     finally:
+        shared.cancelling = True
         for task in tasks:
             task.cancel()
+    shared.raise_aborted()
     return shared.close()

@@ -31,8 +31,10 @@ __all__ = [
     "Plan",
     "Run",
     "StopScope",
-    "conclude",
     "from_record_function",
+    "log_failure",
+    "notify",
+    "raise_if_all_failed",
     "record_function_code",
     "run_sequential",
 ]
@@ -225,8 +227,8 @@ def from_record_function(error: Exception, code: CodeType | None = None) -> Exce
     return error
 
 
-def conclude(plan: Plan, outcome: BatchOutcome) -> BatchOutcome:
-    """Hand the outcome to the hook, then raise when every record failed (if asked to)."""
+def notify(plan: Plan, outcome: BatchOutcome) -> None:
+    """Hand the outcome to the ``on_outcome`` hook; a failing hook is logged, never raised."""
     if plan.on_outcome is not None:
         try:
             plan.on_outcome(outcome)
@@ -234,10 +236,14 @@ def conclude(plan: Plan, outcome: BatchOutcome) -> BatchOutcome:
             log.error(
                 "%s batch: on_outcome hook raised %s; the batch response is kept", plan.spec.name, type(exc).__name__
             )
+
+
+def raise_if_all_failed(plan: Plan, outcome: BatchOutcome) -> None:
+    """Raise BatchProcessingError when every record failed (with ``all_failed="raise"``),
+    unless the batch was cut short by time: its report is the point of stopping early."""
     if plan.all_failed == "raise" and outcome.all_failed and outcome.stopped_by not in ("deadline", "timeout"):
         error = BatchProcessingError(outcome)
         raise error from outcome.first_error()
-    return outcome
 
 
 _SPECIAL_ERRORS = (InvocationTimeout, InvalidPayloadError, RecordValidationError)
