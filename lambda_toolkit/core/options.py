@@ -1,0 +1,72 @@
+"""One way to check the numeric options of every utility.
+
+Durations are seconds as a float everywhere (``_ms`` only where Lambda itself speaks
+milliseconds); sizes are integers. NaN and infinity are refused: a NaN compares false to
+everything, so a ``max_age=nan`` would pass a ``< 0`` check and then never expire (or
+always), which no caller means. ``bool`` is not a number here, although Python makes it an
+``int``. Errors name the option and the allowed range; the values checked are numbers
+(never secrets), so the message may show them.
+"""
+
+from __future__ import annotations
+
+from math import inf, isfinite
+
+from lambda_toolkit.core.errors import ConfigurationError
+
+__all__ = ["check_count", "check_fraction", "check_seconds"]
+
+
+def _shown(value: object) -> str:
+    # A number is shown as given; anything else only by its type (it could be anything).
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def check_seconds(
+    name: str,
+    value: object,
+    *,
+    allow_zero: bool = True,
+    error: type[ConfigurationError] = ConfigurationError,
+) -> float:
+    """``value`` as a float number of seconds: finite, ``>= 0`` (``> 0`` without ``allow_zero``).
+
+    ``name`` is how the caller sees the option (``"CachedStore max_age"``); ``error`` is
+    the ConfigurationError subclass to raise (a utility's own).
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int past the range of a float: no finite number of seconds
+            number = inf
+        if isfinite(number) and (number > 0 or (number == 0 and allow_zero)):
+            return number
+    bound = ">= 0" if allow_zero else "> 0"
+    raise error(f"{name} must be a finite number of seconds {bound}, got {_shown(value)}")
+
+
+def check_count(
+    name: str,
+    value: object,
+    *,
+    minimum: int = 1,
+    error: type[ConfigurationError] = ConfigurationError,
+) -> int:
+    """``value`` as an integer ``>= minimum`` (a float, even ``3.0``, is refused)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+        return int(value)
+    raise error(f"{name} must be an integer >= {minimum}, got {_shown(value)}")
+
+
+def check_fraction(
+    name: str,
+    value: object,
+    *,
+    error: type[ConfigurationError] = ConfigurationError,
+) -> float:
+    """``value`` as a float fraction in ``[0, 1)`` (a share of a duration, such as a jitter)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value < 1.0:
+        return float(value)  # NaN fails the comparison above
+    raise error(f"{name} must be a fraction in [0, 1), got {_shown(value)}")
