@@ -102,6 +102,12 @@ class Router:
 
         return decorate
 
+    def prepare(self) -> None:
+        """Build every route's validators now instead of on its first request (this imports
+        pydantic); a type pydantic cannot validate is a ConfigurationError here."""
+        for route in self._routes:
+            route.plan.prepare()
+
     def _add(self, route: Route) -> None:
         self._trie.add(route.template, route.methods, route)
         self._routes.append(route)

@@ -70,21 +70,31 @@ class RoutePlan:
         self.response_adapter: Any = None
         self._ready = False
 
-    def _prepare(self) -> None:
-        from pydantic import TypeAdapter
+    def prepare(self) -> None:
+        """Build the validators (once); ConfigurationError when pydantic cannot handle a type."""
+        if self._ready:
+            return
+        from pydantic import PydanticUserError, TypeAdapter
+        from pydantic.errors import PydanticSchemaGenerationError
 
         for param in self.params:
             if param.kind in ("path", "query", "header", "body"):
-                param.adapter = TypeAdapter(param.annotation)
+                try:
+                    param.adapter = TypeAdapter(param.annotation)
+                except (PydanticSchemaGenerationError, PydanticUserError) as exc:
+                    raise ConfigurationError(f"route {self.label}: parameter {param.name!r}: {exc}") from None
         if self.response_type is not None:
-            self.response_adapter = TypeAdapter(self.response_type)
+            try:
+                self.response_adapter = TypeAdapter(self.response_type)
+            except (PydanticSchemaGenerationError, PydanticUserError) as exc:
+                raise ConfigurationError(f"route {self.label}: return annotation: {exc}") from None
         self._ready = True
 
     def bind(self, request: HttpRequest, path_values: dict[str, str]) -> dict[str, Any]:
         """The keyword arguments for the route function; RequestValidationError (422) lists
         every problem, HTTPError 400 when the body is not JSON."""
         if not self._ready:
-            self._prepare()
+            self.prepare()
         from pydantic import ValidationError
 
         kwargs: dict[str, Any] = {}
@@ -220,12 +230,17 @@ def _is_sequence_of_simple(annotation: Any) -> bool:
 def _is_body_type(annotation: Any) -> bool:
     for member in _union_members(annotation):
         origin = typing.get_origin(member) or member
-        if origin in (dict, list) or dataclasses.is_dataclass(member) or typing.is_typeddict(member):
+        if origin in (dict, list) or dataclasses.is_dataclass(member) or _is_typeddict(member):
             continue
         if isinstance(member, type) and hasattr(member, "model_validate") and hasattr(member, "model_fields"):
             continue  # a pydantic model (checked without importing pydantic)
         return False
     return True
+
+
+def _is_typeddict(annotation: Any) -> bool:
+    # typing's and typing_extensions' TypedDicts alike (is_typeddict knows only its own)
+    return isinstance(annotation, type) and issubclass(annotation, dict) and hasattr(annotation, "__total__")
 
 
 def _split_annotated(annotation: Any) -> tuple[Any, Source | None]:
@@ -238,7 +253,8 @@ def _split_annotated(annotation: Any) -> tuple[Any, Source | None]:
     if len(markers) > 1:
         raise ConfigurationError("more than one of Query/Header/Body/Path on one parameter")
     annotated: Any = typing.Annotated
-    kept = annotated[(inner, *others)] if others else inner
+    arguments = (inner, *others)
+    kept = annotated[arguments] if others else inner
     return kept, (markers[0] if markers else None)
 
 
