@@ -289,7 +289,8 @@ def plan_route(fn: Callable[..., Any], path_names: list[str], label: str) -> Rou
                 params.append(Param(missing, "path", missing, str, _MISSING))
     returned = hints.get("return", signature.return_annotation)
     response_type = None
-    if returned not in _NO_VALIDATION and not _returns_response(returned):
+    # bytes and text are sent as they are; a Response is the user's full control
+    if returned not in _NO_VALIDATION and returned not in (bytes, str) and not _returns_response(returned):
         response_type = returned
     return RoutePlan(label, params, response_type)
 
