@@ -154,18 +154,18 @@ class _Auto:
 
 
 def _jmespath(expression: str) -> CorrelationSource:
-    import jmespath  # only functions that use an expression pay for the import
-    from jmespath.exceptions import JMESPathError
+    # The package's one dialect (json_decode, lower_keys...); jmespath loads on this first use.
+    from lambda_toolkit.core.expressions import ExpressionError, compile_expression
 
     try:
-        compiled = jmespath.compile(expression)
-    except JMESPathError as exc:
-        raise ConfigurationError(f"inject_context: correlation_id is not a valid JMESPath expression ({exc})") from None
+        find = compile_expression(expression).search
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"inject_context: correlation_id: {exc}") from None
 
     def search(event: Any, context: Any) -> str | None:
         try:
-            return _text(compiled.search(event))
-        except JMESPathError:
+            return _text(find(event))
+        except ExpressionError:  # data the expression cannot read: no id from it
             return None
 
     return search

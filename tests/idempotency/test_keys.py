@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lambda_toolkit.idempotency import IdempotencyConfigurationError
+from lambda_toolkit.idempotency import IdempotencyConfigurationError, IdempotencyKeyError
 from lambda_toolkit.idempotency._keys import MISSING, compile_key, to_data
 
 
@@ -79,12 +79,27 @@ def test_an_invalid_expression_is_a_configuration_error(expression: str) -> None
         compile_key(expression)
 
 
-def test_an_unknown_function_fails_when_evaluated() -> None:
-    from jmespath.exceptions import UnknownFunctionError
+def test_an_unknown_function_fails_at_setup() -> None:
+    with pytest.raises(
+        IdempotencyConfigurationError, match=r"idempotency key: 'nope\(body\)' calls the unknown function"
+    ):
+        compile_key("nope(body)")
+    with pytest.raises(IdempotencyConfigurationError, match=r"idempotency payload: .* unknown function"):
+        compile_key(["a", "nope(b)"], "payload")
 
-    extract = compile_key("nope(body)")
-    with pytest.raises(UnknownFunctionError):
-        extract({"body": "x"})
+
+def test_a_helper_given_an_absent_field_finds_nothing() -> None:
+    # It was jmespath's own JMESPathTypeError (json_decode of null), an untyped failure.
+    assert compile_key("json_decode(body).order_id")({}) is MISSING
+    assert compile_key(["a", "json_decode(body).order_id"])({"a": 1}) is MISSING
+
+
+def test_data_that_does_not_fit_the_expression_is_a_key_error_without_the_data() -> None:
+    with pytest.raises(IdempotencyKeyError, match=r"idempotency key: 'abs\(amount\)' does not fit the data") as caught:
+        compile_key("abs(amount)")({"amount": "card-4111"})
+    assert "card-4111" not in str(caught.value)
+    with pytest.raises(IdempotencyKeyError):
+        compile_key(["id", "abs(amount)"])({"id": 1, "amount": "card-4111"})
 
 
 @pytest.mark.parametrize("spec", [3, [1, 2], ["a", 3], ()])
