@@ -248,6 +248,7 @@ class App(Router):
             if route is None and method == "HEAD":
                 route, head_only = match.routes.get("GET"), True
             if route is not None:
+                request.route = route.template.text
                 values = dict(zip(route.template.parameters, match.values, strict=True))
                 answer = self._call(route, route.plan.bind(request, values))
                 if head_only:
@@ -314,10 +315,13 @@ class App(Router):
             status, detail, retry_after = known
             extra = [("Retry-After", str(retry_after))] if retry_after is not None else []
             return _json_answer(status, {"detail": detail}, extra)
-        where = f"{request.method} {request.path[:200]}" if request is not None else "request"
         if self._raise_unhandled:
             raise exc
-        # The client learns nothing about the failure; the log keeps the traceback.
+        # The client learns nothing about the failure; the log line names the route (not
+        # the raw path, which can carry ids) and keeps the traceback.
+        where = "an unparsed request"
+        if request is not None:
+            where = f"{request.method} {request.route or '(no route)'}"
         _log.error("unhandled %s while answering %s", type(exc).__name__, where, exc_info=exc)
         return _json_answer(500, _INTERNAL_ERROR)
 

@@ -34,7 +34,19 @@ class HttpRequest:
     headers back (REST, ALB with multi-value headers on).
     """
 
-    __slots__ = ("_body", "body", "event", "headers", "is_base64", "method", "multi_value", "path", "query", "trigger")
+    __slots__ = (
+        "_body",
+        "body",
+        "event",
+        "headers",
+        "is_base64",
+        "method",
+        "multi_value",
+        "path",
+        "query",
+        "route",
+        "trigger",
+    )
 
     def __init__(
         self,
@@ -59,6 +71,7 @@ class HttpRequest:
         self.is_base64 = is_base64
         self.multi_value = multi_value
         self._body: bytes | None = None
+        self.route: str | None = None  # the matched template, for log lines (never the raw path)
 
     def header(self, name: str) -> str | None:
         """The last value of header ``name`` (any case), or None."""
