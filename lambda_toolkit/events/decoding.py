@@ -42,6 +42,8 @@ __all__ = [
 #: (models, envelopes); ``gunzip(max_size=...)`` overrides it for one call.
 GUNZIP_MAX_BYTES = 16 * 1024 * 1024
 
+_GUNZIP_STEP = 1024 * 1024
+
 #: DynamoDB nests attribute values (maps and lists) at most 32 levels deep.
 DYNAMODB_MAX_DEPTH = 32
 
@@ -76,11 +78,16 @@ def gunzip(data: bytes, path: str = "", *, source: str = "payload", max_size: in
         while True:
             # wbits 16 + MAX_WBITS: a gzip member, header and trailer (CRC, size) checked by zlib.
             member = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += member.decompress(rest, limit - len(out) + 1)
-            if len(out) > limit:
-                raise _fail(path, f"gzip data inflates past {limit} bytes", source)
-            if not member.eof:
-                raise _fail(path, "not valid gzip data", source)
+            pending = rest
+            while not member.eof:
+                # Bounded steps: memory stays near what is kept, even for a bomb.
+                chunk = member.decompress(pending, min(_GUNZIP_STEP, limit - len(out) + 1))
+                out += chunk
+                if len(out) > limit:
+                    raise _fail(path, f"gzip data inflates past {limit} bytes", source)
+                pending = member.unconsumed_tail
+                if not chunk and not pending:
+                    raise _fail(path, "not valid gzip data", source)  # truncated
             # Like gzip.decompress: members may follow each other, and zero padding may end the data.
             rest = member.unused_data.lstrip(b"\0")
             if not rest:

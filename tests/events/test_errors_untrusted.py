@@ -199,6 +199,17 @@ def test_gunzip_accepts_exactly_the_cap_and_several_members() -> None:
         gunzip(gzip.compress(b"ab") + b"trailing garbage")
 
 
+def test_gunzip_inflates_in_steps_and_notices_truncation() -> None:
+    text = b"".join(b"line %d of the log\n" % i for i in range(200_000))  # about 4 MB
+    packed = gzip.compress(text)
+    assert gunzip(packed) == text
+    with pytest.raises(EventValidationError) as caught:
+        gunzip(packed[: len(packed) // 2], "awslogs.data")
+    assert _single_error(caught.value) == ("awslogs.data", "not valid gzip data")
+    with pytest.raises(EventValidationError):
+        gunzip(b"", "awslogs.data")
+
+
 def test_gunzip_rejects_a_bad_checksum() -> None:
     packed = bytearray(gzip.compress(b"log lines"))
     packed[-8] ^= 0xFF  # CRC32 of the member
