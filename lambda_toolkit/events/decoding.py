@@ -71,6 +71,8 @@ def gunzip(data: bytes, path: str = "", *, source: str = "payload", max_size: in
     """
     import zlib
 
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise _fail(path, f"expected gzip bytes, got {type(data).__name__}", source)
     limit = GUNZIP_MAX_BYTES if max_size is None else max_size
     out = bytearray()
     rest = bytes(data)

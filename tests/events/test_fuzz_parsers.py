@@ -290,6 +290,7 @@ def test_decoding_helpers_raise_only_allowed_errors(value: Any, raw: bytes) -> N
     _attempt(decoding.dynamodb_value, value, "f")
     _attempt(decoding.dynamodb_item, value, "f")
     _attempt(decoding.gunzip, raw, "f")
+    _attempt(decoding.gunzip, value, "f")
     if isinstance(value, str):
         decoding.s3_key(value)
         _attempt(decoding.utf8_encode, value, "f")
