@@ -67,11 +67,10 @@ class CORS:
         return found
 
     def preflight_headers(self, origin: str | None, methods: list[str]) -> list[tuple[str, str]]:
-        """Headers of the answer to a preflight ``OPTIONS`` for a path serving ``methods``."""
-        found = self.headers_for(origin)
-        if not found:
+        """What a preflight ``OPTIONS`` answer adds to ``headers_for`` for a path serving ``methods``."""
+        if not self.headers_for(origin):
             return []
-        found.append(("Access-Control-Allow-Methods", ",".join(methods)))
+        found = [("Access-Control-Allow-Methods", ",".join(methods))]
         if self.allow_headers:
             found.append(("Access-Control-Allow-Headers", ",".join(self.allow_headers)))
         if self.max_age is not None:
