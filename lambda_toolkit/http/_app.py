@@ -6,6 +6,7 @@ import logging
 
 from lambda_toolkit.core.errors import ConfigurationError, InvalidEventError
 from lambda_toolkit.core.middleware import Middleware, apply_middleware
+from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.events import detect
 from lambda_toolkit.http._cors import CORS
 from lambda_toolkit.http._errors import HTTPError, RequestValidationError, status_of
@@ -102,6 +103,16 @@ class Router:
 
         return decorate
 
+    def include(self, router: Router, prefix: str = "") -> None:
+        """Add ``router``'s routes under ``prefix`` (static segments only, e.g. ``"/v1"``)."""
+        if not isinstance(router, Router) or isinstance(router, App) or router is self:
+            raise ConfigurationError("include takes another Router (not an App)")
+        prefix_template = Template(prefix or "/")
+        if prefix_template.parameters:
+            raise ConfigurationError(f"include prefix {prefix!r} cannot have path parameters")
+        for route in router.routes:
+            self._add(Route(route.template.with_prefix(prefix), route.methods, route.fn, route.plan, route.status))
+
     def prepare(self) -> None:
         """Build every route's validators now instead of on its first request (this imports
         pydantic); a type pydantic cannot validate is a ConfigurationError here."""
@@ -183,6 +194,9 @@ class App(Router):
         self._compress_min_size = compress_min_size
         self._raise_unhandled = raise_unhandled
         self._exception_handlers: dict[type[BaseException], Callable[[Any], Any]] = {}
+        # Decorators around the app name what they wrap (idempotency namespaces its keys
+        # with the handler's qualified name), as they would a handler function.
+        self.__name__ = self.__qualname__ = "app"
         # The app is a handler like any other: it opens the invocation state (or joins the
         # one the decorators around it opened).
         self._handler = apply_middleware(Middleware("http.App", mapping_event=True), self._handle)
@@ -191,16 +205,6 @@ class App(Router):
         """The Lambda handler: route ``event`` and answer in its trigger's shape."""
         result: dict[str, Any] = self._handler(event, context)
         return result
-
-    def include(self, router: Router, prefix: str = "") -> None:
-        """Add ``router``'s routes under ``prefix`` (static segments only, e.g. ``"/v1"``)."""
-        if not isinstance(router, Router) or isinstance(router, App):
-            raise ConfigurationError("App.include takes a Router")
-        prefix_template = Template(prefix or "/")
-        if prefix_template.parameters:
-            raise ConfigurationError(f"include prefix {prefix!r} cannot have path parameters")
-        for route in router.routes:
-            self._add(Route(route.template.with_prefix(prefix), route.methods, route.fn, route.plan, route.status))
 
     def exception_handler(self, exc_type: type[BaseException]) -> Callable[[F], F]:
         """Register the decorated ``handler(exc)`` for ``exc_type`` (and subclasses); it
@@ -226,6 +230,15 @@ class App(Router):
             answer = self._dispatch(request)
         except Exception as exc:
             answer = self._answer_error(exc, request)
+            if answer.status >= 500:
+                result = self._finish(request, trigger, answer)
+                # Not the route's result but an answer given in its place: a layer that
+                # keeps results (idempotency around the app) must not keep it, so that a
+                # retry runs again. The core's field for that is the fallback response.
+                invocation = current_invocation()
+                if invocation is not None:
+                    invocation.fallback_response = result
+                return result
         return self._finish(request, trigger, answer)
 
     def _dispatch(self, request: HttpRequest) -> _Answer:
