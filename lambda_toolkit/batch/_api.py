@@ -178,8 +178,13 @@ def batch(
     (FIFO queues: ``"batch"`` stops the whole batch at the first failure, ``"group"``
     only the failed message's group); ``all_failed`` (``"raise"`` a BatchProcessingError
     so Lambda retries the batch, or ``"report"`` every record as failed);
-    ``deadline_margin_ms`` (start no record with less time than this left);
+    ``deadline_margin_ms`` (start no record with less time than this left; a margin not
+    below the invocation's whole time raises DeadlineMarginError at the first batch);
     ``on_outcome`` (called with the BatchOutcome of every batch).
+
+    An ``Exception`` from the record function fails that record; ``InvocationTimeout``
+    stops the batch and the handler answers with the partial response, whatever moment
+    it lands; any other BaseException stops the batch and propagates, unreported.
 
     The handler's signature is ``(event, context)``; ``handler.__wrapped__`` is the
     record function, for tests.
