@@ -206,6 +206,16 @@ class App(Router):
         result: dict[str, Any] = self._handler(event, context)
         return result
 
+    def openapi(
+        self, *, title: str, version: str, description: str | None = None, servers: list[str] | None = None
+    ) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of the app's routes, as a dict ready for ``json.dumps``
+        (schemas from pydantic: calling this imports it)."""
+        from lambda_toolkit.http._openapi import openapi_document
+
+        self.prepare()
+        return openapi_document(self._routes, title=title, version=version, description=description, servers=servers)
+
     def exception_handler(self, exc_type: type[BaseException]) -> Callable[[F], F]:
         """Register the decorated ``handler(exc)`` for ``exc_type`` (and subclasses); it
         returns a Response (or a value rendered like a route's, with status 200)."""

@@ -61,12 +61,13 @@ class Param:
 class RoutePlan:
     """The parameters of one route function, and its response type."""
 
-    __slots__ = ("_ready", "label", "params", "response_adapter", "response_type")
+    __slots__ = ("_ready", "label", "params", "response_adapter", "response_type", "returns")
 
-    def __init__(self, label: str, params: list[Param], response_type: Any) -> None:
+    def __init__(self, label: str, params: list[Param], response_type: Any, returns: Any = None) -> None:
         self.label = label
         self.params = params
-        self.response_type = response_type
+        self.response_type = response_type  # what validates and filters results, or None
+        self.returns = returns  # the return annotation, resolved
         self.response_adapter: Any = None
         self._ready = False
 
@@ -292,7 +293,7 @@ def plan_route(fn: Callable[..., Any], path_names: list[str], label: str) -> Rou
     # bytes and text are sent as they are; a Response is the user's full control
     if returned not in _NO_VALIDATION and returned not in (bytes, str) and not _returns_response(returned):
         response_type = returned
-    return RoutePlan(label, params, response_type)
+    return RoutePlan(label, params, response_type, returned)
 
 
 def _returns_response(annotation: Any) -> bool:
