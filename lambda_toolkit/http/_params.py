@@ -75,15 +75,19 @@ class RoutePlan:
         """Build the validators (once); ConfigurationError when pydantic cannot handle a type."""
         if self._ready:
             return
+        validated = [param for param in self.params if _needs_validation(param)]
+        if not validated and self.response_type is None:
+            # text parameters and plain results: this route never needs pydantic
+            self._ready = True
+            return
         from pydantic import PydanticUserError, TypeAdapter
         from pydantic.errors import PydanticSchemaGenerationError
 
-        for param in self.params:
-            if param.kind in ("path", "query", "header", "body"):
-                try:
-                    param.adapter = TypeAdapter(param.annotation)
-                except (PydanticSchemaGenerationError, PydanticUserError) as exc:
-                    raise ConfigurationError(f"route {self.label}: parameter {param.name!r}: {exc}") from None
+        for param in validated:
+            try:
+                param.adapter = TypeAdapter(param.annotation)
+            except (PydanticSchemaGenerationError, PydanticUserError) as exc:
+                raise ConfigurationError(f"route {self.label}: parameter {param.name!r}: {exc}") from None
         if self.response_type is not None:
             try:
                 self.response_adapter = TypeAdapter(self.response_type)
@@ -96,8 +100,6 @@ class RoutePlan:
         every problem, HTTPError 400 when the body is not JSON."""
         if not self._ready:
             self.prepare()
-        from pydantic import ValidationError
-
         kwargs: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for param in self.params:
@@ -121,11 +123,18 @@ class RoutePlan:
                 else:
                     kwargs[param.name] = param.default
                 continue
+            adapter = param.adapter
+            if adapter is None:  # a text parameter: the value as it came
+                kwargs[param.name] = raw
+                continue
             try:
-                kwargs[param.name] = param.adapter.validate_python(raw)
-            except ValidationError as exc:
+                kwargs[param.name] = adapter.validate_python(raw)
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                if not hasattr(exc, "error_count"):
+                    raise
                 prefix = [kind] if kind == "body" else [kind, param.wire]
-                for error in exc.errors(include_url=False, include_context=False, include_input=False):
+                failure: Any = exc
+                for error in failure.errors(include_url=False, include_context=False, include_input=False):
                     errors.append({"loc": [*prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]})
         if errors:
             raise RequestValidationError(errors)
@@ -138,6 +147,16 @@ class RoutePlan:
         return self.response_adapter.dump_python(
             self.response_adapter.validate_python(value, from_attributes=True), mode="json"
         )
+
+
+_VALIDATED_KINDS = frozenset({"path", "query", "header", "body"})
+
+
+def _needs_validation(param: Param) -> bool:
+    """False for a single text value (``str`` or unannotated): it is passed as it came."""
+    if param.kind not in _VALIDATED_KINDS:
+        return False
+    return param.kind == "body" or param.many or param.annotation not in (str, typing.Any)
 
 
 def _raw_value(param: Param, request: HttpRequest, path_values: dict[str, str]) -> Any:

@@ -32,6 +32,25 @@ def test_declaring_routes_does_not_import_pydantic() -> None:
     assert out.strip() == "False"
 
 
+def test_routes_with_only_text_input_and_plain_results_never_import_pydantic() -> None:
+    code = (
+        "import sys\n"
+        "from lambda_toolkit.http import App, Header\n"
+        "from lambda_toolkit.testing import FakeContext\n"
+        "from lambda_toolkit.testing.events import api_gateway_http_event\n"
+        "from typing import Annotated\n"
+        "app = App()\n"
+        "@app.get('/hello/{name}')\n"
+        "def hello(name: str, greeting='hi', agent: Annotated[str, Header(alias='user-agent')] = ''):\n"
+        "    return {'text': greeting + ' ' + name}\n"
+        "answer = app(api_gateway_http_event('GET', '/hello/ada'), FakeContext())\n"
+        "assert answer['body'] == '{\"text\":\"hi ada\"}', answer\n"
+        "print(sorted(m for m in sys.modules if m.startswith('pydantic')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_the_public_names() -> None:
     import lambda_toolkit.http as http
 
