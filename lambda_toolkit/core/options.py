@@ -52,12 +52,20 @@ def check_count(
     value: object,
     *,
     minimum: int = 1,
+    maximum: int | None = None,
     error: type[ConfigurationError] = ConfigurationError,
 ) -> int:
-    """``value`` as an integer ``>= minimum`` (a float, even ``3.0``, is refused)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+    """``value`` as an integer ``>= minimum`` (and ``<= maximum`` when given); a float, even
+    ``3.0``, is refused."""
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= minimum
+        and (maximum is None or value <= maximum)
+    ):
         return int(value)
-    raise error(f"{name} must be an integer >= {minimum}, got {_shown(value)}")
+    bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    raise error(f"{name} must be an integer {bound}, got {_shown(value)}")
 
 
 def check_fraction(

@@ -23,7 +23,9 @@ from lambda_toolkit.idempotency._errors import (
     IdempotencySerializationError,
     IdempotencyStoreError,
 )
+from lambda_toolkit.idempotency._keys import KeySpec
 from lambda_toolkit.idempotency._memory import MemoryStore
+from lambda_toolkit.idempotency._policy import ReplayHook
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, IdempotencyStore, Record
 
 __all__ = [
@@ -39,8 +41,10 @@ __all__ = [
     "IdempotencySerializationError",
     "IdempotencyStore",
     "IdempotencyStoreError",
+    "KeySpec",
     "MemoryStore",
     "Record",
+    "ReplayHook",
     "idempotent",
     "idempotent_function",
     "replayed_header",

@@ -1,8 +1,9 @@
 """CachedStore: an in-process, bounded, TTL cache of completed records in front of any store.
 
 A replay found in the cache costs no call to the store. Only COMPLETED records are
-cached (a lock must always be decided by the store); an entry lives at most ``ttl``
-seconds and never beyond the record's own expiry.
+cached (a lock must always be decided by the store); an entry lives at most ``max_age``
+seconds and never beyond the record's own expiry. The option names are those of every
+cache of the package: ``max_entries`` and ``max_age`` (seconds).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
+from lambda_toolkit.core.options import check_count, check_seconds
 from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError
 from lambda_toolkit.idempotency._store import COMPLETED, IdempotencyStore, Record
 
@@ -17,19 +19,19 @@ __all__ = ["CachedStore"]
 
 
 class CachedStore:
-    """Wrap ``store`` with a cache of up to ``maxsize`` completed records kept ``ttl`` seconds."""
+    """Wrap ``store`` with a cache of up to ``max_entries`` completed records kept ``max_age`` seconds."""
 
-    def __init__(self, store: IdempotencyStore, *, maxsize: int = 1024, ttl: float = 300.0) -> None:
+    def __init__(self, store: IdempotencyStore, *, max_entries: int = 1024, max_age: float = 300.0) -> None:
         if not isinstance(store, IdempotencyStore):
             raise IdempotencyConfigurationError(f"CachedStore needs an idempotency store, got {type(store).__name__}")
-        if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize <= 0:
-            raise IdempotencyConfigurationError("CachedStore maxsize must be a positive integer")
-        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl <= 0:
-            raise IdempotencyConfigurationError("CachedStore ttl must be a positive number of seconds")
+        max_entries = check_count("CachedStore max_entries", max_entries, error=IdempotencyConfigurationError)
+        max_age = check_seconds("CachedStore max_age", max_age, allow_zero=False, error=IdempotencyConfigurationError)
         from cachetools import TTLCache
 
         self.store = store
-        self._cache: TTLCache[str, Record] = TTLCache(maxsize=maxsize, ttl=ttl, timer=time.monotonic)
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._cache: TTLCache[str, Record] = TTLCache(maxsize=max_entries, ttl=max_age, timer=time.monotonic)
         self._lock = threading.Lock()
 
     def cached_record(self, key: str, now_ms: int) -> Record | None:

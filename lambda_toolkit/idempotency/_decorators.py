@@ -135,7 +135,7 @@ def idempotent_function(
     )
 
 
-def replayed_header(name: str = "Idempotency-Replayed", value: str = "true") -> Callable[[Any], Any]:
+def replayed_header(name: str = "Idempotency-Replayed", *, value: str = "true") -> Callable[[Any], Any]:
     """An ``on_replay`` hook adding the header ``name: value`` to a replayed HTTP response.
 
     It applies to a dict response (API Gateway, ALB, function URL shape); it copies the

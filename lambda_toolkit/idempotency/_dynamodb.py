@@ -55,8 +55,8 @@ class DynamoDBStore:
     def __init__(
         self,
         table_name: str,
-        client: Any = None,
         *,
+        client: Any = None,
         region: str | None = None,
         endpoint_url: str | None = None,
         key_attr: str = "id",

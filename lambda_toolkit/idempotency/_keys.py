@@ -26,7 +26,7 @@ from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, Id
 
 __all__ = ["MISSING", "KeySpec", "compile_key", "to_data"]
 
-KeySpec: TypeAlias = "str | Sequence[str] | Callable[[Any], Any] | None"
+KeySpec: TypeAlias = str | Sequence[str] | Callable[[Any], Any] | None
 """What ``key`` and ``payload`` accept: a JMESPath expression, a non-empty list of them,
 a callable ``data -> key material``, or None (the whole data)."""
 

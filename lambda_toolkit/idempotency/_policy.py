@@ -23,9 +23,10 @@ import os
 import time
 from collections.abc import Callable
 from os import urandom
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from lambda_toolkit.core.middleware import Call
+from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.idempotency._cache import CachedStore
 from lambda_toolkit.idempotency._errors import (
     IdempotencyConfigurationError,
@@ -44,17 +45,14 @@ __all__ = ["Policy", "ReplayHook"]
 
 logger = logging.getLogger("lambda_toolkit.idempotency")
 
-ReplayHook = Callable[[Any], Any]
+ReplayHook: TypeAlias = Callable[[Any], Any]
+"""An ``on_replay`` hook: the replayed value in, what the duplicate caller gets out."""
 _DATA = "idempotency.record"
 _MAX_WAIT_STEP = 1.0
 
 
-def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise IdempotencyConfigurationError(f"idempotency: {name} must be a number of seconds")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise IdempotencyConfigurationError(f"idempotency: {name} must be {'>= 0' if allow_zero else '> 0'} seconds")
-    return float(value)
+def _seconds(name: str, value: object, *, allow_zero: bool = False) -> float:
+    return check_seconds(f"idempotency {name}", value, allow_zero=allow_zero, error=IdempotencyConfigurationError)
 
 
 def _completed(lock: Record, *, result: str | None = None, error: str | None = None) -> Record:
@@ -114,12 +112,12 @@ class Policy:
         self.extract_payload = None if payload is None else compile_key(payload, "payload")
         self.name = name
         self.key_prefix = key_prefix
-        self.expires_after = _positive("expires_after", expires_after)
-        self.in_progress_timeout = _positive("in_progress_timeout", in_progress_timeout)
+        self.expires_after = _seconds("expires_after", expires_after)
+        self.in_progress_timeout = _seconds("in_progress_timeout", in_progress_timeout)
         self.on_missing_key = on_missing_key
         self.output_type = output_type
         self.store_errors = store_errors
-        self.wait = _positive("wait", wait, allow_zero=True)
+        self.wait = _seconds("wait", wait, allow_zero=True)
         self.on_replay = on_replay
         self.source = source
         # Per decorated target (one decorator object can wrap several functions).

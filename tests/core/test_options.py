@@ -76,3 +76,9 @@ def test_fractions_are_in_zero_to_one() -> None:
     for bad in (1, 1.0, -0.1, math.nan, math.inf, True, "0.1"):
         with pytest.raises(ConfigurationError, match=r"jitter must be a fraction in \[0, 1\)"):
             check_fraction("jitter", bad)
+
+
+def test_a_count_can_have_a_maximum() -> None:
+    assert check_count("port", 65535, maximum=65535) == 65535
+    with pytest.raises(ConfigurationError, match=r"^port must be an integer in \[1, 65535\], got 65536$"):
+        check_count("port", 65536, maximum=65535)

@@ -85,7 +85,7 @@ def test_entries_live_at_most_ttl_seconds(monkeypatch: pytest.MonkeyPatch) -> No
     clock = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     inner = CountingStore()
-    cached = CachedStore(inner, ttl=10)
+    cached = CachedStore(inner, max_age=10)
     record = lock()
     cached.acquire(record, now_ms())
     cached.complete(Record(record.key, COMPLETED, int(time.time()) + 3600, token="t", result="1"))
@@ -96,7 +96,7 @@ def test_entries_live_at_most_ttl_seconds(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_the_cache_is_bounded() -> None:
     inner = CountingStore()
-    cached = CachedStore(inner, maxsize=2)
+    cached = CachedStore(inner, max_entries=2)
     for name in "abc":
         record = lock(f"f#{name}")
         cached.acquire(record, now_ms())
@@ -131,14 +131,32 @@ def test_a_failed_completion_is_not_cached() -> None:
     ("args", "message"),
     [
         ({"store": object()}, "needs an idempotency store"),
-        ({"maxsize": 0}, "maxsize must be a positive integer"),
-        ({"maxsize": True}, "maxsize must be a positive integer"),
-        ({"ttl": 0}, "ttl must be a positive number"),
+        ({"max_entries": 0}, r"CachedStore max_entries must be an integer >= 1, got 0$"),
+        ({"max_entries": True}, r"CachedStore max_entries must be an integer >= 1, got a bool$"),
+        ({"max_entries": 2.0}, r"CachedStore max_entries must be an integer >= 1, got 2.0$"),
+        ({"max_age": 0}, r"CachedStore max_age must be a finite number of seconds > 0, got 0$"),
+        ({"max_age": float("nan")}, r"CachedStore max_age must be a finite number of seconds > 0, got nan$"),
+        ({"max_age": float("inf")}, r"CachedStore max_age must be a finite number of seconds > 0, got inf$"),
+        ({"max_age": "60"}, r"CachedStore max_age must be a finite number of seconds > 0, got a str$"),
     ],
 )
 def test_bad_cache_options_fail_at_setup(args: dict[str, Any], message: str) -> None:
     with pytest.raises(IdempotencyConfigurationError, match=message):
         CachedStore(**{"store": MemoryStore(), **args})
+
+
+@pytest.mark.parametrize("old", ["maxsize", "ttl"])
+def test_the_cache_options_have_the_package_wide_names(old: str) -> None:
+    # max_entries / max_age, as in lambda_toolkit.parameters; the old names are gone.
+    cached = CachedStore(MemoryStore(), max_entries=8, max_age=2.5)
+    assert (cached.max_entries, cached.max_age) == (8, 2.5)
+    with pytest.raises(TypeError, match=old):
+        CachedStore(MemoryStore(), **{old: 10})
+
+
+def test_cache_options_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        CachedStore(MemoryStore(), 10)  # type: ignore[misc]
 
 
 def counting_handler(store: Any, **options: Any) -> tuple[Any, list[int]]:

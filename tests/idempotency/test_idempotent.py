@@ -529,7 +529,7 @@ def test_replayed_header_marks_only_replayed_http_responses(memory_store: Memory
 
 
 def test_replayed_header_keeps_existing_headers_and_leaves_other_values_alone() -> None:
-    add = replayed_header("X-Replayed", "1")
+    add = replayed_header("X-Replayed", value="1")
     response = {"statusCode": 200, "headers": {"Content-Type": "application/json"}}
     assert add(response)["headers"] == {"Content-Type": "application/json", "X-Replayed": "1"}
     assert response["headers"] == {"Content-Type": "application/json"}
@@ -587,10 +587,14 @@ def test_an_invalid_jmespath_expression_fails_at_decoration_time(memory_store: M
         ({"store": object()}, "store must have acquire/complete/release"),
         ({"key": 42}, "key must be a JMESPath string"),
         ({"key": []}, "key must be a JMESPath string"),
-        ({"expires_after": 0}, "expires_after must be > 0"),
-        ({"expires_after": "1h"}, "expires_after must be a number"),
-        ({"in_progress_timeout": -1}, "in_progress_timeout must be > 0"),
-        ({"wait": -1}, "wait must be >= 0"),
+        ({"expires_after": 0}, r"idempotency expires_after must be a finite number of seconds > 0, got 0$"),
+        ({"expires_after": "1h"}, r"idempotency expires_after must be a finite number of seconds > 0, got a str$"),
+        ({"expires_after": float("nan")}, r"expires_after must be a finite number of seconds > 0, got nan$"),
+        ({"expires_after": True}, r"expires_after must be a finite number of seconds > 0, got a bool$"),
+        ({"in_progress_timeout": -1}, r"in_progress_timeout must be a finite number of seconds > 0, got -1$"),
+        ({"in_progress_timeout": float("inf")}, r"in_progress_timeout must be a finite number of seconds > 0"),
+        ({"wait": -1}, r"idempotency wait must be a finite number of seconds >= 0, got -1$"),
+        ({"wait": float("nan")}, r"idempotency wait must be a finite number of seconds >= 0, got nan$"),
         ({"on_missing_key": "ignore"}, "on_missing_key must be 'raise' or 'warn'"),
         ({"store_errors": ValueError}, "store_errors must be a tuple"),
         ({"name": ""}, "name must be a non-empty string"),
