@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from lambda_toolkit.core.errors import ConfigurationError, InvalidEventError
 from lambda_toolkit.core.middleware import Middleware, apply_middleware
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.events import detect
 from lambda_toolkit.http._cors import CORS
 from lambda_toolkit.http._errors import HTTPError, RequestValidationError, status_of
-from lambda_toolkit.http._params import RoutePlan, plan_route
 from lambda_toolkit.http._request import (
     HTTP_TRIGGERS,
     HttpRequest,
@@ -26,11 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any, TypeVar
 
+    from lambda_toolkit.http._params import RoutePlan
+
     F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["App", "Route", "Router"]
-
-_log = logging.getLogger("lambda_toolkit.http")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv")
@@ -97,6 +94,9 @@ class Router:
             label = f"{'|'.join(allowed)} {template.text}"
             if _is_async(fn):
                 raise ConfigurationError(f"route {label}: async functions are not supported; use a plain function")
+            # signature reading (inspect, typing) is paid by the first route, not at import
+            from lambda_toolkit.http._params import plan_route
+
             plan = plan_route(fn, template.parameters, label)
             self._add(Route(template, allowed, fn, plan, status))
             return fn
@@ -327,6 +327,8 @@ class App(Router):
                         return self._answer_error(raised, request, in_handler=True)
                     if isinstance(result, Response):
                         return self._from_response(result)
+                    if result is None:
+                        return _Answer(204, [], [], b"")
                     body, content_type = encode_body(result, None)
                     return _Answer(200, [("Content-Type", content_type or JSON_TYPE)], [], body)
         if isinstance(exc, RequestValidationError):
@@ -345,7 +347,11 @@ class App(Router):
         where = "an unparsed request"
         if request is not None:
             where = f"{request.method} {request.route or '(no route)'}"
-        _log.error("unhandled %s while answering %s", type(exc).__name__, where, exc_info=exc)
+        import logging  # the error path only: logging costs milliseconds at cold start
+
+        logging.getLogger("lambda_toolkit.http").error(
+            "unhandled %s while answering %s", type(exc).__name__, where, exc_info=exc
+        )
         return _json_answer(500, _INTERNAL_ERROR)
 
     def _finish(self, request: HttpRequest | None, trigger: str, answer: _Answer) -> dict[str, Any]:

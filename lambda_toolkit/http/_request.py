@@ -9,9 +9,6 @@ parameter typed as ``APIGatewayRestEvent``...) gets it from ``lambda_toolkit.eve
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, unquote, unquote_plus
-
-from lambda_toolkit.events.decoding import b64decode
 from lambda_toolkit.http._errors import HTTPError, _reason
 
 TYPE_CHECKING = False
@@ -85,6 +82,8 @@ class HttpRequest:
             if not body:
                 self._body = b""
             elif self.is_base64:
+                from lambda_toolkit.events.decoding import b64decode
+
                 try:
                     self._body = b64decode(body, "body", source=self.trigger)
                 except ValueError:
@@ -124,6 +123,8 @@ def _values_map(single: Any, multi: Any, what: str, *, lower: bool, decode: bool
                 raise _bad(f"{what} {name!r} has a value that is not text")
             key = name.lower() if lower else name
             if decode:
+                from urllib.parse import unquote_plus
+
                 key = unquote_plus(key)
                 values = [unquote_plus(item) for item in values]
             from_source.setdefault(key, []).extend(values)
@@ -169,6 +170,8 @@ def read_request(event: Mapping[str, Any], trigger: str) -> HttpRequest:
             headers["cookie"] = ["; ".join(cookies)]
         raw_query = event.get("rawQueryString") or ""
         if raw_query:
+            from urllib.parse import parse_qsl
+
             query: dict[str, list[str]] = {}
             for name, value in parse_qsl(_text(raw_query, "rawQueryString"), keep_blank_values=True):
                 query.setdefault(name, []).append(value)
@@ -197,6 +200,8 @@ def read_request(event: Mapping[str, Any], trigger: str) -> HttpRequest:
         if "?" in path:  # raw_path may carry the query string itself
             path, _, raw_query = path.partition("?")
             if not query:
+                from urllib.parse import parse_qsl
+
                 for name, value in parse_qsl(raw_query, keep_blank_values=True):
                     query.setdefault(name, []).append(value)
         headers = _values_map(event.get("headers"), None, "header", lower=True)
@@ -224,7 +229,11 @@ def read_request(event: Mapping[str, Any], trigger: str) -> HttpRequest:
 
 def decode_segment(segment: str) -> str:
     """A path segment percent-decoded (``%2F`` stays inside the segment: paths are split first)."""
-    return unquote(segment) if "%" in segment else segment
+    if "%" not in segment:
+        return segment
+    from urllib.parse import unquote
+
+    return unquote(segment)
 
 
 def shape_response(

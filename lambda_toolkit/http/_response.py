@@ -6,8 +6,6 @@ stay bytes (sent base64-encoded, as Lambda's HTTP triggers require); ``None`` is
 
 from __future__ import annotations
 
-import json
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,6 +52,8 @@ def _default(value: Any) -> Any:
 
 def to_json(value: Any) -> str:
     """``value`` as compact JSON text."""
+    import json  # on the first answer, not at import
+
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_default)
 
 

@@ -17,6 +17,16 @@ def test_import_pulls_in_no_heavy_module() -> None:
     assert out.strip() == "[]"
 
 
+def test_import_adds_no_stdlib_module_that_costs_milliseconds() -> None:
+    # typing, inspect, logging, json... are paid when a route is declared or answered
+    code = (
+        "import sys, lambda_toolkit.events; before = set(sys.modules); import lambda_toolkit.http; "
+        "print(sorted(m for m in set(sys.modules) - before if not m.startswith('lambda_toolkit')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_declaring_routes_does_not_import_pydantic() -> None:
     code = (
         "import sys\n"
