@@ -292,6 +292,11 @@ def plan_route(fn: Callable[..., Any], path_names: list[str], label: str) -> Rou
             continue
         if parameter.kind is parameter.POSITIONAL_ONLY:
             raise ConfigurationError(f"route {label}: parameter {name!r} is positional-only; routes get keywords")
+        if isinstance(parameter.default, Source):
+            raise ConfigurationError(
+                f"route {label}: parameter {name!r}: put {parameter.default!r} in the annotation, "
+                f"Annotated[T, {type(parameter.default).__name__}(...)], and keep the default a value"
+            )
         try:
             annotation, marker = _split_annotated(hints.get(name, parameter.annotation))
         except ConfigurationError as exc:

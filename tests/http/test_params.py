@@ -389,3 +389,18 @@ def test_prepare_builds_validators_ahead_of_requests() -> None:
         "x_tenant": True,
         "agent": False,
     }
+
+
+def test_marker_as_default_value_is_a_configuration_error() -> None:
+    def f(limit: int = Query(alias="page-size")) -> None:  # type: ignore[assignment]
+        ...
+
+    with pytest.raises(ConfigurationError, match=r"Annotated\[T, Query\(...\)\]"):
+        App().get("/a")(f)
+
+
+def test_two_markers_on_one_parameter() -> None:
+    def f(limit: Annotated[int, Query(), Header()] = 1) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="more than one"):
+        App().get("/a")(f)
