@@ -45,13 +45,15 @@ from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider
+    from lambda_toolkit.parameters._protocols import BatchResult, Lookup, ParameterProvider, SecretProvider, Transform
 
 __all__ = [
     "AutoProvider",
+    "BatchResult",
     "ExtensionProvider",
     "ExtensionUnavailable",
     "InvalidParameterNameError",
+    "Lookup",
     "MaskedBytes",
     "MaskedStr",
     "Parameter",
@@ -66,6 +68,7 @@ __all__ = [
     "Secret",
     "SecretProvider",
     "SecretsProvider",
+    "Transform",
     "TransformError",
     "clear_cache",
     "configure_cache",
@@ -82,8 +85,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # The protocols need typing, which lookups never do: load them when asked for.
-    if name in ("ParameterProvider", "SecretProvider"):
+    # The protocols and type aliases need typing, which lookups never do: load them when asked for.
+    if name in ("BatchResult", "Lookup", "ParameterProvider", "SecretProvider", "Transform"):
         from lambda_toolkit.parameters import _protocols
 
         value = getattr(_protocols, name)

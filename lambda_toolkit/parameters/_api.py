@@ -11,7 +11,8 @@ Values are made read-only before they are cached (``_readonly``): every caller s
 from __future__ import annotations
 
 from lambda_toolkit.core.env import env_float, env_int
-from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
+from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Sequence
     from typing import Any
 
-    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider
-    from lambda_toolkit.parameters._transforms import Transform
+    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider, Transform
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -61,9 +61,9 @@ _NO_FALLBACK = (ParameterNotFoundError, InvalidParameterNameError)
 
 def _cache_from_environment() -> ParameterCache:
     return ParameterCache(
-        max_entries=env_int(SIZE_VARIABLE, 1024),
-        jitter=env_float(JITTER_VARIABLE, 0.1),
-        stale_on_error=env_float(STALE_VARIABLE, 0.0),
+        max_entries=check_count(f"environment variable {SIZE_VARIABLE}", env_int(SIZE_VARIABLE, 1024)),
+        jitter=check_fraction(f"environment variable {JITTER_VARIABLE}", env_float(JITTER_VARIABLE, 0.1)),
+        stale_on_error=check_seconds(f"environment variable {STALE_VARIABLE}", env_float(STALE_VARIABLE, 0.0)),
     )
 
 
@@ -114,13 +114,8 @@ def get_default_provider() -> Any:
 
 def _max_age(max_age: float | None) -> float:
     if max_age is None:
-        max_age = env_float(MAX_AGE_VARIABLE, DEFAULT_MAX_AGE)
-        name = f"environment variable {MAX_AGE_VARIABLE}"
-    else:
-        name = "max_age"
-    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0:
-        raise ConfigurationError(f"{name} must be a number of seconds, zero or more")
-    return float(max_age)
+        return check_seconds(f"environment variable {MAX_AGE_VARIABLE}", env_float(MAX_AGE_VARIABLE, DEFAULT_MAX_AGE))
+    return check_seconds("max_age", max_age)
 
 
 def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool) -> Any:

@@ -15,6 +15,7 @@ import time
 from _thread import allocate_lock
 
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailable
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
@@ -51,7 +52,7 @@ class AutoProvider:
         self.extension = extension or ExtensionProvider()
         self.ssm = ssm or SSMProvider()
         self.secrets = secrets or SecretsProvider()
-        self.retry_after = retry_after
+        self.retry_after = check_seconds("AutoProvider retry_after", retry_after)
         self._clock = clock
         self._lock = allocate_lock()
         self._unavailable_until: float | None = None

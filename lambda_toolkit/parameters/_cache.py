@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from _thread import allocate_lock
 
-from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,15 +108,9 @@ class ParameterCache:
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] | None = None,
     ) -> None:
-        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
-            raise ConfigurationError("parameters cache: max_entries must be a positive integer")
-        if not 0.0 <= jitter < 1.0:
-            raise ConfigurationError("parameters cache: jitter must be a fraction in [0, 1)")
-        if stale_on_error < 0:
-            raise ConfigurationError("parameters cache: stale_on_error must be zero or more seconds")
-        self.max_entries = max_entries
-        self.jitter = jitter
-        self.stale_on_error = stale_on_error
+        self.max_entries = check_count("parameters cache max_entries", max_entries)
+        self.jitter = check_fraction("parameters cache jitter", jitter)
+        self.stale_on_error = check_seconds("parameters cache stale_on_error", stale_on_error)
         self.clock = clock
         self._rand = rand
         self._lock = allocate_lock()
@@ -130,8 +124,11 @@ class ParameterCache:
         if entry is None:
             return MISSING
         now = self.clock()
-        if now < entry.fresh_until and (max_age is None or now - entry.fetched_at < max_age):
-            return entry.value if entry.copy is None else entry.copy(entry.value)
+        try:
+            if now < entry.fresh_until and (max_age is None or now - entry.fetched_at < max_age):
+                return entry.value if entry.copy is None else entry.copy(entry.value)
+        except TypeError:  # max_age is not a number: the lookup's own check says so
+            pass
         return MISSING
 
     def stale(self, key: Hashable) -> Any:

@@ -14,6 +14,8 @@ import io  # loaded by the interpreter at startup: free
 import os
 import time
 
+from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.options import check_count, check_seconds
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
     ParameterError,
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
     from lambda_toolkit.parameters._provider import BatchResult
 
-__all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailable", "extension_port"]
+__all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailableError", "extension_port"]
 
 DEFAULT_PORT = 2773
 # The largest answer read: a secret is at most 64 KiB, in base64 and JSON well under this.
@@ -52,7 +54,7 @@ _ERROR_CODES = (
 )
 
 
-class ExtensionUnavailable(ParameterFetchError):  # noqa: N818 (reads as a state, like InvocationTimeout)
+class ExtensionUnavailableError(ParameterFetchError):
     """Nothing answers on the extension's port (not installed, or not started yet)."""
 
 
@@ -66,8 +68,6 @@ def extension_port() -> int:
     except ValueError:
         port = 0
     if not 0 < port < 65536:
-        from lambda_toolkit.core.errors import ConfigurationError
-
         raise ConfigurationError(f"environment variable {PORT_VARIABLE} must be a port number (1-65535)")
     return port
 
@@ -85,9 +85,11 @@ class ExtensionProvider:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 5.0) -> None:
+        if not isinstance(host, str) or not host:
+            raise ConfigurationError("ExtensionProvider host must be a non-empty string")
         self.host = host
-        self.port = port
-        self.timeout = timeout
+        self.port = None if port is None else check_count("ExtensionProvider port", port, maximum=65535)
+        self.timeout = check_seconds("ExtensionProvider timeout", timeout, allow_zero=False)
 
     def get_parameter(self, name: str, *, decrypt: bool) -> str | bytes:
         """One parameter (the role needs ``ssm:GetParameter``, and ``kms:Decrypt`` for a SecureString)."""

@@ -17,12 +17,9 @@ from lambda_toolkit.parameters._transforms import check_transform
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, TypeAlias
+    from typing import Any
 
-    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider
-    from lambda_toolkit.parameters._transforms import Transform
-
-    Lookup: TypeAlias = "str | Parameter | Secret"
+    from lambda_toolkit.parameters._protocols import Lookup, ParameterProvider, SecretProvider, Transform
 
 __all__ = ["Parameter", "Secret", "injected_parameters", "with_parameters"]
 

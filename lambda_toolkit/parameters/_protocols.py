@@ -11,12 +11,20 @@ checks, ``isinstance``), not by the lookups.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
+from lambda_toolkit.parameters._inject import Parameter, Secret
 from lambda_toolkit.parameters._provider import BatchResult
 
-__all__ = ["ParameterProvider", "SecretProvider"]
+__all__ = ["BatchResult", "Lookup", "ParameterProvider", "SecretProvider", "Transform"]
+
+Transform: TypeAlias = Literal["json", "binary"] | Callable[[Any], Any] | Any | None
+"""What ``transform=`` accepts: None (the value as fetched), ``"json"``, ``"binary"``
+(base64 text to bytes), a pydantic model class or ``TypeAdapter``, or a callable of the value."""
+
+Lookup: TypeAlias = str | Parameter | Secret
+"""What ``with_parameters`` takes for each argument: a parameter name, ``Parameter(...)`` or ``Secret(...)``."""
 
 
 @runtime_checkable

@@ -20,10 +20,9 @@ from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, TypeAlias
+    from typing import Any
 
-    # None, "json", "binary", a pydantic model class or TypeAdapter, or a callable of the value.
-    Transform: TypeAlias = Any
+    from lambda_toolkit.parameters._protocols import Transform
 
 __all__ = ["apply_transform", "check_transform", "describe_transform"]
 
@@ -67,10 +66,11 @@ def apply_transform(value: Any, transform: Transform, *, name: str) -> Any:
         if transform == "binary":
             decoded = base64.b64decode(value, validate=True)
             return MaskedBytes(decoded) if isinstance(value, (MaskedStr, MaskedBytes)) else decoded
-        if _is_model(transform):
-            return transform.model_validate_json(value)
-        if _is_type_adapter(transform):
-            return transform.validate_json(value)
+        model: Any = transform  # a model class or TypeAdapter, as the checks below tell
+        if _is_model(model):
+            return model.model_validate_json(value)
+        if _is_type_adapter(model):
+            return model.validate_json(value)
         return transform(value)
     except json.JSONDecodeError as exc:
         problem = f"invalid JSON at line {exc.lineno} column {exc.colno}"

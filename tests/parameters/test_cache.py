@@ -118,11 +118,15 @@ def test_entries_never_show_their_value() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"max_entries": 0}, "max_entries must be a positive integer"),
-        ({"max_entries": True}, "max_entries must be a positive integer"),
-        ({"jitter": 1.0}, r"jitter must be a fraction in \[0, 1\)"),
+        ({"max_entries": 0}, r"max_entries must be an integer >= 1, got 0$"),
+        ({"max_entries": True}, r"max_entries must be an integer >= 1, got a bool$"),
+        ({"jitter": 1.0}, r"jitter must be a fraction in \[0, 1\), got 1.0$"),
         ({"jitter": -0.1}, r"jitter must be a fraction"),
-        ({"stale_on_error": -1}, "stale_on_error must be zero or more seconds"),
+        ({"jitter": float("nan")}, r"jitter must be a fraction in \[0, 1\), got nan$"),
+        ({"jitter": "0.1"}, r"jitter must be a fraction in \[0, 1\), got a str$"),
+        ({"stale_on_error": -1}, r"stale_on_error must be a finite number of seconds >= 0, got -1$"),
+        ({"stale_on_error": float("nan")}, r"stale_on_error must be a finite number of seconds >= 0, got nan$"),
+        ({"stale_on_error": float("inf")}, r"stale_on_error must be a finite number of seconds >= 0, got inf$"),
     ],
 )
 def test_invalid_settings_are_configuration_errors(options: dict[str, Any], message: str) -> None:

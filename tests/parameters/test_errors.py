@@ -196,15 +196,33 @@ def test_invalid_secret_names_and_paths_are_rejected(counted: Aws) -> None:
     assert counted.count() == 0
 
 
-@pytest.mark.parametrize("max_age", [-1, "60", True])
-def test_an_invalid_max_age_is_a_configuration_error(aws: Aws, max_age: Any) -> None:
-    with pytest.raises(ConfigurationError, match="max_age must be a number of seconds"):
+@pytest.mark.parametrize("max_age", [-1, "60", True, float("nan"), float("inf"), -float("inf")])
+def test_an_invalid_max_age_is_a_configuration_error(counted: Aws, max_age: Any) -> None:
+    with pytest.raises(ConfigurationError, match=r"^max_age must be a finite number of seconds >= 0, got "):
         get_parameter("/app/a", max_age=max_age)
+    with pytest.raises(ConfigurationError, match="max_age must be a finite number"):
+        get_secret("prod/a", max_age=max_age)
+    with pytest.raises(ConfigurationError, match="max_age must be a finite number"):
+        get_parameters_by_name(["/app/a"], max_age=max_age)
+    assert counted.count() == 0  # refused before any request
 
 
-def test_an_invalid_max_age_variable_is_a_configuration_error(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE", "-5")
-    with pytest.raises(ConfigurationError, match="LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE"):
+@pytest.mark.parametrize("max_age", ["60", float("nan"), -1])
+def test_an_invalid_max_age_is_refused_even_when_the_value_is_cached(aws: Aws, max_age: Any) -> None:
+    aws.ssm.put_parameter(Name="/app/cached", Value="v", Type="String")
+    assert get_parameter("/app/cached") == "v"
+    with pytest.raises(ConfigurationError, match="max_age must be a finite number"):
+        get_parameter("/app/cached", max_age=max_age)
+
+
+@pytest.mark.parametrize("raw", ["-5", "nan", "inf"])
+def test_an_invalid_max_age_variable_is_a_configuration_error(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv("LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE", raw)
+    with pytest.raises(
+        ConfigurationError, match="environment variable LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE must be a finite number"
+    ):
         get_parameter("/app/a")
 
 

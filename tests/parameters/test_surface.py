@@ -56,3 +56,34 @@ def test_the_batch_error_gives_each_reason() -> None:
         "d (invalid name), e (fetch failed)"
     )
     assert "value" not in str(error)
+
+
+def test_the_type_aliases_are_public() -> None:
+    import typing
+
+    from lambda_toolkit.parameters import BatchResult, Lookup, Transform
+
+    assert {"BatchResult", "Lookup", "Transform"} <= set(parameters.__all__)
+    assert typing.Literal["json", "binary"] in typing.get_args(Transform)
+    assert set(typing.get_args(Lookup)) == {str, Parameter, Secret}
+    assert typing.get_origin(BatchResult) is tuple
+
+
+def test_options_after_the_first_argument_are_keyword_only() -> None:
+    import inspect
+
+    from lambda_toolkit.parameters import AutoProvider
+
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    for name in parameters.__all__:
+        target = getattr(parameters, name)
+        if not callable(target) or (isinstance(target, type) and issubclass(target, BaseException)):
+            continue
+        try:
+            signature = inspect.signature(target)
+        except (TypeError, ValueError):  # the protocols, type aliases
+            continue
+        later = [p.name for p in list(signature.parameters.values())[1:] if p.kind in positional]
+        assert later == [], (name, later)
+    with pytest.raises(TypeError):
+        AutoProvider(ExtensionProvider())  # type: ignore[misc]
