@@ -93,3 +93,23 @@ def test_idempotency_keeps_client_errors() -> None:
     assert handler(event, FakeContext())["statusCode"] == 409
     assert handler(event, FakeContext())["statusCode"] == 409
     assert len(calls) == 1
+
+
+def test_timeout_guard_around_the_app_gets_a_503_from_the_app() -> None:
+    import time
+
+    from lambda_toolkit.timeout import timeout_guard
+
+    app = App()
+
+    @app.get("/slow")
+    def slow() -> dict[str, bool]:
+        time.sleep(5)
+        return {"ok": True}
+
+    fallbacks: list[object] = []
+    handler = timeout_guard(margin_ms=100, on_timeout=lambda info: fallbacks.append(info) or {"statusCode": 599})(app)
+    answer = handler(api_gateway_http_event("GET", "/slow"), FakeContext(timeout_ms=300))
+    assert answer["statusCode"] == 503
+    assert json_body(answer) == {"detail": "The request could not be completed in time."}
+    assert fallbacks == []  # the app answered: the guard's fallback was not needed
