@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.parameters._api import get_parameter, get_secret
 from lambda_toolkit.parameters._provider import check_parameter_name, check_secret_name
@@ -108,6 +109,8 @@ def _resolve(argument: str, lookup: object) -> Parameter | Secret:
             f"got {type(lookup).__name__}"
         )
     check_transform(lookup.transform)
+    if lookup.max_age is not None:
+        check_seconds(f"with_parameters: {argument}= max_age", lookup.max_age)
     return lookup
 
 

@@ -71,3 +71,13 @@ def test_cache_variables_are_checked_and_named(
     monkeypatch.setenv(variable, raw)
     with pytest.raises(ConfigurationError, match=f"^environment variable {variable} {message}$"):
         _api._cache_from_environment()
+
+
+@pytest.mark.parametrize("max_age", [math.nan, -1, "60"])
+def test_with_parameters_checks_max_age_when_applied(max_age: Any) -> None:
+    from lambda_toolkit.parameters import Parameter, Secret, with_parameters
+
+    with pytest.raises(ConfigurationError, match=r"^with_parameters: db= max_age must be a finite number of seconds"):
+        with_parameters(db=Secret("prod/db", max_age=max_age))
+    with pytest.raises(ConfigurationError, match=r"^with_parameters: table= max_age must be a finite number"):
+        with_parameters(table=Parameter("/app/table", max_age=max_age))
