@@ -259,3 +259,14 @@ def test_alb_multi_value_request_gets_multi_value_answer() -> None:
     assert v2["cookies"] == ["a=1", "b=2"] and "set-cookie" not in headers_of(v2)
     rest = call(app, FACTORIES["api-gateway-rest"]("GET", "/c"))
     assert rest["multiValueHeaders"]["Set-Cookie"] == ["a=1", "b=2"]
+
+
+def test_root_route_and_root_under_a_prefix() -> None:
+    app = App()
+    app.get("/")(lambda: "root")
+    router = Router()
+    router.get("/")(lambda: "v1 root")
+    app.include(router, prefix="/v1")
+    assert body_bytes(call(app, api_gateway_http_event("GET", "/"))) == b"root"
+    assert body_bytes(call(app, api_gateway_http_event("GET", "/v1"))) == b"v1 root"
+    assert body_bytes(call(app, api_gateway_http_event("GET", "/v1/"))) == b"v1 root"
