@@ -12,7 +12,9 @@ correlation id on every line.
         log.info("paid", order_id=event["order_id"], amount=12.5)
 
 Importing this package is cheap: it imports neither pydantic nor the stdlib ``logging``
-module (``capture_stdlib`` does, on use).
+module. Creating a ``Logger`` imports the latter (the Lambda runtime already has) to
+route the library's own lines through it, unless ``library_logs=False`` or
+``LAMBDA_TOOLKIT_LIBRARY_LOGS=0``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Mapping
 
+from lambda_toolkit.core.env import env_bool
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.core.secrets import any_secret, is_secret
@@ -53,6 +54,7 @@ __all__ = ["Logger"]
 
 _warned: set[str] = set()  # level conflicts already reported by this process
 _DEFAULT_ATTRIBUTES = ("correlation_id",)
+LIBRARY_LOGS_VARIABLE = "LAMBDA_TOOLKIT_LIBRARY_LOGS"
 
 
 def _exc_info_of(exc_info: Any) -> BaseException | None:
@@ -106,7 +108,10 @@ class Logger:
     that many lines below the level per invocation, written out if it fails.
     ``redact``/``redact_keys``/``redact_paths``: what is masked. ``max_field_chars``/
     ``max_line_chars``: size caps. ``child=True``: share the configuration of the
-    service's parent logger. Extra keyword arguments are keys on every line.
+    service's parent logger. ``library_logs``: write the library's own stdlib lines
+    (``lambda_toolkit.*`` loggers: batch, timeout, idempotency...) through this logger
+    (default ``LAMBDA_TOOLKIT_LIBRARY_LOGS``, on; the last Logger created gets them).
+    Extra keyword arguments are keys on every line.
     """
 
     def __init__(
@@ -124,6 +129,7 @@ class Logger:
         redact_paths: Iterable[str] = (),
         max_field_chars: int = 10_000,
         max_line_chars: int = 200_000,
+        library_logs: bool | None = None,
         **keys: Any,
     ) -> None:
         service_name = service if service is not None else default_service()
@@ -138,6 +144,7 @@ class Logger:
             or tuple(redact_paths)
             or max_field_chars != 10_000
             or max_line_chars != 200_000
+            or library_logs is not None
         ):
             raise ConfigurationError(
                 "Logger: a child logger takes only name, level and keys; "
@@ -171,6 +178,10 @@ class Logger:
             )
             if keys:
                 self.append_keys(**keys)
+            if env_bool(LIBRARY_LOGS_VARIABLE, True) if library_logs is None else library_logs:
+                from lambda_toolkit.logging._library import route  # imports the stdlib logging module
+
+                route(self)
         self.inject_context = MiddlewareDecorator(self._inject_context, name="inject_context")
 
     def _configure(
