@@ -40,3 +40,11 @@ def test_a_first_invocation_with_auto_correlation_imports_nothing_heavy() -> Non
     )
     loaded = _modules_after(code)
     assert not [name for name in HEAVY if name in loaded]
+
+
+def test_the_stdlib_logging_module_is_imported_only_to_route_the_library_lines() -> None:
+    make = "import io\nfrom lambda_toolkit.logging import Logger\n"
+    off = _modules_after(f"{make}Logger(service='s', stream=io.StringIO(), library_logs=False)")
+    on = _modules_after(f"{make}Logger(service='s', stream=io.StringIO())")
+    assert "logging" not in off
+    assert "logging" in on
