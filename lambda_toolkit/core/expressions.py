@@ -8,6 +8,9 @@ The helpers, on top of the standard functions:
   not JSON gives null (nothing found); valid JSON Python cannot parse (nested too deeply, a
   number past the 4,300-digit limit) raises ``ExpressionError``;
 - ``base64_decode(s)``: decode base64 text to a UTF-8 string (null if it is not that);
+- ``base64_gzip_decode(s)``: decode base64 text of gzip data (a CloudWatch Logs
+  ``awslogs.data``) to a UTF-8 string (null if it is not that); data that inflates past
+  ``MAX_INFLATED_BYTES`` raises ``ExpressionError`` rather than fill the memory;
 - ``lower_keys(obj)``: the object with lower-cased keys (HTTP headers, whatever the case).
 
 Each helper gives null for a null argument (an absent ``body`` is "nothing found", not a
@@ -30,10 +33,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["HELPERS", "Expression", "ExpressionError", "compile_expression", "search"]
+__all__ = ["HELPERS", "MAX_INFLATED_BYTES", "Expression", "ExpressionError", "compile_expression", "search"]
 
-HELPERS: tuple[str, ...] = ("json_decode", "base64_decode", "lower_keys")
+HELPERS: tuple[str, ...] = ("json_decode", "base64_decode", "base64_gzip_decode", "lower_keys")
 """The names of the helper functions the dialect adds to JMESPath."""
+
+MAX_INFLATED_BYTES = 16 * 1024 * 1024
+"""The most ``base64_gzip_decode`` inflates (a few KiB of gzip can inflate to gigabytes)."""
 
 
 class ExpressionError(LambdaToolkitError, ValueError):
@@ -173,6 +179,28 @@ def _unreadable(why: str) -> ExpressionError:
     return ExpressionError(f"json_decode() got JSON it cannot parse ({why})")
 
 
+def _gunzip_text(text: str) -> str | None:
+    """The UTF-8 text of base64 gzip data; None when it is not that."""
+    import zlib
+
+    try:
+        packed = base64.b64decode(text, validate=True)
+        inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)  # gzip framing only
+        # One byte past the bound tells "too big" apart from "exactly the bound"; flush()
+        # is never called, as it would inflate the rest without a bound.
+        data = inflater.decompress(packed, MAX_INFLATED_BYTES + 1)
+    except (ValueError, zlib.error):  # binascii.Error is a ValueError
+        return None
+    if len(data) > MAX_INFLATED_BYTES:
+        raise ExpressionError(f"base64_gzip_decode() got data inflating past {MAX_INFLATED_BYTES} bytes")
+    if not inflater.eof:
+        return None  # truncated: not gzip data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _helpers() -> Any:
     """Build (once) the jmespath Functions object carrying the helpers."""
     global _functions
@@ -201,6 +229,12 @@ def _helpers() -> Any:
                     return base64.b64decode(text, validate=True).decode("utf-8")
                 except ValueError:
                     return None
+
+            @functions.signature({"types": ["string", "null"]})
+            def _func_base64_gzip_decode(self, text: str | None) -> Any:
+                if text is None:
+                    return None
+                return _gunzip_text(text)
 
             @functions.signature({"types": ["object", "null"]})
             def _func_lower_keys(self, obj: dict[str, Any] | None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
 import subprocess
@@ -12,7 +13,13 @@ from typing import Any
 import pytest
 
 from lambda_toolkit.core.errors import ConfigurationError, LambdaToolkitError
-from lambda_toolkit.core.expressions import HELPERS, ExpressionError, compile_expression, search
+from lambda_toolkit.core.expressions import (
+    HELPERS,
+    MAX_INFLATED_BYTES,
+    ExpressionError,
+    compile_expression,
+    search,
+)
 from lambda_toolkit.testing import FakeContext
 
 MARKER = "ZZ-PAYLOAD-MARKER-ZZ"
@@ -33,7 +40,38 @@ def test_helpers_decode_json_and_base64_and_lower_keys() -> None:
     assert search(compile_expression("json_decode(base64_decode(data)).order.id"), {"data": data}) == "o-1"
     headers = {"headers": {"X-Correlation-Id": "c-1"}}
     assert search(compile_expression('lower_keys(headers)."x-correlation-id"'), headers) == "c-1"
-    assert set(HELPERS) == {"json_decode", "base64_decode", "lower_keys"}
+    assert set(HELPERS) == {"json_decode", "base64_decode", "base64_gzip_decode", "lower_keys"}
+
+
+def _gzip64(data: bytes) -> str:
+    return base64.b64encode(gzip.compress(data)).decode()
+
+
+def test_base64_gzip_decode_reads_a_cloudwatch_logs_event() -> None:
+    data = _gzip64(json.dumps({"logGroup": "/aws/lambda/orders", "logEvents": []}).encode())
+    expression = compile_expression("json_decode(base64_gzip_decode(awslogs.data)).logGroup")
+    assert search(expression, {"awslogs": {"data": data}}) == "/aws/lambda/orders"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        base64.b64encode(b"plain text").decode(),  # base64, not gzip
+        "not base64 ***",
+        base64.b64encode(gzip.compress(b"abc")[:-12]).decode(),  # truncated gzip
+        _gzip64(b"\xff\xfe not utf-8"),
+    ],
+)
+def test_base64_gzip_decode_of_anything_else_finds_nothing(data: str) -> None:
+    assert search(compile_expression("base64_gzip_decode(data)"), {"data": data}) is None
+
+
+def test_base64_gzip_decode_stops_at_its_bound() -> None:
+    at_bound = _gzip64(b"0" * MAX_INFLATED_BYTES)
+    assert len(search(compile_expression("base64_gzip_decode(data)"), {"data": at_bound})) == MAX_INFLATED_BYTES
+    past = _gzip64(b"0" * (MAX_INFLATED_BYTES + 1))  # about 16 KiB of gzip
+    with pytest.raises(ExpressionError, match="inflating past"):
+        search(compile_expression("base64_gzip_decode(data)"), {"data": past})
 
 
 def test_text_that_is_not_json_or_base64_finds_nothing() -> None:
@@ -41,7 +79,9 @@ def test_text_that_is_not_json_or_base64_finds_nothing() -> None:
     assert search(compile_expression("base64_decode(data)"), {"data": "***"}) is None
 
 
-@pytest.mark.parametrize("expression", ["json_decode(body).id", "base64_decode(body)", "lower_keys(body).x"])
+@pytest.mark.parametrize(
+    "expression", ["json_decode(body).id", "base64_decode(body)", "base64_gzip_decode(body)", "lower_keys(body).x"]
+)
 def test_a_helper_given_nothing_finds_nothing(expression: str) -> None:
     assert search(compile_expression(expression), {}) is None
 
