@@ -67,6 +67,7 @@ class Expression:
 
 
 _compiled: dict[str, Expression] = {}
+_MAX_CACHED = 512  # expressions come from code, a few per function; text built at run time must not grow it
 _functions: Any = None
 
 
@@ -78,7 +79,9 @@ def compile_expression(text: str) -> Expression:
     """
     found = _compiled.get(text)
     if found is None:
-        found = _compiled[text] = _compile(text)
+        found = _compile(text)
+        if len(_compiled) < _MAX_CACHED:
+            _compiled[text] = found
     return found
 
 

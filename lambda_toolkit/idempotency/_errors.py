@@ -48,7 +48,8 @@ class IdempotencyPayloadMismatchError(IdempotencyError):
 
 
 class IdempotencyKeyError(IdempotencyError):
-    """The key expression found nothing in the event (or gave something that is not JSON)."""
+    """The key expression found nothing in the event, gave something that is not JSON, or could
+    not read the event (JSON nested too deeply, data that does not fit the expression)."""
 
 
 class IdempotencySerializationError(IdempotencyError):

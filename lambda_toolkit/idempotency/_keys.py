@@ -3,8 +3,8 @@
 Expressions are compiled when the decorator is set up, so a typo (or an unknown function)
 fails at import time. They use the package's one JMESPath dialect
 (``lambda_toolkit.core.expressions``): standard JMESPath plus ``json_decode(s)``,
-``base64_decode(s)`` and ``lower_keys(obj)``, the same helpers as every other utility's
-expressions. For example ``json_decode(body).order_id`` or
+``base64_decode(s)``, ``base64_gzip_decode(s)`` and ``lower_keys(obj)``, the same helpers
+as every other utility's expressions. For example ``json_decode(body).order_id`` or
 ``lower_keys(headers)."idempotency-key"``.
 
 Text that is not JSON finds nothing (the key is missing, handled by ``on_missing_key``);

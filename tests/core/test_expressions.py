@@ -187,3 +187,11 @@ def test_the_idempotency_key_uses_the_same_helpers() -> None:
     assert handler(event, FakeContext()) == handler(event, FakeContext()) == 1
     with pytest.raises(IdempotencyKeyError):
         handler({}, FakeContext())
+
+
+def test_the_cache_is_bounded() -> None:
+    from lambda_toolkit.core import expressions
+
+    for number in range(expressions._MAX_CACHED + 10):
+        assert search(compile_expression(f"a{number}"), {f"a{number}": number}) == number
+    assert len(expressions._compiled) <= expressions._MAX_CACHED
