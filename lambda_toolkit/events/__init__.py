@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 
 from lambda_toolkit.events._detect import TRIGGER_NAMES, detect
-from lambda_toolkit.events._errors import EventValidationError, FieldError, UnknownEventError
+from lambda_toolkit.events._errors import EventsError, EventValidationError, FieldError, UnknownEventError
 from lambda_toolkit.events._registry import MODEL_LOCATIONS, TRIGGERS, model_for, parse
 
 TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at cold start
@@ -78,6 +78,7 @@ __all__ = [
     "TRIGGER_NAMES",
     "EventModel",
     "EventValidationError",
+    "EventsError",
     "FieldError",
     "UnknownEventError",
     "Parsed",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from lambda_toolkit.core.errors import LambdaToolkitError
 
-__all__ = ["EventValidationError", "FieldError", "UnknownEventError"]
+__all__ = ["EventValidationError", "EventsError", "FieldError", "UnknownEventError"]
 
 
 class FieldError(tuple[str, str]):
@@ -28,7 +28,12 @@ class FieldError(tuple[str, str]):
         return self[1]
 
 
-class EventValidationError(LambdaToolkitError, ValueError):
+class EventsError(LambdaToolkitError):
+    """Root of the events layer's errors: ``except EventsError`` catches every event that
+    could not be read (a malformed event, a payload that does not decode, an unknown trigger)."""
+
+
+class EventValidationError(EventsError, ValueError):
     """An event (or a payload inside it) does not have the expected shape.
 
     ``errors`` lists the field paths and what is wrong with each; ``trigger`` names the
@@ -43,5 +48,5 @@ class EventValidationError(LambdaToolkitError, ValueError):
         super().__init__(f"invalid {trigger} event: {shown}{more}")
 
 
-class UnknownEventError(LambdaToolkitError, ValueError):
+class UnknownEventError(EventsError, ValueError):
     """The event is not one of the known triggers (or not a mapping at all)."""

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, IdempotencyStoreError
+from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, IdempotencyError, IdempotencyStoreError
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, Record
 
 __all__ = ["DynamoDBStore"]
@@ -36,7 +36,9 @@ _DENIED = frozenset(
 _LOCK_CONDITION = "attribute_not_exists(#k) OR #exp <= :now_s OR (#st = :inprogress AND #lexp <= :now_ms)"
 
 
-class _ConditionFailedError(Exception):
+class _ConditionFailedError(IdempotencyError):
+    """A conditional write found the item in another state (caught by the store's methods)."""
+
     def __init__(self, item: dict[str, Any] | None) -> None:
         super().__init__("condition failed")
         self.item = item

@@ -14,6 +14,6 @@ permission::
 from __future__ import annotations
 
 from lambda_toolkit.metrics._metrics import Metrics
-from lambda_toolkit.metrics._rules import MetricsError, MetricUnit
+from lambda_toolkit.metrics._rules import MetricsConfigurationError, MetricsError, MetricUnit
 
-__all__ = ["MetricUnit", "Metrics", "MetricsError"]
+__all__ = ["MetricUnit", "Metrics", "MetricsConfigurationError", "MetricsError"]

@@ -14,6 +14,7 @@ from lambda_toolkit.core.secrets import mask_secrets
 from lambda_toolkit.metrics._emf import MetricSeries, render
 from lambda_toolkit.metrics._rules import (
     MAX_DIMENSIONS,
+    MetricsConfigurationError,
     MetricsError,
     check_dimension,
     check_metric_name,
@@ -74,7 +75,10 @@ class Metrics:
         self._persistent: dict[str, str] = {}
         self._checked: dict[tuple[str, str, int], tuple[str, int]] = {}
         if self.service:
-            self._persistent["service"] = check_dimension("service", self.service)[1]
+            try:
+                self._persistent["service"] = check_dimension("service", self.service)[1]
+            except MetricsError as exc:  # the service is set up once: a setup error
+                raise MetricsConfigurationError(f"Metrics: service: {exc}") from None
         self._recording: ContextVar[_Recording | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
         self.log_metrics: MiddlewareDecorator[[bool, bool]] = middleware(self._log_metrics_layer)
         self.log_metrics.__doc__ = self._log_metrics_layer.__doc__
@@ -159,7 +163,7 @@ class Metrics:
 
     def _require_namespace(self) -> str:
         if self.namespace is None:
-            raise MetricsError(f"no namespace: pass Metrics(namespace=...) or set {NAMESPACE_ENV}")
+            raise MetricsConfigurationError(f"no namespace: pass Metrics(namespace=...) or set {NAMESPACE_ENV}")
         return self.namespace
 
     # -- writing -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from lambda_toolkit.core.errors import LambdaToolkitError
+from lambda_toolkit.core.errors import ConfigurationError, LambdaToolkitError
 from lambda_toolkit.core.secrets import is_secret
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "MAX_METRICS_PER_DOCUMENT",
     "MAX_VALUES_PER_METRIC",
     "MetricUnit",
+    "MetricsConfigurationError",
     "MetricsError",
     "check_dimension",
     "check_metric_name",
@@ -35,7 +36,16 @@ MAX_DIMENSION_VALUE_LENGTH = 1024
 
 
 class MetricsError(LambdaToolkitError, ValueError):
-    """A metric, dimension, unit or namespace breaks the rules of EMF/CloudWatch."""
+    """Root of the metrics utility's errors: a metric, dimension, unit or namespace breaks
+    the rules of EMF/CloudWatch (a ``ValueError`` too, as a bad value is what it reports)."""
+
+
+class MetricsConfigurationError(MetricsError, ConfigurationError):
+    """``Metrics`` was set up wrong: an invalid namespace or service, or no namespace at all.
+
+    Raised by ``Metrics(...)`` and ``@metrics.log_metrics`` (and by the first
+    ``add_metric`` when no namespace was ever given), never for a recorded value.
+    """
 
 
 class MetricUnit:
@@ -92,13 +102,15 @@ def check_unit(unit: str) -> str:
     raise MetricsError(f"invalid metric unit {unit!r}; use one of: {', '.join(_CONSTANTS.values())}")
 
 
-def _check_name(kind: str, name: object, max_length: int = MAX_NAME_LENGTH) -> str:
+def _check_name(
+    kind: str, name: object, max_length: int = MAX_NAME_LENGTH, error: type[MetricsError] = MetricsError
+) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise MetricsError(f"{kind} must be a non-empty string, got {type(name).__name__}")
+        raise error(f"{kind} must be a non-empty string, got {type(name).__name__}")
     if len(name) > max_length:
-        raise MetricsError(f"{kind} {name[:40]!r}... is longer than {max_length} characters")
+        raise error(f"{kind} {name[:40]!r}... is longer than {max_length} characters")
     if not name.isascii() or not name.isprintable():
-        raise MetricsError(f"{kind} {name!r} must be printable ASCII")
+        raise error(f"{kind} {name!r} must be printable ASCII")
     return name
 
 
@@ -121,13 +133,14 @@ _NAMESPACE_EXTRA = frozenset("._-/#: ")
 
 def check_namespace(namespace: object) -> str:
     """A namespace: 1 to 255 characters of letters, digits and . _ - / # : (and spaces);
-    it may not start with ``AWS/``, which is reserved for AWS services."""
-    name = _check_name("namespace", namespace)
+    it may not start with ``AWS/``, which is reserved for AWS services. A namespace is only
+    ever set up, so a bad one is a ``MetricsConfigurationError``."""
+    name = _check_name("namespace", namespace, error=MetricsConfigurationError)
     bad = sorted({ch for ch in name if not (ch.isalnum() or ch in _NAMESPACE_EXTRA)})
     if bad:
-        raise MetricsError(f"namespace {name!r} has characters CloudWatch rejects: {''.join(bad)!r}")
+        raise MetricsConfigurationError(f"namespace {name!r} has characters CloudWatch rejects: {''.join(bad)!r}")
     if name.startswith("AWS/"):
-        raise MetricsError(f"namespace {name!r} is reserved for AWS services (starts with 'AWS/')")
+        raise MetricsConfigurationError(f"namespace {name!r} is reserved for AWS services (starts with 'AWS/')")
     return name
 
 

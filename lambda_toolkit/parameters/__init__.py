@@ -38,7 +38,7 @@ from lambda_toolkit.parameters._errors import (
     ParameterThrottledError,
     TransformError,
 )
-from lambda_toolkit.parameters._extension import ExtensionProvider, ExtensionUnavailable
+from lambda_toolkit.parameters._extension import ExtensionProvider, ExtensionUnavailableError
 from lambda_toolkit.parameters._inject import Parameter, Secret, injected_parameters, with_parameters
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
@@ -51,7 +51,7 @@ __all__ = [
     "AutoProvider",
     "BatchResult",
     "ExtensionProvider",
-    "ExtensionUnavailable",
+    "ExtensionUnavailableError",
     "InvalidParameterNameError",
     "Lookup",
     "MaskedBytes",

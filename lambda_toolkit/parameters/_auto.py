@@ -16,7 +16,7 @@ from _thread import allocate_lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_seconds
-from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailable
+from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailableError
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
 TYPE_CHECKING = False
@@ -78,7 +78,7 @@ class AutoProvider:
             forced = os.environ.get(PROVIDER_VARIABLE, "").strip().lower() == "extension"
             try:
                 result = through_extension()
-            except ExtensionUnavailable:
+            except ExtensionUnavailableError:
                 if forced:
                     raise
                 with self._lock:

@@ -111,7 +111,7 @@ class ExtensionProvider:
         for name in dict.fromkeys(names):
             try:
                 values[name] = self.get_parameter(name, decrypt=decrypt)
-            except ExtensionUnavailable:
+            except ExtensionUnavailableError:
                 raise
             except ParameterError as exc:
                 failures[name] = exc
@@ -150,7 +150,7 @@ class ExtensionProvider:
         for name in dict.fromkeys(names):
             try:
                 values[name] = self.get_secret(name, version_id=None, version_stage=None)
-            except ExtensionUnavailable:
+            except ExtensionUnavailableError:
                 raise
             except ParameterError as exc:
                 failures[name] = exc
@@ -166,7 +166,7 @@ class ExtensionProvider:
             status, body = _request(self.host, port, target, self.timeout)
         except (OSError, _http_errors()) as exc:
             within = f" within {self.timeout:g} s" if isinstance(exc, TimeoutError) else ""
-            raise ExtensionUnavailable(
+            raise ExtensionUnavailableError(
                 f"{what} {name!r}: the Parameters and Secrets extension did not answer{within} on "
                 f"{self.host}:{port} ({type(exc).__name__})",
                 name=name,

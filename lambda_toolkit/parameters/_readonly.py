@@ -14,6 +14,8 @@ transform) is deep-copied for each caller instead: the cache keeps the original.
 
 from __future__ import annotations
 
+from lambda_toolkit.parameters._errors import ParameterError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -84,8 +86,9 @@ class ReadOnlyList(list):  # type: ignore[type-arg]
         return list, (list(self),)
 
 
-class _OpaqueValueError(Exception):
-    """Raised inside ``_freeze`` at the first value it cannot make read-only."""
+class _OpaqueValueError(ParameterError):
+    """Raised inside ``_freeze`` at the first value it cannot make read-only (``readonly``
+    catches it; a ParameterError all the same, like everything the utility raises)."""
 
 
 def _freeze(value: Any) -> Any:
@@ -98,7 +101,7 @@ def _freeze(value: Any) -> Any:
         return tuple(_freeze(item) for item in value)
     if isinstance(value, _IMMUTABLE) and not hasattr(value, "__dict__"):
         return value
-    raise _OpaqueValueError
+    raise _OpaqueValueError(f"a {cls.__name__} cannot be made read-only")
 
 
 def readonly(value: Any) -> tuple[Any, Callable[[Any], Any] | None]:

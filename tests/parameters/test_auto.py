@@ -10,7 +10,7 @@ from lambda_toolkit.core import ConfigurationError
 from lambda_toolkit.parameters import (
     AutoProvider,
     ExtensionProvider,
-    ExtensionUnavailable,
+    ExtensionUnavailableError,
     SecretsProvider,
     SSMProvider,
     get_default_provider,
@@ -119,7 +119,7 @@ def test_forcing_the_extension_off_lambda(
 def test_a_forced_extension_that_does_not_answer_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAMBDA_TOOLKIT_PARAMETERS_PROVIDER", "extension")
     set_default_provider(AutoProvider(extension=ExtensionProvider(port=free_port(), timeout=1)))
-    with pytest.raises(ExtensionUnavailable):
+    with pytest.raises(ExtensionUnavailableError):
         get_secret("prod/db")
 
 

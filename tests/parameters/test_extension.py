@@ -9,7 +9,7 @@ import pytest
 from lambda_toolkit.core import ConfigurationError
 from lambda_toolkit.parameters import (
     ExtensionProvider,
-    ExtensionUnavailable,
+    ExtensionUnavailableError,
     MaskedBytes,
     MaskedStr,
     ParameterAccessDeniedError,
@@ -175,12 +175,12 @@ def test_a_parameter_answer_without_a_parameter_is_a_fetch_error(
 def test_nothing_listening_is_extension_unavailable() -> None:
     provider = ExtensionProvider(port=free_port(), timeout=1)
     with pytest.raises(
-        ExtensionUnavailable, match=r"the Parameters and Secrets extension did not answer on 127\.0\.0\.1:"
+        ExtensionUnavailableError, match=r"the Parameters and Secrets extension did not answer on 127\.0\.0\.1:"
     ):
         get_parameter("/a", provider=provider)
-    with pytest.raises(ExtensionUnavailable):
+    with pytest.raises(ExtensionUnavailableError):
         provider.get_parameters(["/a"], decrypt=True)
-    with pytest.raises(ExtensionUnavailable):
+    with pytest.raises(ExtensionUnavailableError):
         provider.get_secrets(["a"])
 
 
@@ -319,7 +319,7 @@ def trickle() -> Iterator[Trickle]:
 def test_the_timeout_bounds_the_whole_request_not_each_read(trickle: Trickle) -> None:
     # Each byte comes well within the timeout, the whole answer (about 3 s) does not.
     provider = ExtensionProvider(port=trickle.port, timeout=0.5)
-    with pytest.raises(ExtensionUnavailable, match=r"secret 'prod/db': .* did not answer within 0\.5 s") as caught:
+    with pytest.raises(ExtensionUnavailableError, match=r"secret 'prod/db': .* did not answer within 0\.5 s") as caught:
         get_secret("prod/db", provider=provider)
     assert "s3cr3t" not in str(caught.value)
     assert 0 < trickle.sent < len(trickle.answer)
@@ -332,4 +332,4 @@ def test_an_answer_too_long_to_be_a_secret_is_refused(extension: FakeExtension, 
     extension.forced_body = '{"SecretString": "' + "x" * MAX_ANSWER + '"}'
     with pytest.raises(ParameterFetchError, match=r"secret 'prod/db': the extension's answer is longer than") as caught:
         get_secret("prod/db", provider=provider)
-    assert not isinstance(caught.value, ExtensionUnavailable)  # it answered: no fallback to the SDK
+    assert not isinstance(caught.value, ExtensionUnavailableError)  # it answered: no fallback to the SDK
