@@ -21,6 +21,8 @@ __all__ = ["CommandError", "main"]
 # Modules defining subcommands, in the order `--help` lists them.
 SUBCOMMANDS: tuple[str, ...] = (
     "lambda_toolkit.cli.invoke",
+    "lambda_toolkit.cli.serve",
+    "lambda_toolkit.cli.openapi",
     "lambda_toolkit.cli.layer",
     "lambda_toolkit.cli.events",
 )

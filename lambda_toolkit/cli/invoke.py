@@ -34,10 +34,17 @@ from lambda_toolkit.core.errors import LambdaToolkitError
 from lambda_toolkit.testing import FakeContext
 
 __all__ = [
+    "FunctionInitError",
+    "apply_environment",
+    "call_handler",
     "decode_json",
+    "error_payload",
+    "function_name_for",
+    "import_handler",
     "lambda_environment",
     "load_event",
     "load_handler",
+    "new_context",
     "new_trace_id",
     "read_env_file",
     "register",
@@ -254,9 +261,10 @@ def new_trace_id() -> str:
 
 
 def _runner_frame(filename: str) -> bool:
-    # This module calls the handler, and asyncio.run drives a coroutine handler: neither
-    # is the function's code (Lambda's runtime client drops its own frames the same way).
-    return filename == run.__code__.co_filename or os.path.dirname(filename) == os.path.dirname(asyncio.__file__)
+    # The command's modules call the handler, and asyncio.run drives a coroutine handler:
+    # neither is the function's code (Lambda's runtime client drops its own frames too).
+    folder = os.path.dirname(filename)
+    return folder in (os.path.dirname(run.__code__.co_filename), os.path.dirname(asyncio.__file__))
 
 
 def _error_payload(exc: BaseException) -> dict[str, Any]:
@@ -298,6 +306,79 @@ def _arm_timeout(context: FakeContext, out: TextIO) -> threading.Timer:
     return timer
 
 
+class FunctionInitError(LambdaToolkitError):
+    """The function's module failed while Lambda would initialise it; ``payload`` is the
+    error in Lambda's shape (``Runtime.ImportModuleError`` or ``Runtime.ExitError``)."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["errorMessage"])
+        self.payload = payload
+
+
+def function_name_for(module_name: str, given: str | None) -> str:
+    """The function name: ``given``, else the handler's module name (``orders.api`` -> ``api``)."""
+    return given or module_name.rpartition(".")[2].replace("_", "-")
+
+
+def apply_environment(variables: dict[str, str], function_name: str, memory_mb: int, handler: str) -> None:
+    """Set the function's variables in this process, then Lambda's that are still unset."""
+    os.environ.update(variables)
+    for key, value in lambda_environment(function_name, memory_mb, handler).items():
+        os.environ.setdefault(key, value)
+
+
+def import_handler(spec: str) -> Callable[..., Any]:
+    """``load_handler``, with a module that fails to import (or exits) reported as Lambda
+    reports an init error: ``FunctionInitError``. A missing module or function stays a
+    ``CommandError``."""
+    module_name = _split_handler(spec)[0]
+    try:
+        return load_handler(spec)
+    except SystemExit as exc:
+        raise FunctionInitError(_exit_payload(exc, None)) from None
+    except LambdaToolkitError:
+        raise
+    except Exception as exc:
+        raise FunctionInitError(
+            {
+                "errorMessage": f"Unable to import module {module_name!r}: {exc}",
+                "errorType": "Runtime.ImportModuleError",
+                "stackTrace": [],
+            }
+        ) from None
+
+
+def new_context(timeout_ms: int, memory_mb: int, function_name: str) -> FakeContext:
+    """A fresh context for one invocation (after ``apply_environment``), with a fresh
+    ``_X_AMZN_TRACE_ID`` as the runtime sets one per invocation."""
+    context = FakeContext(
+        timeout_ms=timeout_ms,
+        memory_mb=memory_mb,
+        function_name=function_name,
+        log_group_name=os.environ["AWS_LAMBDA_LOG_GROUP_NAME"],
+        log_stream_name=os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
+    )
+    os.environ["_X_AMZN_TRACE_ID"] = new_trace_id()
+    return context
+
+
+def call_handler(handler: Callable[..., Any], event: Any, context: FakeContext) -> Any:
+    """Call the handler as the runtime does (a coroutine handler is run to completion)."""
+    response = handler(event, context)
+    if inspect.iscoroutine(response):
+        response = asyncio.run(response)
+    return response
+
+
+def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
+    """A handler exception in Lambda's error shape, without this runner's frames."""
+    if isinstance(exc, SystemExit):
+        return _exit_payload(exc, request_id)
+    payload = _error_payload(exc)
+    payload["requestId"] = request_id
+    return payload
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the handler once; print its response or error; return the exit code."""
     if args.timeout_ms <= 0 or args.memory_mb <= 0:
@@ -305,51 +386,24 @@ def run(args: argparse.Namespace) -> int:
     module_name, function_name = _split_handler(args.handler)
     event = load_event(args.event, sys.stdin)
     variables = user_environment(args.env_file, args.env)
-    name = args.function_name or module_name.rpartition(".")[2].replace("_", "-")
+    name = function_name_for(module_name, args.function_name)
     if args.runtime == "ric":
         return _run_under_ric(f"{module_name}.{function_name}", event, args, name, variables)
-    os.environ.update(variables)
-    for key, value in lambda_environment(name, args.memory_mb, f"{module_name}.{function_name}").items():
-        os.environ.setdefault(key, value)
+    apply_environment(variables, name, args.memory_mb, f"{module_name}.{function_name}")
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
         try:
-            handler = load_handler(args.handler)
-        except SystemExit as exc:
-            print(json.dumps(_exit_payload(exc, None)), file=out)
+            handler = import_handler(args.handler)
+        except FunctionInitError as exc:
+            print(json.dumps(exc.payload), file=out)
             return HANDLER_ERROR
-        except Exception as exc:
-            if isinstance(exc, LambdaToolkitError):
-                raise
-            # The module itself failed to import: Lambda reports this as an init error.
-            payload = {
-                "errorMessage": f"Unable to import module {module_name!r}: {exc}",
-                "errorType": "Runtime.ImportModuleError",
-                "stackTrace": [],
-            }
-            print(json.dumps(payload), file=out)
-            return HANDLER_ERROR
-        context = FakeContext(
-            timeout_ms=args.timeout_ms,
-            memory_mb=args.memory_mb,
-            function_name=name,
-            log_group_name=os.environ["AWS_LAMBDA_LOG_GROUP_NAME"],
-            log_stream_name=os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
-        )
-        os.environ["_X_AMZN_TRACE_ID"] = new_trace_id()  # the runtime sets one per invocation
+        context = new_context(args.timeout_ms, args.memory_mb, name)
         timer = _arm_timeout(context, out)
         try:
-            response = handler(event, context)
-            if inspect.iscoroutine(response):
-                response = asyncio.run(response)
-        except SystemExit as exc:
-            # Lambda's runtime process ends and the invocation fails with Runtime.ExitError.
-            print(json.dumps(_exit_payload(exc, context.aws_request_id)), file=out)
-            return HANDLER_ERROR
-        except Exception as exc:
-            payload = _error_payload(exc)
-            payload["requestId"] = context.aws_request_id
-            print(json.dumps(payload), file=out)
+            response = call_handler(handler, event, context)
+        except (Exception, SystemExit) as exc:
+            # sys.exit() ends Lambda's runtime process: the invocation fails with Runtime.ExitError.
+            print(json.dumps(error_payload(exc, context.aws_request_id)), file=out)
             return HANDLER_ERROR
         finally:
             timer.cancel()
