@@ -85,15 +85,28 @@ def test_an_invalid_body_is_a_422_naming_the_fields(aws: dict[str, str]) -> None
     with RuntimeEmulator(handler="orders.api.create_order", task_root=APP, timeout_ms=10_000, env=aws) as runtime:
         result = runtime.invoke(order_request("e2e-bad", {"customer_id": "c-1", "sku": "X", "quantity": 0}))
     assert result.response["statusCode"] == 422
-    paths = {error["path"] for error in json.loads(result.response["body"])["errors"]}
-    assert paths == {"body.quantity", "body.unit_price"}
+    locations = {tuple(error["loc"]) for error in json.loads(result.response["body"])["detail"]}
+    assert locations == {("body", "quantity"), ("body", "unit_price")}
+
+
+def test_the_router_answers_other_methods_and_paths(aws: dict[str, str]) -> None:
+    def request(method: str, path: str) -> dict[str, Any]:
+        return api_gateway_http_event(method, path, headers={"idempotency-key": f"e2e-{method}-{path}"})
+
+    with RuntimeEmulator(handler="orders.api.create_order", task_root=APP, timeout_ms=10_000, env=aws) as runtime:
+        wrong_method = runtime.invoke(request("GET", "/orders"))
+        no_route = runtime.invoke(request("POST", "/payments"))
+    assert wrong_method.response["statusCode"] == 405
+    assert wrong_method.response["headers"]["Allow"] == "POST"
+    assert no_route.response["statusCode"] == 404
 
 
 def test_an_event_of_another_trigger_is_reported_in_lambdas_error_shape(aws: dict[str, str]) -> None:
     with RuntimeEmulator(handler="orders.api.create_order", task_root=APP, timeout_ms=10_000, env=aws) as runtime:
         result = runtime.invoke(sqs_event(["{}"]))
     assert result.error is not None
-    assert result.error["errorType"] in {"UnknownEventError", "EventValidationError", "IdempotencyKeyError"}
+    # the idempotency key is looked up first: an SQS event has no Idempotency-Key header
+    assert result.error["errorType"] == "IdempotencyKeyError"
     assert result.error["errorMessage"]
 
 

@@ -1,7 +1,7 @@
 """``POST /orders``: validate the request, create the order once per idempotency key,
 hand it to the worker through the queue.
 
-Every utility on one handler: typed body (events), JSON logs with the caller's
+Every utility on one handler: routing and the typed body (http), JSON logs with the caller's
 correlation id (logging), X-Ray (tracing), an OrdersCreated metric (metrics), replays of
 the same ``Idempotency-Key`` answered from DynamoDB (idempotency), and the payment
 provider's key read from Secrets Manager through a TTL cache (parameters).
@@ -10,18 +10,17 @@ provider's key read from Secrets Manager through a TTL cache (parameters).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import uuid
 from typing import Any
 
-from lambda_toolkit.events import parse_event
+from lambda_toolkit.http import App
 from lambda_toolkit.idempotency import DynamoDBStore, idempotent, replayed_header
 from lambda_toolkit.logging import Logger, get_correlation_id
 from lambda_toolkit.metrics import Metrics
 from lambda_toolkit.parameters import get_secret
 from lambda_toolkit.tracing import trace
-from orders.models import OrderMessage, OrderRequest
+from orders.models import OrderCreated, OrderMessage, OrderRequest
 
 log = Logger(service="orders")
 metrics = Metrics(namespace="Orders", service="orders")
@@ -46,13 +45,12 @@ def _payment_reference(order_id: str) -> str:
     return hashlib.sha256(f"{secret['api_key']}:{order_id}".encode()).hexdigest()[:16]
 
 
-@log.inject_context
-@trace
-@metrics.log_metrics(capture_cold_start=True)
-@idempotent(store=store, key='headers."idempotency-key"', on_replay=replayed_header())
-@parse_event(envelope="api-gateway-http", http_errors=422)
-def create_order(request: OrderRequest, context: Any) -> dict[str, Any]:
-    """Create an order; the same ``Idempotency-Key`` gets the same order back."""
+app = App()
+
+
+@app.post("/orders", status=201)
+def place_order(request: OrderRequest) -> OrderCreated:
+    """Create an order from the validated body (a 422 names the failing fields)."""
     order = OrderMessage(
         order_id=f"ord-{uuid.uuid4().hex[:12]}",
         customer_id=request.customer_id,
@@ -68,5 +66,16 @@ def create_order(request: OrderRequest, context: Any) -> dict[str, Any]:
     )
     metrics.add_metric("OrdersCreated", "Count", 1)
     log.info("order created", order_id=order.order_id, sku=order.sku, quantity=order.quantity)
-    body = {"order_id": order.order_id, "total": str(order.total), "payment_reference": reference}
-    return {"statusCode": 201, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+    return OrderCreated(order_id=order.order_id, total=order.total, payment_reference=reference)
+
+
+# The Lambda handler: the utilities decorate the app as they would any handler. The
+# idempotency key is the request's Idempotency-Key header; a replay is the stored HTTP
+# answer, marked with Idempotency-Replayed: true.
+@log.inject_context
+@trace
+@metrics.log_metrics(capture_cold_start=True)
+@idempotent(store=store, key='lower_keys(headers)."idempotency-key"', on_replay=replayed_header())
+def create_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer ``POST /orders``; the same ``Idempotency-Key`` gets the same order back."""
+    return app(event, context)

@@ -24,3 +24,11 @@ class OrderMessage(BaseModel):
     sku: str
     quantity: int = Field(gt=0)
     total: Decimal
+
+
+class OrderCreated(BaseModel):
+    """The answer of ``POST /orders`` (the total is sent as a decimal string)."""
+
+    order_id: str
+    total: Decimal
+    payment_reference: str
