@@ -25,7 +25,7 @@ invocation's deadline:
 from __future__ import annotations
 
 import time
-from _thread import allocate_lock
+from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.state import current_invocation
@@ -47,7 +47,7 @@ _RESERVE_S = CALL_RESERVE_MS / 1000.0
 _MIN_TIMEOUT_S = 0.001
 _HOOK_ID = "lambda_toolkit.deadline"
 
-_lock = allocate_lock()
+_lock = Lock()
 _session: Any = None
 _timeout_class: Any = None
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
-from _thread import RLock, allocate_lock
-from _weakref import ref
+from threading import Lock, RLock
+from weakref import ref
 
 from lambda_toolkit.logging._buffer import InvocationLogState, LineBuffer
 from lambda_toolkit.logging._formatter import escape
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Config", "config_for", "default_service", "lock_for"]
 
 _registry: dict[str, Config] = {}
-_registry_lock = allocate_lock()  # _thread: importing threading costs a cold start
+_registry_lock = Lock()
 _MAX_PENDING = 1000
 _MAX_CACHED = 256
 

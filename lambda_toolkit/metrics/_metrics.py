@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import _thread
 import os
 import sys
 import time
 from contextvars import ContextVar
+from threading import Lock
 
 from lambda_toolkit.core import Call, Middleware, MiddlewareDecorator, middleware
 from lambda_toolkit.core.env import env_bool
@@ -46,7 +46,7 @@ class _Recording:
         self.dimensions: dict[str, str] = {}
         self.metadata: dict[str, Any] = {}
         # Worker threads that copy the invocation's context share this recording.
-        self.lock = _thread.allocate_lock()
+        self.lock = Lock()
 
 
 class Metrics:

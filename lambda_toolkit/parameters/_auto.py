@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from _thread import allocate_lock
+from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_seconds
@@ -54,7 +54,7 @@ class AutoProvider:
         self.secrets = secrets or SecretsProvider()
         self.retry_after = check_seconds("AutoProvider retry_after", retry_after)
         self._clock = clock
-        self._lock = allocate_lock()
+        self._lock = Lock()
         self._unavailable_until: float | None = None
 
     def uses_extension(self) -> bool:

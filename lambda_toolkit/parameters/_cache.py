@@ -14,7 +14,7 @@ because a dict lookup is atomic.
 from __future__ import annotations
 
 import time
-from _thread import allocate_lock
+from threading import Lock
 
 from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
 
@@ -113,7 +113,7 @@ class ParameterCache:
         self.stale_on_error = check_seconds("parameters cache stale_on_error", stale_on_error)
         self.clock = clock
         self._rand = rand
-        self._lock = allocate_lock()
+        self._lock = Lock()
         self._index: dict[Hashable, Entry] = {}
         self._store: TLRUCache[Hashable, Entry] | None = None
 

@@ -9,7 +9,7 @@ values, but the code says enough).
 
 from __future__ import annotations
 
-from _thread import allocate_lock
+from threading import Lock
 
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
@@ -62,7 +62,7 @@ class _ClientHolder:
         self._service = service
         self._client = client
         self._region = region
-        self._lock = allocate_lock()
+        self._lock = Lock()
 
     def get(self) -> Any:
         client = self._client

@@ -14,8 +14,8 @@ and ``lambda_toolkit.testing`` imports neither utility until a capture starts.
 from __future__ import annotations
 
 import json
-from _thread import allocate_lock
 from contextlib import contextmanager
+from threading import Lock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CapturedLogs", "CapturedMetrics", "capture_logs", "capture_metrics"]
 
-_lock = allocate_lock()
+_lock = Lock()
 
 
 class CapturedLogs(list):  # type: ignore[type-arg]

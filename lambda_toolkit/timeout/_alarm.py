@@ -25,15 +25,11 @@ AWS SDK clients (``lambda_toolkit.core.aws``) stop their calls at the same insta
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from types import FrameType
-from typing import Any
 
 import lambda_toolkit.core.middleware
 import lambda_toolkit.core.state  # noqa: F401 (its file is protected from interruption)
@@ -42,13 +38,14 @@ from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.core.state import Invocation
 from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY
 
-__all__ = ["Alarm", "arm", "armed_count", "disarm", "signals_usable"]
+# typing and dataclasses cost milliseconds at cold start (the Lambda runtime has not
+# imported them): type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
 
-_fast_signal: Any
-try:  # the C module: signal.signal() wraps it in enum conversions costing ~2 µs a call
-    _fast_signal = importlib.import_module("_signal")
-except ImportError:  # pragma: no cover - not CPython
-    _fast_signal = signal
+__all__ = ["Alarm", "arm", "armed_count", "disarm", "signals_usable"]
 
 _HAS_SIGNALS = hasattr(signal, "SIGALRM") and hasattr(signal, "setitimer")
 # A timer that fires early by less than this is treated as on time (clock granularity).
@@ -65,26 +62,44 @@ _ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
 OWNER_ATTR = "_lambda_toolkit_timeout_owner"
 
 
-@dataclass(eq=False, slots=True)
 class Alarm:
     """One armed guard: when it fires, in which invocation and (async) which task."""
 
-    fire_at: float
-    invocation: Invocation
-    call: Any = None
-    task: Any = None
-    signal_mode: bool = True
-    fired: bool = False
-    flagged: bool = False
-    timer: threading.Timer | None = None
-    calls_interrupt_at: float | None = None
+    __slots__ = (
+        "call",
+        "calls_interrupt_at",
+        "fire_at",
+        "fired",
+        "flagged",
+        "invocation",
+        "signal_mode",
+        "task",
+        "timer",
+    )
+
+    def __init__(
+        self, fire_at: float, invocation: Invocation, call: Any = None, task: Any = None, signal_mode: bool = True
+    ) -> None:
+        self.fire_at = fire_at
+        self.invocation = invocation
+        self.call = call
+        self.task = task
+        self.signal_mode = signal_mode
+        self.fired = False
+        self.flagged = False
+        self.timer: threading.Timer | None = None
+        self.calls_interrupt_at: float | None = None
 
 
-@dataclass(slots=True)
 class _Previous:
-    handler: Any
-    fire_at: float | None
-    interval: float
+    """The SIGALRM handler and timer in place before the first guard armed."""
+
+    __slots__ = ("fire_at", "handler", "interval")
+
+    def __init__(self, handler: Any, fire_at: float | None, interval: float) -> None:
+        self.handler = handler
+        self.fire_at = fire_at
+        self.interval = interval
 
 
 _stack: list[Alarm] = []
@@ -105,15 +120,19 @@ def armed_count() -> int:
 
 
 def _running_task() -> Any:
+    # asyncio is imported only by code that runs a loop (the runtime has not imported it).
     asyncio = sys.modules.get("asyncio")
     if asyncio is None:  # never imported: no event loop can be running
         return None
-    loop = asyncio._get_running_loop()  # cheap, unlike current_task() raising without a loop
-    return None if loop is None else asyncio.current_task(loop)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no loop running in this thread
+        return None
+    return asyncio.current_task(loop)
 
 
 def _set_timer(delay: float) -> None:
-    _fast_signal.setitimer(_ITIMER_REAL, max(delay, 1e-6))
+    signal.setitimer(_ITIMER_REAL, max(delay, 1e-6))
 
 
 def _earliest(now: float) -> float | None:
@@ -136,8 +155,8 @@ def arm(fire_at: float, invocation: Invocation, call: Any) -> Alarm:
     now = time.monotonic()
     delay = max(fire_at - now, 1e-6)
     if not _stack:
-        handler = _fast_signal.signal(_SIGALRM, _on_alarm)
-        old_delay, old_interval = _fast_signal.setitimer(_ITIMER_REAL, delay)
+        handler = signal.signal(_SIGALRM, _on_alarm)
+        old_delay, old_interval = signal.setitimer(_ITIMER_REAL, delay)
         _previous = _Previous(handler, now + old_delay if old_delay > 0 else None, old_interval)
         _stack.append(alarm)
         if old_delay > 0 and old_delay < delay:
@@ -158,14 +177,14 @@ def disarm(alarm: Alarm) -> None:
     if _stack:
         _rearm(time.monotonic(), floor=_RETRY_PROTECTED_S)
         return
-    _fast_signal.setitimer(_ITIMER_REAL, 0)
+    signal.setitimer(_ITIMER_REAL, 0)
     previous, _previous = _previous, None
     if previous is None:  # pragma: no cover - always set while alarms are armed
         return
     if previous.handler is not None:  # None: installed from C, which Python cannot put back
-        _fast_signal.signal(_SIGALRM, previous.handler)
+        signal.signal(_SIGALRM, previous.handler)
     if previous.fire_at is not None:
-        _fast_signal.setitimer(_ITIMER_REAL, max(previous.fire_at - time.monotonic(), 1e-6), previous.interval)
+        signal.setitimer(_ITIMER_REAL, max(previous.fire_at - time.monotonic(), 1e-6), previous.interval)
 
 
 def arm_cooperative(fire_at: float, invocation: Invocation) -> Alarm:

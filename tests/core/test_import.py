@@ -1,0 +1,74 @@
+"""Cold start as on Lambda: what the package imports beyond the runtime, and no private CPython API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import lambda_toolkit
+from tests._runtime import RUNTIME_PRELOADED, added_on_lambda
+
+PACKAGE = Path(lambda_toolkit.__file__).parent
+
+# Private CPython API: underscore modules (_thread, _signal, _functools, _weakref...) and
+# private names of public ones. They change between Python versions without notice.
+FORBIDDEN = re.compile(
+    r"^\s*(?:import|from)\s+(_[a-z]\w*)"  # import _thread / from _signal import ... (not __future__)
+    r"|import_module\(\s*[\"'](_[a-z]\w*)"  # importlib.import_module("_signal")
+    r"|\basyncio\.(_[a-z]\w*)"  # asyncio._get_running_loop (not asyncio.__file__)
+    r"|(_get_running_loop|_is_coroutine_marker)",
+    re.MULTILINE,
+)
+# The one known case, in the middleware core (a later core change removes it).
+KNOWN = {("core/middleware.py", "_is_coroutine_marker")}
+
+
+def private_api_uses(root: Path) -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for match in FORBIDDEN.finditer(path.read_text()):
+            name = next(group for group in match.groups() if group)
+            found.add((path.relative_to(root).as_posix(), name))
+    return found
+
+
+def test_the_package_uses_no_private_cpython_api() -> None:
+    assert private_api_uses(PACKAGE) == KNOWN
+
+
+def test_the_check_finds_each_kind_of_private_use(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        "import _thread\nfrom _signal import setitimer\nfrom __future__ import annotations\n"
+    )
+    (tmp_path / "b.py").write_text("m = importlib.import_module('_functools')\nloop = asyncio._get_running_loop()\n")
+    (tmp_path / "c.py").write_text("self._thread = None\nsys.modules.get('asyncio')\nasyncio.__file__\n")  # not private
+    assert private_api_uses(tmp_path) == {
+        ("a.py", "_thread"),
+        ("a.py", "_signal"),
+        ("b.py", "_functools"),
+        ("b.py", "_get_running_loop"),
+    }
+
+
+def test_the_runtime_list_names_what_lambda_has_and_not_what_it_lacks() -> None:
+    assert {"functools", "threading", "logging", "json", "re", "contextlib", "enum", "collections", "decimal"} <= set(
+        RUNTIME_PRELOADED
+    )
+    assert not {"typing", "inspect", "dataclasses", "asyncio", "signal"} & set(RUNTIME_PRELOADED)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "lambda_toolkit",
+        "lambda_toolkit.core",
+        "lambda_toolkit.metrics",
+        "lambda_toolkit.tracing",
+        "lambda_toolkit.parameters",
+    ],
+)
+def test_on_lambda_importing_a_utility_adds_only_contextvars(module: str) -> None:
+    # typing, inspect, dataclasses, asyncio, signal... are not loaded by the runtime.
+    assert added_on_lambda(f"import {module}") <= {"contextvars"}
