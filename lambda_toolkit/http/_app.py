@@ -299,6 +299,9 @@ class App(Router):
             return self._from_response(result)
         if result is None:
             return _Answer(204, [], [], b"")
+        data = route.plan.render_json(result)
+        if data is not None:
+            return _Answer(route.status, [("Content-Type", JSON_TYPE)], [], data)
         body, content_type = encode_body(route.plan.render(result), None)
         return _Answer(route.status, [("Content-Type", content_type or JSON_TYPE)], [], body)
 

@@ -17,7 +17,6 @@ from enum import Enum
 from uuid import UUID
 
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.events.decoding import json_loads
 from lambda_toolkit.http._errors import HTTPError, RequestValidationError
 from lambda_toolkit.http._markers import Body, Header, Path, Query, Source
 
@@ -128,13 +127,17 @@ class RoutePlan:
                 kwargs[param.name] = raw
                 continue
             try:
-                kwargs[param.name] = adapter.validate_python(raw)
+                # A body is parsed and validated in one pass (pydantic's JSON mode).
+                kwargs[param.name] = adapter.validate_json(raw) if kind == "body" else adapter.validate_python(raw)
             except ValueError as exc:  # pydantic's ValidationError is a ValueError
                 if not hasattr(exc, "error_count"):
                     raise
                 prefix = [kind] if kind == "body" else [kind, param.wire]
                 failure: Any = exc
-                for error in failure.errors(include_url=False, include_context=False, include_input=False):
+                found = failure.errors(include_url=False, include_context=False, include_input=False)
+                if kind == "body" and any(error["type"] == "json_invalid" for error in found):
+                    raise HTTPError(400, "The request body is not valid JSON.") from None
+                for error in found:
                     errors.append({"loc": [*prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]})
         if errors:
             raise RequestValidationError(errors)
@@ -147,6 +150,18 @@ class RoutePlan:
         return self.response_adapter.dump_python(
             self.response_adapter.validate_python(value, from_attributes=True), mode="json"
         )
+
+    def render_json(self, value: Any) -> bytes | None:
+        """``render`` written straight to JSON bytes (one pass in pydantic), or None when the
+        route has no return annotation to apply or the value renders as text or bytes."""
+        adapter = self.response_adapter
+        if adapter is None:
+            return None
+        validated = adapter.validate_python(value, from_attributes=True)
+        if isinstance(validated, (str, bytes, bytearray)):
+            return None
+        data: bytes = adapter.dump_json(validated)
+        return data
 
 
 _VALIDATED_KINDS = frozenset({"path", "query", "header", "body"})
@@ -164,13 +179,8 @@ def _raw_value(param: Param, request: HttpRequest, path_values: dict[str, str]) 
     if kind == "path":
         return path_values.get(param.wire, _MISSING)
     if kind == "body":
-        if not request.body:
-            return _MISSING
-        raw = request.raw_body()
-        try:
-            return json_loads(raw, "body", source=request.trigger)
-        except ValueError:
-            raise HTTPError(400, "The request body is not valid JSON.") from None
+        # the bytes: bind parses them with the parameter's validator
+        return request.raw_body() if request.body else _MISSING
     values = request.query.get(param.wire) if kind == "query" else request.headers.get(param.wire)
     if not values:
         return _MISSING

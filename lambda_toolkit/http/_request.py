@@ -106,6 +106,19 @@ def _text(value: Any, what: str) -> str:
 def _values_map(single: Any, multi: Any, what: str, *, lower: bool, decode: bool = False) -> dict[str, list[str]]:
     """Merge a single-value and a multi-value map (multi wins), accepting lists in the
     single map (some test tools and Lattice send them) and refusing anything else."""
+    if multi is None and not decode and type(single) is dict:
+        # The common shape (HTTP APIs, function URLs): one text value per name.
+        fast: dict[str, list[str]] = {}
+        for name, value in single.items():
+            if type(name) is not str or type(value) is not str:
+                break
+            key = name.lower() if lower else name
+            if key in fast:
+                fast[key].append(value)
+            else:
+                fast[key] = [value]
+        else:
+            return fast
     merged: dict[str, list[str]] = {}
     for source, is_multi in ((single, False), (multi, True)):
         if source is None:

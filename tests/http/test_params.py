@@ -404,3 +404,33 @@ def test_two_markers_on_one_parameter() -> None:
 
     with pytest.raises(ConfigurationError, match="more than one"):
         App().get("/a")(f)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe{}", "[" * 100_000, '{"a": ' * 5_000 + "1" + "}" * 5_000, '{"text": ' + "9" * 5_000 + "}", "nan"],
+    ids=["not-utf8", "nested-too-deep", "deep-object", "too-many-digits", "bare-nan"],
+)
+def test_a_body_json_cannot_parse_is_400_whatever_the_reason(body: str | bytes) -> None:
+    event = api_gateway_http_event("POST", "/orders", body=body, headers={"content-type": "application/json"})
+    answer = call(echo_app(), event)
+    assert answer["statusCode"] == 400
+    assert json_body(answer) == {"detail": "The request body is not valid JSON."}
+
+
+def test_a_json_body_with_the_wrong_shape_is_still_a_422_not_a_400() -> None:
+    answer = call(echo_app(), api_gateway_http_event("POST", "/orders", body="[1, 2]"))
+    assert answer["statusCode"] == 422
+    assert json_body(answer)["detail"][0]["loc"][0] == "body"
+
+
+def test_headers_sent_in_two_cases_are_one_header_with_both_values() -> None:
+    app = App()
+
+    @app.get("/h")
+    def read(x_tag: Annotated[list[str], Header()]) -> dict:
+        return {"tags": x_tag}
+
+    event = api_gateway_http_event("GET", "/h")
+    event["headers"] = {"X-Tag": "a", "x-tag": "b"}
+    assert json_body(call(app, event)) == {"tags": ["a", "b"]}

@@ -190,3 +190,25 @@ def test_no_gzip_when_small_not_accepted_or_off() -> None:
     assert "content-encoding" not in headers_of(not_accepted)
     off = call(make_app(), api_gateway_http_event("GET", "/big", headers={"Accept-Encoding": "gzip"}))
     assert "content-encoding" not in headers_of(off)
+
+
+def test_a_text_result_under_an_optional_text_annotation_stays_text() -> None:
+    app = App()
+
+    @app.get("/maybe")
+    def maybe() -> str | None:
+        return "plain words"
+
+    answer = call(app, api_gateway_http_event("GET", "/maybe"))
+    assert answer["body"] == "plain words"
+    assert header(answer, "content-type") == "text/plain; charset=utf-8"
+
+
+def test_an_annotated_result_is_written_as_compact_json_with_non_ascii_kept() -> None:
+    app = App()
+
+    @app.get("/user")
+    def user() -> Public:
+        return Private(id=1, name="Zoë", password="x")
+
+    assert call(app, api_gateway_http_event("GET", "/user"))["body"] == '{"id":1,"name":"Zoë"}'
