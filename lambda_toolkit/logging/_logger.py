@@ -46,9 +46,28 @@ from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import Any, TextIO
+    from typing import Any, Protocol, TextIO, overload
 
     from lambda_toolkit.core.state import Invocation
+
+    class _BoundLevelMethod(Protocol):
+        def __call__(
+            self,
+            msg: object,
+            /,
+            *args: object,
+            exc_info: Any = None,
+            stacklevel: int = 1,
+            extra: Mapping[str, Any] | None = None,
+            **fields: Any,
+        ) -> None: ...
+
+    class _LevelMethod(Protocol):
+        @overload
+        def __get__(self, logger: None, owner: type[Any], /) -> Callable[..., None]: ...
+        @overload
+        def __get__(self, logger: Logger, owner: type[Any] | None = None, /) -> _BoundLevelMethod: ...
+
 
 __all__ = ["Logger"]
 
@@ -96,6 +115,29 @@ def _positive(value: int, where: str) -> int:
 # The flag the timeout guard sets on the invocation state (read by name: utilities do not
 # import each other).
 _TIMEOUT_INTERRUPTED = "timeout.interrupted"
+
+
+def _level_method(level: int, name: str, doc: str, exc_info_default: Any = None) -> _LevelMethod:
+    """A level method of ``Logger`` (``debug``, ``info``...): the level checked first, so a
+    line below every level in effect costs one comparison."""
+
+    def method(
+        self: Logger,
+        msg: object,
+        /,
+        *args: object,
+        exc_info: Any = exc_info_default,
+        stacklevel: int = 1,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        if self._cfg.floor <= level:
+            self._emit(level, msg, args, exc_info, extra, fields, stacklevel)
+
+    method.__name__ = name
+    method.__qualname__ = f"Logger.{name}"
+    method.__doc__ = doc
+    return method
 
 
 class Logger:
@@ -240,89 +282,21 @@ class Logger:
 
     # ------------------------------------------------------------ log calls
 
-    def debug(
-        self,
-        msg: object,
-        /,
-        *args: object,
-        exc_info: Any = None,
-        stacklevel: int = 1,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Log at DEBUG; keyword arguments become keys of the line."""
-        if self._cfg.floor <= DEBUG:
-            self._emit(DEBUG, msg, args, exc_info, extra, fields, stacklevel)
-
-    def info(
-        self,
-        msg: object,
-        /,
-        *args: object,
-        exc_info: Any = None,
-        stacklevel: int = 1,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Log at INFO; keyword arguments become keys of the line."""
-        if self._cfg.floor <= INFO:
-            self._emit(INFO, msg, args, exc_info, extra, fields, stacklevel)
-
-    def warning(
-        self,
-        msg: object,
-        /,
-        *args: object,
-        exc_info: Any = None,
-        stacklevel: int = 1,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Log at WARNING; keyword arguments become keys of the line."""
-        if self._cfg.floor <= WARNING:
-            self._emit(WARNING, msg, args, exc_info, extra, fields, stacklevel)
-
-    def error(
-        self,
-        msg: object,
-        /,
-        *args: object,
-        exc_info: Any = None,
-        stacklevel: int = 1,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Log at ERROR (writes out this invocation's buffered lines first)."""
-        if self._cfg.floor <= ERROR:
-            self._emit(ERROR, msg, args, exc_info, extra, fields, stacklevel)
-
-    def critical(
-        self,
-        msg: object,
-        /,
-        *args: object,
-        exc_info: Any = None,
-        stacklevel: int = 1,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Log at CRITICAL (writes out this invocation's buffered lines first)."""
-        if self._cfg.floor <= CRITICAL:
-            self._emit(CRITICAL, msg, args, exc_info, extra, fields, stacklevel)
-
-    def exception(
-        self,
-        msg: object,
-        /,
-        *args: object,
-        exc_info: Any = True,
-        stacklevel: int = 1,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Log at ERROR with the exception being handled (type, message, stack)."""
-        if self._cfg.floor <= ERROR:
-            self._emit(ERROR, msg, args, exc_info, extra, fields, stacklevel)
+    # Made from one template (_level_method); type checkers see their one signature in
+    # _BoundLevelMethod.
+    debug = _level_method(DEBUG, "debug", "Log at DEBUG; keyword arguments become keys of the line.")
+    info = _level_method(INFO, "info", "Log at INFO; keyword arguments become keys of the line.")
+    warning = _level_method(WARNING, "warning", "Log at WARNING; keyword arguments become keys of the line.")
+    error = _level_method(ERROR, "error", "Log at ERROR (writes out this invocation's buffered lines first).")
+    critical = _level_method(
+        CRITICAL, "critical", "Log at CRITICAL (writes out this invocation's buffered lines first)."
+    )
+    exception = _level_method(
+        ERROR,
+        "exception",
+        "Log at ERROR with the exception being handled (type, message, stack).",
+        exc_info_default=True,
+    )
 
     def log(
         self,
@@ -347,9 +321,13 @@ class Logger:
         args: tuple[object, ...],
         exc_info: Any,
         extra: Mapping[str, Any] | None,
-        fields: dict[str, Any],
-        stacklevel: int,
+        fields: Mapping[str, Any] | None,
+        where: int | str,
+        logger_name: Any = None,
     ) -> None:
+        """Write (or buffer) one line at ``level``. ``where``: the log call's ``stacklevel``
+        (its caller's frame is the location), or the location itself when it is known (a
+        stdlib record, the decorator's own lines). ``logger_name``: default this logger's."""
         config = self._cfg
         invocation = current_invocation()
         buffer = None
@@ -363,15 +341,20 @@ class Logger:
                     return
         elif level >= ERROR and config.buffer_size and invocation is not None:
             self._flush(invocation)
+        if type(where) is int:
+            try:
+                frame = sys._getframe(where + 1)
+                location = f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{frame.f_lineno}"
+            except ValueError:  # stacklevel deeper than the stack
+                location = "?"
+        else:
+            location = str(where)
+        if logger_name is None:
+            logger_name = self.name
         try:
-            frame = sys._getframe(stacklevel + 1)
-            location = f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{frame.f_lineno}"
-        except ValueError:  # stacklevel deeper than the stack
-            location = "?"
-        try:
-            line = self._line(level, msg, args, exc_info, extra, fields, location, invocation, self.name)
+            line = self._line(level, msg, args, exc_info, extra, fields, location, invocation, logger_name)
         except Exception as exc:  # a log call never raises: say what went wrong instead
-            line = self._failure_line(level, exc, location, self.name)
+            line = self._failure_line(level, exc, location, safe_str(logger_name))
         if buffer is not None:
             buffer.add(line)
         else:
@@ -541,33 +524,7 @@ class Logger:
         message = format_message(msg, record.args) if record.args else msg
         exc_info = record.exc_info[1] if record.exc_info else None
         location = f"{record.module}:{record.funcName}:{record.lineno}"
-        self._emit_at(level, message, exc_info, record_extra(record), location, record.name)
-
-    def _emit_at(
-        self, level: int, message: str, error: Any, fields: Mapping[str, Any] | None, location: str, logger_name: Any
-    ) -> None:
-        """``_emit`` for lines whose location is known (stdlib records, the decorator's own lines)."""
-        config = self._cfg
-        invocation = current_invocation()
-        buffer = None
-        if level < config.level:
-            if invocation is None:
-                return
-            state = config.state_of(invocation)
-            if level < state.level:
-                buffer = state.buffer
-                if buffer is None:
-                    return
-        elif level >= ERROR and config.buffer_size and invocation is not None:
-            self._flush(invocation)
-        try:
-            line = self._line(level, message, (), error, None, fields, location, invocation, logger_name)
-        except Exception as exc:
-            line = self._failure_line(level, exc, location, safe_str(logger_name))
-        if buffer is not None:
-            buffer.add(line)
-        else:
-            config.write(line)
+        self._emit(level, message, (), exc_info, None, record_extra(record), location, record.name)
 
     # ----------------------------------------------------------- middleware
 
@@ -617,7 +574,7 @@ class Logger:
             if log_event:
                 # (MaskTexts: a raw query string or a body repeats what is masked by key name)
                 event = {"event": MaskTexts(invocation.event)}
-                logger._emit_at(INFO, "incoming event", None, event, _where(call), logger.name)
+                logger._emit(INFO, "incoming event", (), None, None, event, _where(call))
 
         def end(call: Call) -> None:
             token = call.data.get("logging.keys_token")
@@ -655,7 +612,7 @@ class Logger:
         if tb is not None:
             frame = tb.tb_frame
             location = f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{tb.tb_lineno}"
-        self._emit_at(ERROR, f"handler raised {type(error).__name__}", error, None, location, self.name)
+        self._emit(ERROR, f"handler raised {type(error).__name__}", (), error, None, None, location)
 
     def __repr__(self) -> str:
         return f"Logger(service={self._cfg.service!r}, name={self.name!r}, level={self._cfg.level})"

@@ -133,3 +133,45 @@ def test_parse_level_rejects_other_types() -> None:
     assert parse_level("15") == 15
     with pytest.raises(ConfigurationError, match="got list"):
         parse_level([10])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("method", "level"),
+    [("debug", "DEBUG"), ("info", "INFO"), ("warning", "WARNING"), ("error", "ERROR"), ("critical", "CRITICAL")],
+)
+def test_each_level_method_writes_its_level_and_its_callers_location(method: str, level: str, out: Capture) -> None:
+    log = Logger(service="lv", level="DEBUG", stream=out)
+    getattr(log, method)("paid %s", "o-1", order_id="o-1")
+    line = out.last()
+    assert (line["level"], line["message"], line["order_id"]) == (level, "paid o-1", "o-1")
+    assert line["location"].startswith(f"{__name__}:test_each_level_method_writes_its_level_and_its_callers_location:")
+
+
+def test_exception_adds_the_exception_being_handled_and_error_does_not(out: Capture) -> None:
+    log = Logger(service="lv", stream=out)
+    try:
+        raise KeyError("order_id")
+    except KeyError:
+        log.error("failed")
+        log.exception("failed")
+        log.exception("failed", exc_info=False)
+    assert ["exception" in line for line in out.lines()] == [False, True, False]
+    assert out.lines()[1]["level"] == "ERROR"
+
+
+def test_the_level_methods_introduce_themselves_as_logger_methods() -> None:
+    import inspect
+
+    for name in ("debug", "info", "warning", "error", "critical", "exception"):
+        method = getattr(Logger, name)
+        assert (method.__name__, method.__qualname__) == (name, f"Logger.{name}")
+        assert method.__doc__ and method.__doc__.startswith("Log at")
+        assert list(inspect.signature(method).parameters) == [
+            "self",
+            "msg",
+            "args",
+            "exc_info",
+            "stacklevel",
+            "extra",
+            "fields",
+        ]
