@@ -255,11 +255,29 @@ def _log(line: str) -> None:
 def _request_handler(function: _Function) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "lambda-toolkit-serve"
+        # HTTP/1.1 so that clients sending "Expect: 100-continue" (curl, for large bodies)
+        # get their answer at once; every connection is closed after its answer, since
+        # requests are served one at a time and an idle keep-alive would hold the server.
+        protocol_version = "HTTP/1.1"
+
+        def _read_body(self) -> bytes:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                chunks = []
+                while True:
+                    size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline().strip():  # trailers, up to the blank line
+                            pass
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length > 0 else b""
 
         def _serve(self) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
+            self.close_connection = True
+            body = self._read_body()
             event = build_event(
                 function.trigger, self.command, self.path, list(self.headers.items()), body, self.client_address[0]
             )
@@ -272,6 +290,7 @@ def _request_handler(function: _Function) -> type[BaseHTTPRequestHandler]:
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)

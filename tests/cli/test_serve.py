@@ -368,3 +368,32 @@ def test_cookies_are_only_read_from_payload_2_answers() -> None:
 def test_hop_by_hop_headers_of_the_answer_are_dropped() -> None:
     answer = {"statusCode": 200, "headers": {"Content-Length": "999", "Connection": "close", "X-A": "1"}, "body": "x"}
     assert response_parts("api-gateway-http", answer)[1] == [("X-A", "1")]
+
+
+def test_a_chunked_request_body_is_read_whole(project: Path) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"first part, "
+        yield b"second part"
+
+    with serving(project, "webapp:app") as server:
+        response = httpx.post(f"{server.url}/notes", content=chunks(), headers={"Content-Type": "text/plain"})
+    assert response.json() == {"text": "first part, second part"}
+
+
+def test_expect_100_continue_is_answered_and_the_connection_closed_after_the_answer(project: Path) -> None:
+    import socket
+
+    with serving(project, "webapp:app") as server:
+        port = int(server.url.rpartition(":")[2])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(
+                b"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+            )
+            assert client.recv(1024).startswith(b"HTTP/1.1 100 Continue")
+            client.sendall(b"hello")
+            answer = b""
+            while chunk := client.recv(65536):  # the server closes the connection after the answer
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(b'{"text":"hello"}')
