@@ -6,11 +6,14 @@ spread over several documents, never dropped.
 
 from __future__ import annotations
 
+import json
+from json.encoder import encode_basestring as _string
+
 from lambda_toolkit.metrics._rules import MAX_METRICS_PER_DOCUMENT, MAX_VALUES_PER_METRIC
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
     from typing import Any
 
 __all__ = ["MetricSeries", "render"]
@@ -28,20 +31,10 @@ class MetricSeries:
         self.values: list[float | int] = []
 
 
-_JSON: list[Any] = []  # [encode any value, encode a string], built on first use
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 _DIRECTIVES: dict[tuple[Any, ...], str] = {}  # the "CloudWatchMetrics" JSON of a document shape
 _STATIC: dict[tuple[Any, ...], tuple[str, list[str]]] = {}  # see _static_part
 _MAX_DIRECTIVES = 256
-
-
-def _json() -> tuple[Callable[[Any], str], Callable[[str], str]]:
-    # json is imported on the first flush, not at import (cold start).
-    if not _JSON:
-        import json
-        from json.encoder import encode_basestring
-
-        _JSON.extend((json.JSONEncoder(separators=(",", ":"), default=str).encode, encode_basestring))
-    return _JSON[0], _JSON[1]
 
 
 def _directive(namespace: str, dimension_names: tuple[str, ...], definitions: tuple[tuple[str, str, int], ...]) -> str:
@@ -57,7 +50,7 @@ def _directive(namespace: str, dimension_names: tuple[str, ...], definitions: tu
                 definition["StorageResolution"] = 1
             metrics.append(definition)
         directive = {"Namespace": namespace, "Dimensions": [list(dimension_names)], "Metrics": metrics}
-        text = _json()[0]([directive])
+        text = _encode([directive])
         if len(_DIRECTIVES) < _MAX_DIRECTIVES:
             _DIRECTIVES[key] = text
     return text
@@ -106,11 +99,10 @@ def _static_part(
     key = (namespace, tuple(dimensions.items()), definitions)
     found = _STATIC.get(key)
     if found is None:
-        string = _json()[1]
-        dimension_fields = "".join(f",{string(name)}:{string(value)}" for name, value in dimensions.items())
+        dimension_fields = "".join(f",{_string(name)}:{_string(value)}" for name, value in dimensions.items())
         found = (
             _directive(namespace, tuple(dimensions), definitions) + "}" + dimension_fields,
-            [f",{string(name)}:" for name, _, _ in definitions],
+            [f",{_string(name)}:" for name, _, _ in definitions],
         )
         if len(_STATIC) < _MAX_DIRECTIVES:
             _STATIC[key] = found
@@ -129,8 +121,7 @@ def render(
     head = f'{{"_aws":{{"Timestamp":{int(timestamp_ms)},"CloudWatchMetrics":'
     metadata_fields = ""
     if metadata:
-        encode, string = _json()
-        metadata_fields = "".join(f",{string(key)}:{encode(value)}" for key, value in metadata.items())
+        metadata_fields = "".join(f",{_string(key)}:{_encode(value)}" for key, value in metadata.items())
     lines = []
     for values_by_name in _pack(metrics):
         definitions = tuple((name, metrics[name].unit, metrics[name].resolution) for name in values_by_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -24,7 +25,7 @@ from lambda_toolkit.metrics._rules import (
     check_value,
 )
 
-# json, logging and typing are imported on first use, not at import (cold start).
+# typing costs milliseconds at cold start (the Lambda runtime has not imported it).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO, Any
@@ -234,8 +235,6 @@ class Metrics:
 
         def finish(call: Call) -> None:
             if self.flush() == 0 and warn_when_empty:
-                import logging
-
                 logging.getLogger("lambda_toolkit.metrics").warning(
                     "no metrics were recorded in this invocation (namespace %s)", self.namespace
                 )

@@ -51,8 +51,8 @@ class MetricsConfigurationError(MetricsError, ConfigurationError):
 class MetricUnit:
     """CloudWatch's standard units, as constants (``MetricUnit.COUNT == "Count"``).
 
-    Plain strings rather than an Enum: enum costs milliseconds at import (cold start),
-    and ``add_metric`` accepts the unit's name in any case anyway.
+    Plain strings rather than an Enum: a document holds the string, and ``add_metric``
+    accepts the unit's name in any case anyway.
     """
 
     __slots__ = ()

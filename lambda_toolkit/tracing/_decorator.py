@@ -16,7 +16,8 @@ from lambda_toolkit.tracing._api import annotate, attach_metadata, close_span
 from lambda_toolkit.tracing._runtime import active_backend, service_name
 from lambda_toolkit.tracing._warn import warn_once
 
-# typing, inspect and itertools cost milliseconds at cold start: type checkers only.
+# typing and inspect cost milliseconds at cold start (the Lambda runtime has not imported
+# them): type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable

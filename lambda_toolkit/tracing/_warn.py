@@ -8,6 +8,8 @@ and the key, never a value.
 
 from __future__ import annotations
 
+import logging
+
 __all__ = ["LOGGER_NAME", "reset_warnings", "warn_once"]
 
 LOGGER_NAME = "lambda_toolkit.tracing"
@@ -27,8 +29,6 @@ def warn_once(kind: str, subject: str, message: str) -> bool:
     if len(_seen) >= _MAX_REMEMBERED:  # a key made of data: stop remembering, and stop warning
         return False
     _seen.add(marker)
-    import logging  # only on the rare bad-input path
-
     logging.getLogger(LOGGER_NAME).warning("lambda_toolkit.tracing: %s", message)
     return True
 
