@@ -42,6 +42,7 @@ parentheses; ``tests/test_errors.py`` checks this drawing against the code)::
     ├── HTTPError                                        http
     │   └── RequestValidationError
     ├── CommandError                                     cli
+    ├── FunctionInitError                                cli.invoke: the function's module failed at init
     └── RuntimeEmulatorError                             testing.runtime_api
 
 The rules behind it:
