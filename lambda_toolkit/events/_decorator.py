@@ -14,10 +14,10 @@ import inspect
 import json
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.events._detect import detect
 from lambda_toolkit.events._errors import EventValidationError
 
@@ -35,6 +35,44 @@ _HTTP_TRIGGERS = frozenset(
     }
 )
 _NO_MODEL = object()
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Concatenate, ParamSpec, Protocol, TypeVar, overload
+
+    from lambda_toolkit.events.envelopes import Envelope
+
+    P = ParamSpec("P")
+    R = TypeVar("R")
+
+    class _ParseEvent(Protocol):
+        """The type of ``parse_event``: the handler's first parameter is declared as the
+        model it receives, but its callers pass the raw event (a dict, or a list for some
+        triggers), so the decorated function takes ``Any`` there; with ``http_errors`` it
+        may also answer with an error response instead of the handler's result."""
+
+        # A class is always a model, never the handler (as at run time), which the type
+        # system cannot say: a class is callable too, hence the overlap.
+        @overload
+        def __call__(  # type: ignore[overload-overlap]
+            self,
+            model: type[Any] | None = None,
+            *,
+            envelope: Envelope | str | None = None,
+            http_errors: None = None,
+        ) -> Callable[[Callable[Concatenate[Any, P], R]], Callable[Concatenate[Any, P], R]]: ...
+
+        @overload
+        def __call__(
+            self,
+            model: type[Any] | None = None,
+            *,
+            envelope: Envelope | str | None = None,
+            http_errors: int,
+        ) -> Callable[[Callable[Concatenate[Any, P], R]], Callable[Concatenate[Any, P], R | dict[str, Any]]]: ...
+
+        @overload
+        def __call__(self, handler: Callable[Concatenate[Any, P], R], /) -> Callable[Concatenate[Any, P], R]: ...
 
 
 def _first_parameter_hint(target: Any) -> Any:
@@ -115,8 +153,9 @@ def _error_response(trigger: str, status: int, error: EventValidationError) -> d
     return response
 
 
-@middleware
-def parse_event(model: Any = None, *, envelope: Any = None, http_errors: int | None = None) -> Middleware:
+def _parse_event_layer(
+    model: type[Any] | None = None, *, envelope: Envelope | str | None = None, http_errors: int | None = None
+) -> Middleware:
     """Validate the event before the handler runs and pass the result instead of the dict.
 
     ``model``: a trigger model (``SQSEvent``), or with ``envelope`` the user's payload model;
@@ -165,3 +204,8 @@ def parse_event(model: Any = None, *, envelope: Any = None, http_errors: int | N
         call.args = (*call.args[:index], parsed, *call.args[index + 1 :])
 
     return Middleware("parse_event", before=before, replaces_call=True)
+
+
+# The core types a decorator as keeping the signature it wraps; parse_event changes what
+# the first parameter receives, so it is typed by _ParseEvent instead.
+parse_event = typing.cast("_ParseEvent", MiddlewareDecorator(_parse_event_layer, "parse_event"))
