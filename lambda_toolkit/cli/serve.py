@@ -136,8 +136,9 @@ def build_event(
             single,
             payload,
             _query(parts.query, decode=True),
-            resource="/{proxy+}",
-            path_parameters={"proxy": path.lstrip("/")},
+            # a catch-all proxy resource, as `sam local` and most REST APIs in front of a router
+            resource="/{proxy+}" if path != "/" else "/",
+            path_parameters={"proxy": path.lstrip("/")} if path != "/" else None,
             requestContext={"identity": {"sourceIp": source_ip}},
         )
         event["multiValueHeaders"] = {name: list(values) for name, values in multi.items()}
@@ -271,18 +272,21 @@ def _request_handler(function: _Function) -> type[BaseHTTPRequestHandler]:
                         return b"".join(chunks)
                     chunks.append(self.rfile.read(size))
                     self.rfile.readline()  # the CRLF after each chunk
-            length = int(self.headers.get("Content-Length") or 0)
+            length = int(self.headers.get("Content-Length") or 0)  # ValueError: answered 400
             return self.rfile.read(length) if length > 0 else b""
 
         def _serve(self) -> None:
             started = time.perf_counter()
             self.close_connection = True
-            body = self._read_body()
+            try:
+                body = self._read_body()
+            except ValueError:
+                self.send_error(400, "Malformed Content-Length or chunk size")
+                return
             event = build_event(
                 function.trigger, self.command, self.path, list(self.headers.items()), body, self.client_address[0]
             )
-            with contextlib.redirect_stdout(sys.stderr):
-                status, headers, data = function.invoke(event)
+            status, headers, data = function.invoke(event)
             # The path without its query string, which can carry tokens.
             elapsed = (time.perf_counter() - started) * 1000
             _log(f"{self.command} {urlsplit(self.path).path} {status} {elapsed:.1f} ms")
@@ -330,10 +334,13 @@ def run(args: argparse.Namespace) -> int:
     host, port = server.server_address[:2]
     _log(f"serving {args.handler} as {args.trigger} on http://{host!s}:{port} (Ctrl+C to stop)")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server as Ctrl+C does
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    # What the function prints goes to the terminal's stderr, as invoke sends it; a call
+    # still running past its deadline keeps printing there too.
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
     return 0

@@ -397,3 +397,21 @@ def test_expect_100_continue_is_answered_and_the_connection_closed_after_the_ans
                 answer += chunk
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answer.endswith(b'{"text":"hello"}')
+
+
+def test_a_malformed_content_length_is_a_400(project: Path) -> None:
+    import socket
+
+    with serving(project, "webapp:app") as server:
+        port = int(server.url.rpartition(":")[2])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(b"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n")
+            answer = client.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+
+
+def test_the_root_path_of_a_rest_api_is_not_a_proxy_path() -> None:
+    event = build_event("api-gateway-rest", "GET", "/", [], b"")
+    assert event["resource"] == "/" and event["pathParameters"] is None
+    event = build_event("api-gateway-rest", "GET", "/a/b", [], b"")
+    assert event["resource"] == "/{proxy+}" and event["pathParameters"] == {"proxy": "a/b"}
