@@ -154,6 +154,12 @@ class Logger:
     (``lambda_toolkit.*`` loggers: batch, timeout, idempotency...) through this logger
     (default ``LAMBDA_TOOLKIT_LIBRARY_LOGS``, on; the last Logger created gets them).
     Extra keyword arguments are keys on every line.
+
+    Log with ``debug``, ``info``, ``warning``, ``error``, ``critical`` and ``exception``,
+    each ``(msg, *args, exc_info=None, stacklevel=1, extra=None, **fields)``, or with
+    ``log(level, msg, ...)``: keyword arguments become keys of the line; an ERROR or
+    CRITICAL line first writes out the invocation's buffered lines (``buffer_size``);
+    ``exception`` adds the exception being handled (type, message, stack).
     """
 
     def __init__(
