@@ -159,7 +159,7 @@ class Logger:
     each ``(msg, *args, exc_info=None, stacklevel=1, extra=None, **fields)``, or with
     ``log(level, msg, ...)``: keyword arguments become keys of the line; an ERROR or
     CRITICAL line first writes out the invocation's buffered lines (``buffer_size``);
-    ``exception`` adds the exception being handled (type, message, stack).
+    ``exception`` (``exc_info=True``) adds the exception being handled (type, message, stack).
     """
 
     def __init__(
