@@ -8,22 +8,18 @@ httpx, and stops it with SIGTERM, reading what it wrote on stderr.
 from __future__ import annotations
 
 import json
-import os
 import re
-import select
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from lambda_toolkit.cli.serve import build_event, response_parts
+from tests.cli._serving import environment, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,54 +107,6 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "webapp.py").write_text(APP)
     (tmp_path / "broken.py").write_text(BROKEN)
     return tmp_path
-
-
-class Server:
-    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
-        self.process = process
-        self.url = url
-        self.stderr = ""
-        self.returncode: int | None = None
-
-
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_X_AMZN", "_HANDLER"))}
-    env["PYTHONPATH"] = str(ROOT)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-@contextmanager
-def serving(project: Path, handler: str, *options: str) -> Iterator[Server]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lambda_toolkit", "serve", handler, "--port", "0", *options],
-        cwd=project,
-        env=_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    server: Server | None = None
-    seen = b""
-    try:
-        deadline = time.monotonic() + 30
-        while server is None:
-            ready, _, _ = select.select([process.stderr], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, f"the server did not start: {seen.decode()}"
-            line = process.stderr.readline()
-            assert line, f"the server exited: {seen.decode()}"
-            seen += line
-            match = re.search(rb"on (http://127\.0\.0\.1:\d+) ", line)
-            if match:
-                server = Server(process, match.group(1).decode())
-        yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-        if server is not None:
-            server.stderr = (seen + err).decode()
-            server.returncode = process.returncode
 
 
 def test_http_api_request_reaches_the_app_with_path_repeated_query_and_cookies(project: Path) -> None:
@@ -287,7 +235,7 @@ def _run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lambda_toolkit", *args],
         cwd=project,
-        env=_environment(),
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=60,

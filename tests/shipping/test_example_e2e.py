@@ -140,3 +140,25 @@ def test_a_slow_batch_reports_its_unprocessed_records_before_lambda_kills_it(aws
     ids = [record["messageId"] for record in event["Records"]]
     assert 0 < len(failed) < len(ids)
     assert failed == ids[len(ids) - len(failed) :]  # the unprocessed tail, in order
+
+
+def test_the_api_served_locally_creates_then_replays_over_real_http(aws: dict[str, str]) -> None:
+    import httpx
+
+    from tests.cli._serving import serving
+
+    order = {"customer_id": "c-1", "sku": "BOOK-1", "quantity": 3, "unit_price": "2.5"}
+    headers = {"Idempotency-Key": "serve-1", "X-Correlation-Id": "corr-serve"}
+    with serving(APP, "orders.api:create_order", "--timeout-ms", "10000", env=aws) as server:
+        first = httpx.post(f"{server.url}/orders", json=order, headers=headers, timeout=30)
+        again = httpx.post(f"{server.url}/orders", json=order, headers=headers, timeout=30)
+        invalid = httpx.post(f"{server.url}/orders", json={}, headers={"Idempotency-Key": "serve-2"}, timeout=30)
+    assert first.status_code == 201
+    assert first.json()["total"] == "7.5"
+    assert again.json() == first.json()
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert "Idempotency-Replayed" not in first.headers
+    assert invalid.status_code == 422
+    created = [json.loads(line) for line in server.stderr.splitlines() if '"order created"' in line]
+    assert [line["correlation_id"] for line in created] == ["corr-serve"]  # one order, logged once
+    assert "sk_demo_never_printed" not in server.stderr
