@@ -9,7 +9,7 @@ import time
 from contextvars import ContextVar
 from threading import Lock
 
-from lambda_toolkit.core import Call, Middleware, MiddlewareDecorator, middleware
+from lambda_toolkit.core import Call, Middleware, middleware
 from lambda_toolkit.core.env import env_bool
 from lambda_toolkit.core.secrets import mask_secrets
 from lambda_toolkit.metrics._emf import MetricSeries, render
@@ -81,7 +81,7 @@ class Metrics:
             except MetricsError as exc:  # the service is set up once: a setup error
                 raise MetricsConfigurationError(f"Metrics: service: {exc}") from None
         self._recording: ContextVar[_Recording | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
-        self.log_metrics: MiddlewareDecorator[[bool, bool]] = middleware(self._log_metrics_layer)
+        self.log_metrics = middleware(self._log_metrics_layer)
         self.log_metrics.__doc__ = self._log_metrics_layer.__doc__
 
     # -- recording -----------------------------------------------------------------

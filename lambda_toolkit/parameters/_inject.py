@@ -8,7 +8,7 @@ kept on the invocation state (``injected_parameters()``) for code deeper in the 
 from __future__ import annotations
 
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.parameters._api import get_parameter, get_secret
@@ -17,10 +17,30 @@ from lambda_toolkit.parameters._transforms import check_transform
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from typing import Any
+    from collections.abc import Callable, Mapping
+    from typing import Any, Literal, Protocol, TypeVar, overload
 
     from lambda_toolkit.parameters._protocols import Lookup, ParameterProvider, SecretProvider, Transform
+
+    F = TypeVar("F", bound=Callable[..., Any])
+    R = TypeVar("R")
+
+    class _WithParameters(Protocol):
+        """The type of ``with_parameters``: the values go to the handler as keyword
+        arguments its callers do not pass, which a signature cannot express, so the
+        decorated function keeps only its result type; with ``as_kwargs=False`` the
+        handler is called as it was declared."""
+
+        @overload
+        def __call__(
+            self, lookups: Mapping[str, Lookup] | None = None, /, *, as_kwargs: Literal[False], **named: Lookup
+        ) -> Callable[[F], F]: ...
+
+        @overload
+        def __call__(
+            self, lookups: Mapping[str, Lookup] | None = None, /, *, as_kwargs: bool = True, **named: Lookup
+        ) -> Callable[[Callable[..., R]], Callable[..., R]]: ...
+
 
 __all__ = ["Parameter", "Secret", "injected_parameters", "with_parameters"]
 
@@ -114,8 +134,7 @@ def _resolve(argument: str, lookup: object) -> Parameter | Secret:
     return lookup
 
 
-@middleware
-def with_parameters(
+def _with_parameters_layer(
     lookups: Mapping[str, Lookup] | None = None, /, *, as_kwargs: bool = True, **named: Lookup
 ) -> Middleware:
     """Fetch parameters and secrets (cached) before each call and hand them to the handler.
@@ -146,6 +165,12 @@ def with_parameters(
             call.kwargs.update(values)
 
     return Middleware("with_parameters", before=before)
+
+
+# The core types a decorator as keeping the signature it wraps; with_parameters adds
+# keyword arguments, so it is typed by _WithParameters instead.
+_decorator = MiddlewareDecorator(_with_parameters_layer, "with_parameters")
+with_parameters: _WithParameters = _decorator
 
 
 def injected_parameters() -> dict[str, Any]:

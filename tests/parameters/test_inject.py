@@ -126,5 +126,5 @@ def test_a_lookup_key_must_be_an_identifier() -> None:
 def test_bare_use_has_no_lookups() -> None:
     with pytest.raises(ConfigurationError, match="needs at least one lookup"):
 
-        @with_parameters
+        @with_parameters  # type: ignore[call-overload]
         def handler(event: Any, context: Any) -> None: ...
