@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from lambda_toolkit.events import EventValidationError, UnknownEventError, parse, parse_event
+from lambda_toolkit.events import EventModel, EventValidationError, UnknownEventError, parse, parse_event
 from lambda_toolkit.events.cognito import (
     COGNITO_TRIGGERS,
     CreateAuthChallengeEvent,
@@ -31,7 +31,7 @@ from lambda_toolkit.testing.events import cognito_user_pool_event
 from tests.events.core_samples import fixture, fixtures
 
 COGNITO_FIXTURES = [name for name, trigger in fixtures() if trigger == "cognito-user-pool"]
-EXPECTED = {
+EXPECTED: dict[str, type[EventModel]] = {
     "cognito-user-pool--pre-sign-up.json": PreSignUpEvent,
     "cognito-user-pool--pre-sign-up-admin-create-user.json": PreSignUpEvent,
     "cognito-user-pool--post-confirmation-forgot-password.json": PostConfirmationEvent,

@@ -92,7 +92,7 @@ def test_unknown_fields_are_kept(trigger: str, name: str, event: dict[str, Any])
 def test_models_are_read_only() -> None:
     model = APIGatewayRestEvent.model_validate(api_gateway_rest_event())
     with pytest.raises(ValidationError):
-        model.path = "/other"  # type: ignore[misc]
+        model.path = "/other"
 
 
 def test_fields_are_snake_case_and_also_accepted_by_name() -> None:
@@ -131,6 +131,7 @@ def test_http_api_authorizer_contexts_are_typed() -> None:
     iam = APIGatewayHttpEvent.model_validate(by_name["fixtures/api-gateway-http--iam.json"]).request_context
     assert iam.authorizer is not None and iam.authorizer.iam is not None
     assert iam.authorizer.iam.cognito_identity is not None
+    assert iam.authorizer.iam.cognito_identity.amr is not None
     assert iam.authorizer.iam.cognito_identity.amr[0] == "authenticated"
     lam = APIGatewayHttpEvent.model_validate(
         by_name["fixtures/api-gateway-http--lambda-authorizer.json"]

@@ -18,7 +18,7 @@ from tests.events.core_samples import CORE_TRIGGERS, events_of
 
 SAMPLES = [(name, event, detect(event)) for name, event in events_of(*CORE_TRIGGERS)]
 MARKER = "ZZ-PAYLOAD-MARKER-ZZ"
-REPLACEMENTS = st.sampled_from(
+REPLACEMENTS: st.SearchStrategy[object] = st.sampled_from(
     [None, 0, -7, 10**40, 2.5, True, "", MARKER, f"{MARKER}!!not base64", [MARKER], {"S": MARKER}, {}, [], [{}]]
 )
 ENVELOPES_OF: dict[str, list[envelopes.Envelope]] = {
