@@ -156,7 +156,7 @@ def test_the_cache_options_have_the_package_wide_names(old: str) -> None:
 
 def test_cache_options_are_keyword_only() -> None:
     with pytest.raises(TypeError):
-        CachedStore(MemoryStore(), 10)  # type: ignore[misc]
+        CachedStore(MemoryStore(), 10)  # type: ignore[call-arg]
 
 
 def counting_handler(store: Any, **options: Any) -> tuple[Any, list[int]]:

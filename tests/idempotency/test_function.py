@@ -42,7 +42,8 @@ def test_the_key_applies_to_the_first_argument(memory_store: MemoryStore) -> Non
     @idempotent_function(store=memory_store, key="messageId")
     def process(record: dict[str, Any]) -> str:
         runs.append(record)
-        return record["body"]
+        body: str = record["body"]
+        return body
 
     assert process({"messageId": "m1", "body": "a"}) == "a"
     assert process({"messageId": "m1", "body": "b"}) == "a"
@@ -92,7 +93,11 @@ def test_a_dataclass_argument_and_result_round_trip(memory_store: MemoryStore) -
 def test_a_callable_key_receives_the_argument_as_it_is(memory_store: MemoryStore) -> None:
     seen: list[Any] = []
 
-    @idempotent_function(store=memory_store, key=lambda order: seen.append(order) or order.order_id)
+    def key(order: Order) -> str:
+        seen.append(order)
+        return order.order_id
+
+    @idempotent_function(store=memory_store, key=key)
     def charge(order: Order) -> int:
         return order.amount
 

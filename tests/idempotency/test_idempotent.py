@@ -538,7 +538,12 @@ def test_replayed_header_keeps_existing_headers_and_leaves_other_values_alone() 
 
 def test_on_replay_receives_the_rebuilt_value(memory_store: MemoryStore) -> None:
     seen: list[Any] = []
-    handler, _ = make_handler(memory_store, on_replay=lambda value: seen.append(value) or "changed")
+
+    def on_replay(value: Any) -> str:
+        seen.append(value)
+        return "changed"
+
+    handler, _ = make_handler(memory_store, on_replay=on_replay)
     handler(order_event(), FakeContext())
     assert handler(order_event(), FakeContext()) == "changed"
     assert seen == [{"statusCode": 201, "body": '{"run": 1}'}]
@@ -613,7 +618,7 @@ def test_the_store_is_required_and_unknown_options_fail_at_setup(memory_store: M
         def handler(event: Any, context: Any) -> None: ...
 
     with pytest.raises(ConfigurationError, match="ttl"):
-        idempotent(store=memory_store, ttl=5)  # type: ignore[call-arg]
+        idempotent(store=memory_store, ttl=5)  # type: ignore[call-overload]
 
 
 def test_a_handler_must_be_called_with_a_context(memory_store: MemoryStore) -> None:

@@ -50,8 +50,8 @@ def test_options_are_keyword_only(target: Callable[..., Any]) -> None:
 
 def test_positional_options_are_refused() -> None:
     with pytest.raises(TypeError):
-        DynamoDBStore("table", object())  # type: ignore[misc]
+        DynamoDBStore("table", object())  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        replayed_header("X-Replayed", "1")  # type: ignore[misc]
+        replayed_header("X-Replayed", "1")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        CachedStore(MemoryStore(), 10)  # type: ignore[misc]
+        CachedStore(MemoryStore(), 10)  # type: ignore[call-arg]
