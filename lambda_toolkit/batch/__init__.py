@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from lambda_toolkit.batch._api import BatchHandler, batch, process_batch, process_batch_async
 from lambda_toolkit.batch._errors import (
+    BatchError,
     BatchProcessingError,
     BatchSourceError,
     DeadlineMarginError,
@@ -36,6 +37,7 @@ from lambda_toolkit.batch._sources import Source
 
 __all__ = [
     "OUTCOME_KEY",
+    "BatchError",
     "BatchHandler",
     "BatchOutcome",
     "BatchProcessingError",

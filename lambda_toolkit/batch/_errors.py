@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from lambda_toolkit.batch._outcome import BatchOutcome
 
 __all__ = [
+    "BatchError",
     "BatchProcessingError",
     "BatchSourceError",
     "DeadlineMarginError",
@@ -19,7 +20,11 @@ __all__ = [
 ]
 
 
-class BatchSourceError(LambdaToolkitError, ValueError):
+class BatchError(LambdaToolkitError):
+    """Root of the errors the batch utility raises: ``except BatchError`` catches them all."""
+
+
+class BatchSourceError(BatchError, ValueError):
     """The event is not a batch of the declared source (wrong shape, other trigger, empty).
 
     Raised before any record runs: answering such an event with an empty failure list
@@ -45,7 +50,7 @@ class MissingItemIdError(BatchSourceError):
         )
 
 
-class RecordValidationError(LambdaToolkitError, ValueError):
+class RecordValidationError(BatchError, ValueError):
     """A record's payload does not fit the model given to ``batch(model=...)``.
 
     ``errors`` lists ``(field path, problem)`` pairs; the message names the record and
@@ -62,7 +67,7 @@ class RecordValidationError(LambdaToolkitError, ValueError):
         super().__init__(f"{source} record {item_id}: payload does not match {model}: {shown}{more}")
 
 
-class BatchProcessingError(LambdaToolkitError, RuntimeError):
+class BatchProcessingError(BatchError):
     """Every record of the batch failed (with ``all_failed="raise"``, the default).
 
     Raising makes Lambda retry the whole batch and shows up as a function error in the
@@ -75,7 +80,7 @@ class BatchProcessingError(LambdaToolkitError, RuntimeError):
         super().__init__(f"{outcome.source} batch: all {outcome.total} records failed ({reasons})")
 
 
-class DeadlineMarginError(ConfigurationError):
+class DeadlineMarginError(BatchError, ConfigurationError):
     """``deadline_margin_ms`` is not below the whole time the invocation had when it started.
 
     No record could ever start: every batch would be reported failed, retried, and
