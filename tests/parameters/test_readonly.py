@@ -46,6 +46,10 @@ class Memory:
         self.fetches += 1
         return {name: self.values[name] for name in names}, {}
 
+    def get_parameters_by_path(self, path: str, *, decrypt: bool, recursive: bool) -> dict[str, str | bytes]:
+        self.fetches += 1
+        return {name: value for name, value in self.values.items() if name.startswith(f"{path.rstrip('/')}/")}
+
 
 def _mutations(value: Any) -> list[Any]:
     return [

@@ -32,8 +32,8 @@ def test_the_built_in_providers_satisfy_the_protocols() -> None:
 
     for provider in (SSMProvider(), ExtensionProvider(), AutoProvider()):
         assert isinstance(provider, ParameterProvider)
-    for provider in (SecretsProvider(), ExtensionProvider(), AutoProvider()):
-        assert isinstance(provider, SecretProvider)
+    for secret_provider in (SecretsProvider(), ExtensionProvider(), AutoProvider()):
+        assert isinstance(secret_provider, SecretProvider)
     assert not isinstance(SSMProvider(), SecretProvider)
 
 
@@ -86,4 +86,4 @@ def test_options_after_the_first_argument_are_keyword_only() -> None:
         later = [p.name for p in list(signature.parameters.values())[1:] if p.kind in positional]
         assert later == [], (name, later)
     with pytest.raises(TypeError):
-        AutoProvider(ExtensionProvider())  # type: ignore[misc]
+        AutoProvider(ExtensionProvider())  # type: ignore[call-arg]

@@ -86,7 +86,7 @@ def test_transforms_apply_to_batches_and_paths(aws: Aws) -> None:
         ("[1, 2", TypeAdapter(list[int]), "transform TypeAdapter failed: validation failed"),
         ("x", int, r"transform int failed: ValueError in int"),
         ("x", lambda value: value["missing"], "transform <lambda> failed: TypeError in <lambda>"),
-        ("x", lambda value: {}["k"], "transform <lambda> failed: KeyError in <lambda>"),
+        ("x", lambda value: {"k": 1}["missing"], "transform <lambda> failed: KeyError in <lambda>"),
     ],
 )
 def test_a_failing_transform_names_the_parameter_not_the_value(

@@ -6,11 +6,16 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from lambda_toolkit.testing import reset_toolkit
+
+if TYPE_CHECKING:
+    from lambda_toolkit.parameters import BatchResult
 
 
 def _run_pytest(directory: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -107,6 +112,12 @@ def test_reset_toolkit_clears_the_parameters_cache_and_the_session(monkeypatch: 
         def get_parameter(self, name: str, *, decrypt: bool) -> str:
             self.fetches += 1
             return "value"
+
+        def get_parameters(self, names: Sequence[str], *, decrypt: bool) -> BatchResult:
+            raise AssertionError("the test reads one parameter")
+
+        def get_parameters_by_path(self, path: str, *, decrypt: bool, recursive: bool) -> dict[str, str | bytes]:
+            raise AssertionError("the test reads one parameter")
 
     provider = Counting()
     get_parameter("/a", provider=provider)
