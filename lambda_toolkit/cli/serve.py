@@ -20,8 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from lambda_toolkit.cli.invoke import (
@@ -35,6 +34,9 @@ from lambda_toolkit.cli.invoke import (
     new_context,
     user_environment,
 )
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
 
 __all__ = ["TRIGGERS", "build_event", "register", "response_parts", "run"]
 
@@ -254,6 +256,9 @@ def _log(line: str) -> None:
 
 
 def _request_handler(function: _Function) -> type[BaseHTTPRequestHandler]:
+    # Imported here: every command builds the parser, which imports this module.
+    from http.server import BaseHTTPRequestHandler
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "lambda-toolkit-serve"
         # HTTP/1.1 so that clients sending "Expect: 100-continue" (curl, for large bodies)
@@ -327,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
         except FunctionInitError as exc:
             _log(json.dumps(exc.payload))
             return INIT_ERROR
+    from http.server import HTTPServer
+
     try:
         server = HTTPServer((args.host, args.port), _request_handler(_Function(handler, args, name)))
     except OSError as exc:

@@ -363,3 +363,13 @@ def test_the_root_path_of_a_rest_api_is_not_a_proxy_path() -> None:
     assert event["resource"] == "/" and event["pathParameters"] is None
     event = build_event("api-gateway-rest", "GET", "/a/b", [], b"")
     assert event["resource"] == "/{proxy+}" and event["pathParameters"] == {"proxy": "a/b"}
+
+
+def test_building_the_parser_imports_neither_the_http_server_nor_the_router() -> None:
+    # Every command (invoke included) builds the parser, which imports the serve module.
+    code = (
+        "import sys; from lambda_toolkit.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('http.server', 'socketserver', 'lambda_toolkit.http') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
