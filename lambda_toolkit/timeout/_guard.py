@@ -14,10 +14,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
-from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.timeout import _alarm
 from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY, check_margin, remaining_ms_of
 
@@ -183,8 +183,7 @@ class _Guard:
         )
 
 
-@middleware
-def timeout_guard(margin_ms: float = DEFAULT_MARGIN_MS, *, on_timeout: OnTimeout | None = None) -> Middleware:
+def _timeout_guard_layer(margin_ms: float = DEFAULT_MARGIN_MS, *, on_timeout: OnTimeout | None = None) -> Middleware:
     """Interrupt the handler ``margin_ms`` before the invocation's deadline.
 
     ``on_timeout(info: TimeoutInfo)`` runs when the handler was interrupted; a non-None
@@ -198,3 +197,46 @@ def timeout_guard(margin_ms: float = DEFAULT_MARGIN_MS, *, on_timeout: OnTimeout
         raise ConfigurationError(f"timeout_guard: on_timeout must be callable, got {type(on_timeout).__name__}")
     guard = _Guard(margin, on_timeout)
     return Middleware(guard.name, before=guard.before, after=guard.after, on_error=guard.on_error, handler_only=True)
+
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import ParamSpec, Protocol, TypeVar, overload
+
+    F = TypeVar("F", bound=Callable[..., Any])
+    P = ParamSpec("P")
+    R = TypeVar("R")
+    T = TypeVar("T")
+    T_co = TypeVar("T_co", covariant=True)
+
+    class _Answering(Protocol[T_co]):
+        """A guard whose ``on_timeout`` answers with a ``T``: the handler's result may be one."""
+
+        @overload
+        def __call__(
+            self, handler: Callable[P, Coroutine[Any, Any, R]], /
+        ) -> Callable[P, Coroutine[Any, Any, R | T_co]]: ...
+
+        @overload
+        def __call__(self, handler: Callable[P, R], /) -> Callable[P, R | T_co]: ...
+
+    class _TimeoutGuard(Protocol):
+        """The type of ``timeout_guard``: the handler keeps its signature, and with an
+        ``on_timeout`` its result type widens to what ``on_timeout`` may answer with."""
+
+        @overload
+        def __call__(self, handler: F, /) -> F: ...
+
+        @overload
+        def __call__(self, margin_ms: float = ..., *, on_timeout: None = None) -> Callable[[F], F]: ...
+
+        @overload
+        def __call__(
+            self, margin_ms: float = ..., *, on_timeout: Callable[[TimeoutInfo], T | None]
+        ) -> _Answering[T]: ...
+
+
+# The core types a decorator as keeping the signature it wraps; on_timeout's answer
+# replaces the handler's result, so timeout_guard is typed by _TimeoutGuard instead.
+_decorator = MiddlewareDecorator(_timeout_guard_layer, "timeout_guard")
+timeout_guard: _TimeoutGuard = _decorator

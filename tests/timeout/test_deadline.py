@@ -169,6 +169,7 @@ def test_iterate_hands_out_every_item_when_time_remains() -> None:
 def test_iterate_stops_when_the_flag_is_raised_and_says_what_was_left() -> None:
     def loop() -> Any:
         invocation = current_invocation()
+        assert invocation is not None
         work = Deadline.current().iterate(["a", "b", "c", "d"])
         handed = []
         for item in work:

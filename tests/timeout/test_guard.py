@@ -284,7 +284,11 @@ def test_nested_guards_the_inner_one_fires_and_the_outer_timer_survives() -> Non
 def test_nested_guards_the_outer_one_fires_through_the_inner_one(caplog: pytest.LogCaptureFixture) -> None:
     inner_calls: list[str] = []
 
-    @timeout_guard(margin_ms=50, on_timeout=lambda info: inner_calls.append("inner") or "inner fallback")
+    def inner_fallback(info: TimeoutInfo) -> str:
+        inner_calls.append("inner")
+        return "inner fallback"
+
+    @timeout_guard(margin_ms=50, on_timeout=inner_fallback)
     def inner(event: Any, context: Any) -> str:
         time.sleep(LONG)
         return "inner done"
@@ -374,12 +378,12 @@ def test_a_margin_that_is_not_a_number_fails_at_decoration(margin: Any) -> None:
 
 def test_a_misspelt_option_fails_at_decoration() -> None:
     with pytest.raises(ConfigurationError, match="timeout_guard"):
-        timeout_guard(margin=100)  # type: ignore[call-arg]
+        timeout_guard(margin=100)  # type: ignore[call-overload]
 
 
 def test_an_on_timeout_that_is_not_callable_fails_at_decoration() -> None:
     with pytest.raises(ConfigurationError, match="on_timeout must be callable, got str"):
-        timeout_guard(on_timeout="503")  # type: ignore[arg-type]
+        timeout_guard(on_timeout="503")  # type: ignore[call-overload]
 
 
 def test_a_margin_not_below_the_function_timeout_fails_at_the_first_invocation() -> None:
