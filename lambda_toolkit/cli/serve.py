@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lambda_toolkit.cli.invoke import (
     FunctionInitError,
+    _json_default,
     _split_handler,
     apply_environment,
     call_handler,
@@ -244,7 +245,20 @@ class _Function:
         if "error" in outcome:
             _log(json.dumps(outcome["error"]))
             return _bad_gateway(self.trigger)
-        return response_parts(self.trigger, outcome["response"])
+        # The front end gets the response as Lambda serialises it (Decimal as a number, a
+        # tuple as a list); what cannot be serialised fails the invocation, as on Lambda.
+        try:
+            response = json.loads(json.dumps(outcome["response"], default=_json_default))
+        except (TypeError, ValueError, RecursionError) as exc:
+            error = {
+                "errorMessage": f"Unable to marshal response: {exc}",
+                "errorType": "Runtime.MarshalError",
+                "requestId": context.aws_request_id,
+                "stackTrace": [],
+            }
+            _log(json.dumps(error))
+            return _bad_gateway(self.trigger)
+        return response_parts(self.trigger, response)
 
 
 def _timed_out() -> tuple[int, list[tuple[str, str]], bytes]:

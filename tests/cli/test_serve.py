@@ -68,6 +68,15 @@ APP = textwrap.dedent(
         return {"answer": 42}
 
 
+    def unserializable(event, context):
+        return {"statusCode": 200, "body": object()}
+
+
+    def decimal_answer(event, context):
+        import decimal
+        return {"statusCode": decimal.Decimal("201"), "body": "made"}
+
+
     def fail(event, context):
         raise ValueError("the database password is hunter2")
 
@@ -373,3 +382,17 @@ def test_building_the_parser_imports_neither_the_http_server_nor_the_router() ->
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_an_answer_lambda_cannot_serialise_is_a_502_and_a_marshal_error(project: Path) -> None:
+    with serving(project, "webapp:unserializable") as server:
+        response = httpx.get(f"{server.url}/")
+    assert response.status_code == 502
+    assert '"errorType": "Runtime.MarshalError"' in server.stderr
+
+
+def test_the_answer_is_serialised_as_lambda_does_decimal_included(project: Path) -> None:
+    with serving(project, "webapp:decimal_answer") as server:
+        response = httpx.get(f"{server.url}/")
+    assert response.status_code == 201
+    assert response.text == "made"
