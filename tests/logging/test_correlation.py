@@ -139,11 +139,11 @@ def test_rules_on_unusual_shapes() -> None:
     from lambda_toolkit.logging._correlation import _Auto
 
     auto = _Auto("x-correlation-id", ["correlation_id"])
-    auto.detect = lambda event: "sqs"  # type: ignore[method-assign]
+    auto.detect = lambda event: "sqs"
     assert auto({"Records": []}, None) is None
-    auto.detect = lambda event: "sns"  # type: ignore[method-assign]
+    auto.detect = lambda event: "sns"
     assert auto({"Records": [{"Sns": "text"}]}, None) is None
     assert auto({"Records": [{"Sns": {"MessageAttributes": {"correlation_id": {"Value": ""}}}}]}, None) is None
-    auto.detect = lambda event: "api-gateway-rest"  # type: ignore[method-assign]
+    auto.detect = lambda event: "api-gateway-rest"
     assert auto({"headers": {"x-correlation-id": ["first", "second"]}}, None) == "first"
     assert auto({"headers": {"x-correlation-id": []}, "requestContext": {"requestId": "rid"}}, None) == "rid"

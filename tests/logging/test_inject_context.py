@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from lambda_toolkit.core.middleware import Middleware, middleware
 from lambda_toolkit.logging import Logger, get_correlation_id, set_correlation_id
 from lambda_toolkit.testing import FakeContext
 from tests.logging.conftest import Capture
+
+Handler = Callable[[Any, Any], None]
 
 TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
@@ -83,9 +86,9 @@ def test_context_fields_also_come_from_other_toolkit_decorators(out: Capture) ->
 
 def test_unusual_memory_values(out: Capture) -> None:
     log = Logger(service="orders", stream=out)
-    handler = log.inject_context(lambda event, context: log.info("x"))
+    handler: Handler = log.inject_context(lambda event, context: log.info("x"))
     context = FakeContext()
-    context.memory_limit_in_mb = "lots"  # type: ignore[assignment]
+    context.memory_limit_in_mb = "lots"
     handler({}, context)
     assert out.last()["function_memory_size"] == "lots"
     context = FakeContext()
@@ -140,14 +143,16 @@ def test_correlation_id_from_a_jmespath_expression(out: Capture) -> None:
 
 def test_jmespath_errors_at_run_time_fall_back(out: Capture) -> None:
     log = Logger(service="orders", stream=out)
-    handler = log.inject_context(correlation_id="abs(detail)")(lambda event, context: log.info("x"))
+    handler: Handler = log.inject_context(correlation_id="abs(detail)")(lambda event, context: log.info("x"))
     handler({"detail": "not a number"}, FakeContext(aws_request_id="req-3"))
     assert out.last()["correlation_id"] == "req-3"
 
 
 def test_correlation_id_from_a_callable(out: Capture) -> None:
     log = Logger(service="orders", stream=out)
-    handler = log.inject_context(correlation_id=lambda event: event["cid"])(lambda event, context: log.info("x"))
+    handler: Handler = log.inject_context(correlation_id=lambda event: event["cid"])(
+        lambda event, context: log.info("x")
+    )
     handler({"cid": "c-1"}, FakeContext())
     assert out.last()["correlation_id"] == "c-1"
     handler({"cid": 42}, FakeContext())
@@ -156,7 +161,9 @@ def test_correlation_id_from_a_callable(out: Capture) -> None:
 
 def test_a_failing_correlation_callable_falls_back_with_a_warning(out: Capture) -> None:
     log = Logger(service="orders", stream=out)
-    handler = log.inject_context(correlation_id=lambda event: event["missing"])(lambda event, context: log.info("x"))
+    handler: Handler = log.inject_context(correlation_id=lambda event: event["missing"])(
+        lambda event, context: log.info("x")
+    )
     handler({}, FakeContext(aws_request_id="req-4"))
     warning, line = out.lines()
     assert warning["level"] == "WARNING"
