@@ -264,3 +264,31 @@ def test_the_extension_error_is_named_like_the_others() -> None:
     assert issubclass(ExtensionUnavailableError, ParameterFetchError)
     assert "ExtensionUnavailable" not in parameters.__all__
     assert not hasattr(parameters, "ExtensionUnavailable")  # no alias: renamed while at 0.x
+
+
+# -- setup errors: a bad option is a ConfigurationError in every utility ---------------
+
+BAD_SETUPS: dict[str, Any] = {
+    "logging": lambda m: m.Logger(service=""),
+    "tracing": lambda m: m.trace(name=""),
+    "timeout": lambda m: m.timeout_guard(margin_ms=-1),
+    "batch": lambda m: m.batch("sqs", concurrency=0),
+    "events": lambda m: m.parse_event(http_errors=500),
+    "metrics": lambda m: m.Metrics(namespace="AWS/Lambda"),
+    "parameters": lambda m: m.ExtensionProvider(port=0),
+    "idempotency": lambda m: m.idempotent(store=m.MemoryStore(), key=""),
+    "http": lambda m: m.App().get("no-slash")(lambda: None),
+}
+
+# Utilities whose setup errors are their own ConfigurationError subclass.
+CONFIGURATION_ROOTS = {"metrics": "MetricsError", "idempotency": "IdempotencyError"}
+
+
+@pytest.mark.parametrize("utility", sorted(BAD_SETUPS))
+def test_a_bad_option_is_a_configuration_error_in_every_utility(utility: str) -> None:
+    module = importlib.import_module(f"lambda_toolkit.{utility}")
+    with pytest.raises(ConfigurationError) as caught:
+        BAD_SETUPS[utility](module)
+    root = CONFIGURATION_ROOTS.get(utility)
+    if root is not None:  # the utility's own subclass: its root catches it too
+        assert isinstance(caught.value, getattr(module, root))
