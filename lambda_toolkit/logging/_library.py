@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import logging
 
-from lambda_toolkit.logging._stdlib import RecordSink, ToolkitHandler
+from lambda_toolkit.logging._stdlib import ToolkitHandler
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambda_toolkit.logging._stdlib import RecordSink
 
 __all__ = ["LIBRARY_LOGGER", "LibraryHandler", "route", "unroute"]
 

@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any, Protocol
 
-__all__ = ["RecordSink", "ToolkitHandler", "install", "record_extra"]
+# typing costs milliseconds at cold start (the Lambda runtime has not imported it), and
+# every Logger routing the library's lines imports this module: type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class RecordSink(Protocol):
+        """What the handler hands records to (a ``Logger``)."""
+
+        def _emit_record(self, record: logging.LogRecord) -> None: ...
+
+
+__all__ = ["ToolkitHandler", "install", "record_extra"]
 
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
     "message",
@@ -24,12 +35,6 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
     "tenant_id",
     "_frame_type",
 }
-
-
-class RecordSink(Protocol):
-    """What the handler hands records to (a ``Logger``)."""
-
-    def _emit_record(self, record: logging.LogRecord) -> None: ...
 
 
 def record_extra(record: logging.LogRecord) -> dict[str, Any]:

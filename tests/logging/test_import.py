@@ -27,6 +27,24 @@ def test_on_lambda_the_logging_modules_add_only_contextvars() -> None:
     assert added_on_lambda("import lambda_toolkit.logging") <= {"contextvars"}
 
 
+def test_on_lambda_a_logger_and_its_first_invocation_add_only_contextvars() -> None:
+    # the library's lines are routed by default: that path must not pull typing in either
+    code = (
+        "import io, sys\n"
+        "from lambda_toolkit.logging import Logger\n"
+        "class Context:\n"  # (the testing kit's FakeContext would import typing itself)
+        "    function_name, function_version, memory_limit_in_mb = 'f', '$LATEST', 128\n"
+        "    invoked_function_arn = 'arn:aws:lambda:us-east-1:123456789012:function:f'\n"
+        "    aws_request_id, log_group_name, log_stream_name = 'r-1', '/aws/lambda/f', 's'\n"
+        "    def get_remaining_time_in_millis(self): return 3000\n"
+        "log = Logger(service='s', stream=io.StringIO())\n"
+        "handler = log.inject_context(lambda event, context: log.info('x', order_id='o-1'))\n"
+        "handler({'Records': [{'eventSource': 'aws:sqs', 'messageId': 'm', 'body': ''}]}, Context())\n"
+        "assert 'lambda_toolkit.logging._stdlib' in sys.modules  # the library's lines are routed\n"
+    )
+    assert added_on_lambda(code) <= {"contextvars"}
+
+
 def test_a_first_invocation_with_auto_correlation_imports_nothing_heavy() -> None:
     code = (
         "import io\n"
