@@ -207,5 +207,6 @@ def _parse_event_layer(
 
 
 # The core types a decorator as keeping the signature it wraps; parse_event changes what
-# the first parameter receives, so it is typed by _ParseEvent instead.
+# the first parameter receives, so it is typed by _ParseEvent instead (a cast: mypy cannot
+# match the core's generic overloads against these).
 parse_event = typing.cast("_ParseEvent", MiddlewareDecorator(_parse_event_layer, "parse_event"))
