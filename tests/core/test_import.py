@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,27 @@ def test_the_check_finds_each_kind_of_private_use(tmp_path: Path) -> None:
         ("b.py", "_functools"),
         ("b.py", "_get_running_loop"),
     }
+
+
+def test_the_runtime_list_is_what_the_runtime_client_imports_before_the_handler() -> None:
+    # awslambdaric (a dev dependency) is AWS's runtime client: /var/runtime/bootstrap.py runs
+    # its __main__, which imports nothing more before it imports the handler module.
+    code = (
+        "import json, sys\n"
+        "before = set(sys.modules)\n"
+        "import awslambdaric.__main__\n"
+        "print(json.dumps([sorted(set(sys.modules) - before), sorted(sys.modules)]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    added, loaded = json.loads(out)
+    # (what the interpreter's start-up already imported, e.g. under coverage, is not "added")
+    assert set(RUNTIME_PRELOADED) <= set(loaded)
+    stdlib_added = {
+        name
+        for name in added
+        if "." not in name and name in sys.stdlib_module_names and (not name.startswith("_") or name == "__future__")
+    }
+    assert stdlib_added <= set(RUNTIME_PRELOADED)
 
 
 def test_the_runtime_list_names_what_lambda_has_and_not_what_it_lacks() -> None:
