@@ -16,6 +16,7 @@ from lambda_toolkit.core.errors import (
 from lambda_toolkit.core.middleware import Call, Hook, Middleware, MiddlewareDecorator, apply_middleware, middleware
 from lambda_toolkit.core.state import (
     Invocation,
+    clock_of,
     current_invocation,
     get_correlation_id,
     reset_cold_start,
@@ -43,6 +44,7 @@ __all__ = [
     "apply_middleware",
     "bind_context",
     "check_context",
+    "clock_of",
     "current_invocation",
     "get_correlation_id",
     "middleware",

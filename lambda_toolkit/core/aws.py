@@ -81,15 +81,16 @@ def call_budget_s() -> float | None:
     invocation = current_invocation()
     if invocation is None:
         return None
-    deadline = invocation.deadline
-    if deadline is None:
+    remaining_ms = invocation.remaining_ms()  # on the context's clock (a test's FakeClock)
+    if remaining_ms is None:
         return None
-    now = time.monotonic()
-    stop = deadline - _RESERVE_S
+    budget = remaining_ms / 1000.0 - _RESERVE_S
     interrupt_at = invocation.calls_interrupt_at
-    if interrupt_at is not None and now < interrupt_at < stop:
-        stop = interrupt_at
-    return max(stop - now, _MIN_TIMEOUT_S)
+    if interrupt_at is not None:  # a real-time instant: the guard's timer is real
+        until_interrupt = interrupt_at - time.monotonic()
+        if 0 < until_interrupt < budget:
+            budget = until_interrupt
+    return max(budget, _MIN_TIMEOUT_S)
 
 
 def interrupt_calls_at(invocation: Invocation, at: float | None) -> float | None:

@@ -17,6 +17,7 @@ from threading import Lock
 # imports; threading is free on Lambda (its runtime client has already imported it).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextvars import Token
     from typing import Any
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Invocation",
     "begin_invocation",
+    "clock_of",
     "current_invocation",
     "end_invocation",
     "get_correlation_id",
@@ -39,46 +41,74 @@ _UNSET: Any = object()
 class Invocation:
     """What the core knows about the invocation in progress.
 
-    ``deadline`` is a ``time.monotonic()`` instant derived from the context's remaining
-    time (computed on first use: the instant does not depend on when it is computed);
-    ``data`` is a namespaced scratch space for utilities (keys are prefixed with the
-    utility name, e.g. ``"timeout.interrupted"``). ``fallback_response`` is the answer a
-    timeout guard gave in place of a handler's own result (None until one does): a layer
-    that keeps results (idempotency) must not keep that one. ``calls_interrupt_at`` is the
-    monotonic instant a timeout guard that cannot interrupt the handler (no signal in its
-    thread) wants AWS SDK calls stopped at (None when none does; see ``core.aws``).
+    Time is read on ``clock``: the context's own monotonic clock when its class defines
+    ``monotonic()`` (``FakeContext(clock=...)`` does, so a test's fake clock drives every
+    deadline of the library), else ``time.monotonic``. ``started`` and ``deadline`` are
+    instants on that clock; ``deadline`` is derived from the context's remaining time
+    (computed on first use: the instant does not depend on when it is computed) and
+    ``remaining_ms()`` is what is left of it now.
+
+    Fields the utilities share (each set by one layer, read by any):
+
+    - ``interrupted``: True once a timeout guard reached its margin (it stops the handler,
+      batch starts no more records, tracing marks the span, logging says so);
+    - ``route``: the HTTP route template being served (e.g. ``"GET /orders/{order_id}"``),
+      set by ``lambda_toolkit.http``'s App, None otherwise;
+    - ``fallback_response``: the answer a timeout guard gave in place of the handler's own
+      result (None until one does): a layer that keeps results (idempotency) must not keep
+      that one;
+    - ``calls_interrupt_at``: the ``time.monotonic()`` instant (real time: it plans real
+      timers) a timeout guard that cannot interrupt the handler (no signal in its thread)
+      wants AWS SDK calls stopped at (None when none does; see ``core.aws``).
+
+    ``data`` is a scratch space for per-invocation caches of one utility (keys prefixed
+    with the utility name); anything two utilities share is a field above.
     """
 
     __slots__ = (
         "_deadline",
         "calls_interrupt_at",
+        "clock",
         "cold_start",
         "context",
         "correlation_id",
         "data",
         "event",
         "fallback_response",
+        "interrupted",
         "request_id",
+        "route",
         "started",
     )
 
-    def __init__(self, event: Any, context: LambdaContext, *, cold_start: bool, started: float) -> None:
+    def __init__(
+        self,
+        event: Any,
+        context: LambdaContext,
+        *,
+        cold_start: bool,
+        started: float | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.event = event
         self.context = context
         self.request_id: str = getattr(context, "aws_request_id", "")
         self.cold_start = cold_start
-        self.started = started
+        self.clock: Callable[[], float] = clock or clock_of(context)
+        self.started: float = self.clock() if started is None else started
         self.correlation_id: str | None = None
         self.data: dict[str, Any] = {}
+        self.interrupted = False
+        self.route: str | None = None
         self.fallback_response: Any = None
         self.calls_interrupt_at: float | None = None
         self._deadline: float | None = _UNSET
 
     @property
     def deadline(self) -> float | None:
-        """The monotonic instant the invocation ends, or None when the context cannot tell."""
+        """The instant (on ``clock``) the invocation ends, or None when the context cannot tell."""
         if self._deadline is _UNSET:
-            self._deadline = _deadline_of(self.context, time.monotonic())
+            self._deadline = _deadline_of(self.context, self.clock())
         return self._deadline
 
     def remaining_ms(self) -> float | None:
@@ -86,14 +116,27 @@ class Invocation:
         deadline = self.deadline
         if deadline is None:
             return None
-        return max(0.0, (deadline - time.monotonic()) * 1000.0)
+        return max(0.0, (deadline - self.clock()) * 1000.0)
 
     def elapsed_ms(self) -> float:
-        """Milliseconds since the invocation began."""
-        return (time.monotonic() - self.started) * 1000.0
+        """Milliseconds since the invocation began (on ``clock``)."""
+        return (self.clock() - self.started) * 1000.0
 
     def __repr__(self) -> str:
         return f"Invocation(request_id={self.request_id!r}, cold_start={self.cold_start})"
+
+
+def clock_of(context: object) -> Callable[[], float]:
+    """The monotonic clock ``context`` measures its remaining time on: its bound
+    ``monotonic`` method when its class defines one (``FakeContext``), else ``time.monotonic``.
+
+    The class is asked, not the instance, so a ``MagicMock`` context (which invents any
+    attribute) keeps the real clock.
+    """
+    if getattr(type(context), "monotonic", None) is None:
+        return time.monotonic
+    clock: Callable[[], float] = context.monotonic  # type: ignore[attr-defined]
+    return clock
 
 
 _current: ContextVar[Invocation | None] = ContextVar("lambda_toolkit_invocation", default=None)
@@ -141,7 +184,7 @@ def begin_invocation(event: Any, context: LambdaContext) -> tuple[Invocation, To
     existing = _current.get()
     if existing is not None and existing.event is event and existing.context is context:
         return existing, None
-    invocation = Invocation(event, context, cold_start=_take_cold_start(), started=time.monotonic())
+    invocation = Invocation(event, context, cold_start=_take_cold_start())
     return invocation, _current.set(invocation)
 
 

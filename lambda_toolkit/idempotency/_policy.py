@@ -273,10 +273,9 @@ class Policy:
 
     def _lock_expiry_ms(self, call: Call, now: float) -> int:
         invocation = call.invocation
-        if invocation is not None and invocation.deadline is not None:
-            remaining = invocation.deadline - time.monotonic()
-            if remaining > 0:
-                return math.ceil((now + remaining) * 1000)
+        remaining_ms = None if invocation is None else invocation.remaining_ms()
+        if remaining_ms is not None and remaining_ms > 0:  # on the context's clock
+            return math.ceil(now * 1000 + remaining_ms)
         return math.ceil((now + self.in_progress_timeout) * 1000)
 
     @staticmethod

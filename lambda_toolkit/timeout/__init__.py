@@ -5,7 +5,8 @@
   what was left.
 - ``@timeout_guard(margin_ms=..., on_timeout=...)``: interrupts the handler ``margin_ms``
   before the deadline with ``InvocationTimeout`` (a SIGALRM timer in the main thread, a
-  cooperative flag that ``Deadline`` reports elsewhere), runs ``on_timeout`` and logs one
+  cooperative flag, the invocation's ``interrupted`` field, that ``Deadline``
+  reports elsewhere), runs ``on_timeout`` and logs one
   "timeout imminent" line.
 - ``protect(client)``: lets the guard stop a boto3 client's calls (the package's own
   clients are protected already): the interruption is neither wrapped nor retried by
@@ -19,12 +20,11 @@ from __future__ import annotations
 
 from lambda_toolkit.core.aws import protect
 from lambda_toolkit.core.errors import InvocationTimeout
-from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY, Deadline, WorkLoop
+from lambda_toolkit.timeout._deadline import Deadline, WorkLoop
 from lambda_toolkit.timeout._guard import DEFAULT_MARGIN_MS, TimeoutInfo, timeout_guard
 
 __all__ = [
     "DEFAULT_MARGIN_MS",
-    "INTERRUPTED_KEY",
     "Deadline",
     "InvocationTimeout",
     "TimeoutInfo",

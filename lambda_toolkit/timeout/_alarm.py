@@ -19,7 +19,7 @@ three exceptions that keep the interruption where it belongs:
   it is dropped, so a guard never fires into another invocation.
 
 Elsewhere (another thread, or no SIGALRM) a ``threading.Timer`` raises the cooperative
-flag ``invocation.data["timeout.interrupted"]`` that ``Deadline`` reports, and protected
+flag ``invocation.interrupted`` that ``Deadline`` reports, and protected
 AWS SDK clients (``lambda_toolkit.core.aws``) stop their calls at the same instant.
 """
 
@@ -36,7 +36,6 @@ import lambda_toolkit.core.state  # noqa: F401 (its file is protected from inter
 from lambda_toolkit.core.aws import interrupt_calls_at
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.core.state import Invocation
-from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY
 
 # typing and dataclasses cost milliseconds at cold start (the Lambda runtime has not
 # imported them): type checkers only.
@@ -193,7 +192,7 @@ def arm_cooperative(fire_at: float, invocation: Invocation) -> Alarm:
 
     def raise_flag() -> None:
         alarm.fired = alarm.flagged = True
-        invocation.data[INTERRUPTED_KEY] = True
+        invocation.interrupted = True
 
     timer = threading.Timer(max(fire_at - time.monotonic(), 0.0), raise_flag)
     timer.daemon = True
@@ -246,13 +245,13 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
                 disarm(alarm)
                 continue
             if _running_task() is not alarm.task:
-                alarm.invocation.data[INTERRUPTED_KEY] = alarm.flagged = True
+                alarm.invocation.interrupted = alarm.flagged = True
                 _rearm(now, floor=_RETRY_OTHER_TASK_S)
                 return
         if not _in_progress(alarm.call, frame):
             disarm(alarm)  # leaked past a BaseException: never fire into another call
             continue
-        alarm.invocation.data[INTERRUPTED_KEY] = alarm.flagged = True
+        alarm.invocation.interrupted = alarm.flagged = True
         if _protected(frame):
             _rearm(now, floor=_RETRY_PROTECTED_S)
             return

@@ -1,28 +1,26 @@
 """Deadline: how much time the current invocation has left, and work loops that stop in time.
 
 The deadline comes from the invocation state (core), which derives it from the context's
-``get_remaining_time_in_millis()`` when the invocation begins. A ``timeout_guard`` that
-cannot interrupt the handler (a handler on another thread) raises the cooperative flag
-``invocation.data["timeout.interrupted"]``; ``Deadline.expired`` reports it too.
+``get_remaining_time_in_millis()`` and reads it on the context's own clock (so a test's
+``FakeClock`` moves it). A ``timeout_guard`` that cannot interrupt the handler (a handler
+on another thread) sets the invocation's ``interrupted`` field; ``Deadline.expired``
+reports it too.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from lambda_toolkit.core.context import LambdaContext
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvocationTimeout
-from lambda_toolkit.core.state import Invocation, current_invocation
+from lambda_toolkit.core.state import Invocation, clock_of, current_invocation
 
-__all__ = ["INTERRUPTED_KEY", "Deadline", "WorkLoop", "check_margin", "remaining_ms_of"]
+__all__ = ["Deadline", "WorkLoop", "check_margin", "remaining_ms_of"]
 
 T = TypeVar("T")
-
-#: Key of the cooperative flag in ``Invocation.data``: True once a guard's margin is reached.
-INTERRUPTED_KEY = "timeout.interrupted"
 
 
 def check_margin(value: Any, where: str) -> float:
@@ -65,12 +63,16 @@ class Deadline:
     by itself, but still reports a guard's cooperative flag.
     """
 
-    __slots__ = ("_at", "_invocation")
+    __slots__ = ("_at", "_clock", "_invocation")
 
-    def __init__(self, at: float | None, invocation: Invocation | None = None) -> None:
-        """``at`` is a ``time.monotonic()`` instant, or None when unknown."""
+    def __init__(
+        self, at: float | None, invocation: Invocation | None = None, clock: Callable[[], float] | None = None
+    ) -> None:
+        """``at`` is an instant on ``clock`` (default: the invocation's clock, else
+        ``time.monotonic``), or None when unknown."""
         self._at = at
         self._invocation = invocation
+        self._clock: Callable[[], float] = clock or (time.monotonic if invocation is None else invocation.clock)
 
     @classmethod
     def current(cls) -> Deadline:
@@ -90,7 +92,8 @@ class Deadline:
         invocation = current_invocation()
         if invocation is not None and invocation.context is not context:
             invocation = None
-        return cls(time.monotonic() + remaining / 1000.0, invocation)
+        clock = clock_of(context)
+        return cls(clock() + remaining / 1000.0, invocation, clock)
 
     @property
     def known(self) -> bool:
@@ -100,13 +103,13 @@ class Deadline:
     @property
     def interrupted(self) -> bool:
         """True once a timeout guard of this invocation has reached its margin."""
-        return self._invocation is not None and bool(self._invocation.data.get(INTERRUPTED_KEY))
+        return self._invocation is not None and self._invocation.interrupted
 
     def remaining_ms(self) -> float:
         """Milliseconds left (never negative); ``math.inf`` when the deadline is unknown."""
         if self._at is None:
             return math.inf
-        return max(0.0, (self._at - time.monotonic()) * 1000.0)
+        return max(0.0, (self._at - self._clock()) * 1000.0)
 
     def seconds_left(self, margin_ms: float = 0.0) -> float:
         """Seconds left before ``margin_ms`` of the deadline (never negative; ``math.inf`` if
@@ -139,10 +142,11 @@ class Deadline:
         """
         return WorkLoop(self, items, check_margin(margin_ms, "Deadline.iterate"))
 
-    def _stop_point(self, margin_ms: float) -> tuple[float | None, dict[str, Any] | None]:
-        """The monotonic instant ``margin_ms`` before the deadline, and the flags to watch."""
+    def _stop_point(self, margin_ms: float) -> tuple[float | None, Invocation | None, Callable[[], float]]:
+        """The instant ``margin_ms`` before the deadline, the invocation whose flag to
+        watch, and the clock the instant is on."""
         limit = None if self._at is None else self._at - margin_ms / 1000.0
-        return limit, None if self._invocation is None else self._invocation.data
+        return limit, self._invocation, self._clock
 
     def __repr__(self) -> str:
         if self._at is None:
@@ -159,11 +163,11 @@ class WorkLoop(Iterator[T], Generic[T]):
     out). ``stopped`` is True when the loop ended because time ran out.
     """
 
-    __slots__ = ("_flags", "_in_hand", "_items", "_limit", "_next", "stopped")
+    __slots__ = ("_clock", "_in_hand", "_invocation", "_items", "_limit", "_next", "stopped")
 
     def __init__(self, deadline: Deadline, items: Iterable[T], margin_ms: float) -> None:
-        # Resolved once: each step is then one flag lookup and one clock read.
-        self._limit, self._flags = deadline._stop_point(margin_ms)
+        # Resolved once: each step is then one field read and one clock read.
+        self._limit, self._invocation, self._clock = deadline._stop_point(margin_ms)
         self._items: list[T] = list(items)
         self._next = 0
         self._in_hand = False
@@ -176,8 +180,8 @@ class WorkLoop(Iterator[T], Generic[T]):
         self._in_hand = False
         if self.stopped or self._next >= len(self._items):
             raise StopIteration
-        if (self._flags is not None and self._flags.get(INTERRUPTED_KEY)) or (
-            self._limit is not None and time.monotonic() >= self._limit
+        if (self._invocation is not None and self._invocation.interrupted) or (
+            self._limit is not None and self._clock() >= self._limit
         ):
             self.stopped = True
             raise StopIteration

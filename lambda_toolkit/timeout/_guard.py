@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.timeout import _alarm
-from lambda_toolkit.timeout._deadline import INTERRUPTED_KEY, check_margin, remaining_ms_of
+from lambda_toolkit.timeout._deadline import check_margin, remaining_ms_of
 
 __all__ = ["DEFAULT_MARGIN_MS", "TimeoutInfo", "timeout_guard"]
 
@@ -77,8 +77,10 @@ class _Guard:
     def before(self, call: Call) -> None:
         invocation = call.invocation
         now = time.monotonic()
-        if invocation is not None and invocation.deadline is not None:
-            remaining = max(0.0, (invocation.deadline - now) * 1000.0)  # read from the context just now
+        remaining_or_none = None if invocation is None else invocation.remaining_ms()
+        if remaining_or_none is not None:
+            # on the context's clock (a test's FakeClock included); the timers below are real
+            remaining = remaining_or_none
         else:  # the context could not tell: remaining_ms_of raises the error that says why
             remaining = remaining_ms_of(call.args[-1], "timeout_guard")
         if not self.validated:
@@ -93,7 +95,7 @@ class _Guard:
             return
         fire_at = now + (remaining - self.margin_ms) / 1000.0
         if remaining <= self.margin_ms:  # already inside the margin: do not start the handler
-            invocation.data[INTERRUPTED_KEY] = True
+            invocation.interrupted = True
             error = InvocationTimeout(
                 "timeout_guard: not started, the remaining time was already within the margin",
                 remaining_ms=remaining,

@@ -13,6 +13,7 @@ from lambda_toolkit.core import (
     Call,
     Invocation,
     Middleware,
+    clock_of,
     current_invocation,
     get_correlation_id,
     middleware,
@@ -48,12 +49,50 @@ def test_the_deadline_comes_from_the_remaining_time() -> None:
     clock = FakeClock()
     context = FakeContext(timeout_ms=2000, clock=clock)
     clock.advance(ms=500)
-    before = time.monotonic()
     invocation = capture({}, context)
     assert invocation is not None and invocation.deadline is not None
-    assert 1.49 <= invocation.deadline - before <= 1.6
-    assert invocation.remaining_ms() is not None
-    assert invocation.elapsed_ms() >= 0
+    assert invocation.clock() == clock()  # measured on the context's own clock
+    assert invocation.deadline == pytest.approx(clock() + 1.5)
+    assert invocation.remaining_ms() == pytest.approx(1500.0)
+    assert invocation.elapsed_ms() == 0.0
+
+
+def test_advancing_the_fake_clock_moves_the_remaining_time_and_the_elapsed_time() -> None:
+    clock = FakeClock()
+    context = FakeContext(timeout_ms=3000, clock=clock)
+    seen: list[tuple[float | None, float]] = []
+
+    @layer
+    def handler(event: Any, context: Any) -> None:
+        invocation = current_invocation()
+        assert invocation is not None
+        seen.append((invocation.remaining_ms(), invocation.elapsed_ms()))
+        clock.advance(ms=1200)
+        seen.append((invocation.remaining_ms(), invocation.elapsed_ms()))
+
+    handler({}, context)
+    assert seen == [(pytest.approx(3000.0), 0.0), (pytest.approx(1800.0), pytest.approx(1200.0))]
+    assert context.get_remaining_time_in_millis() == 1800
+
+
+def test_a_real_context_keeps_the_real_monotonic_clock() -> None:
+    from unittest.mock import MagicMock
+
+    mock = MagicMock()  # invents any attribute, monotonic() included: not a clock
+    mock.get_remaining_time_in_millis.return_value = 1000
+    for context in (mock, FakeContext()):
+        invocation = capture({}, context)
+        assert invocation is not None
+    assert clock_of(mock) is time.monotonic
+    assert clock_of(FakeContext()) is not time.monotonic
+
+
+def test_the_shared_fields_start_cleared() -> None:
+    invocation = capture({}, FakeContext())
+    assert invocation is not None
+    assert invocation.interrupted is False
+    assert invocation.route is None
+    assert invocation.fallback_response is None
 
 
 def test_a_context_whose_remaining_time_is_unusable_gives_no_deadline() -> None:

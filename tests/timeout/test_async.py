@@ -12,7 +12,7 @@ import pytest
 
 from lambda_toolkit.core import InvocationTimeout, current_invocation
 from lambda_toolkit.testing import FakeContext
-from lambda_toolkit.timeout import INTERRUPTED_KEY, Deadline, TimeoutInfo, _alarm, timeout_guard
+from lambda_toolkit.timeout import Deadline, TimeoutInfo, _alarm, timeout_guard
 
 LONG = 30.0
 
@@ -115,4 +115,4 @@ def test_a_cancelled_async_handler_leaves_no_guard_behind() -> None:
     # since its task has ended, and the previous handler is restored then.
     time.sleep(0.4)
     assert _alarm.armed_count() == 0
-    assert flags[0].data.get(INTERRUPTED_KEY) is None
+    assert flags[0].interrupted is False

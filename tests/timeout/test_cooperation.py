@@ -83,15 +83,13 @@ def test_batch_answers_in_time_when_the_guard_fires_between_records() -> None:
 def test_batch_on_another_thread_stops_at_the_cooperative_flag() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from lambda_toolkit.timeout import INTERRUPTED_KEY
-
     @timeout_guard(margin_ms=200)
     @batch("sqs", deadline_margin_ms=0)
     def worker(record: Any) -> None:
         if json.loads(record.body)["index"] == 1:
             invocation = current_invocation()
             assert invocation is not None
-            while not invocation.data.get(INTERRUPTED_KEY):  # no signal on this thread: wait for the flag
+            while not invocation.interrupted:  # no signal on this thread: wait for the flag
                 time.sleep(0.005)
 
     with ThreadPoolExecutor(max_workers=1) as pool:

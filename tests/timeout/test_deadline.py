@@ -10,7 +10,7 @@ import pytest
 
 from lambda_toolkit.core import ConfigurationError, InvalidContextError, Middleware, current_invocation, middleware
 from lambda_toolkit.testing import FakeClock, FakeContext
-from lambda_toolkit.timeout import INTERRUPTED_KEY, Deadline, InvocationTimeout
+from lambda_toolkit.timeout import Deadline, InvocationTimeout
 
 plain = middleware(lambda: Middleware("plain"))
 
@@ -31,6 +31,48 @@ def test_current_reads_the_invocation_deadline() -> None:
     assert 0 < deadline.remaining_ms() <= 2000
 
 
+def test_advancing_a_fake_clock_moves_deadline_current() -> None:
+    clock = FakeClock()
+    context = FakeContext(timeout_ms=3000, clock=clock)
+
+    def read() -> tuple[float, float, bool, float, bool]:
+        deadline = Deadline.current()
+        before = deadline.remaining_ms()
+        clock.advance(ms=2600)
+        return (
+            before,
+            deadline.remaining_ms(),
+            deadline.expired(margin_ms=500),
+            Deadline.current().remaining_ms(),
+            Deadline.current().expired(margin_ms=300),
+        )
+
+    before, after, expired_500, again, expired_300 = run_in_invocation(read, context)
+    assert before == 3000.0
+    assert after == pytest.approx(400.0) and again == pytest.approx(400.0)
+    assert expired_500 is True and expired_300 is False
+    assert context.get_remaining_time_in_millis() == 400
+
+
+def test_from_context_and_work_loops_run_on_the_fake_clock() -> None:
+    clock = FakeClock()
+    context = FakeContext(timeout_ms=1000, clock=clock)
+    deadline = Deadline.from_context(context)
+    clock.advance(ms=300)
+    assert deadline.remaining_ms() == pytest.approx(700.0)
+
+    def loop() -> tuple[list[int], list[int]]:
+        work = Deadline.current().iterate(range(5), margin_ms=400)
+        done = []
+        for item in work:
+            done.append(item)
+            clock.advance(ms=100)  # each item takes 100 fake ms
+        return done, work.left
+
+    done, left = run_in_invocation(loop, context)
+    assert done == [0, 1, 2] and left == [3, 4]  # 700 ms left, stops at 400
+
+
 def test_current_outside_an_invocation_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match=r"outside an invocation.*from_context"):
         Deadline.current()
@@ -41,7 +83,7 @@ def test_from_context_counts_down_with_the_context() -> None:
     context = FakeContext(timeout_ms=1000, clock=clock)
     clock.advance(ms=400)
     deadline = Deadline.from_context(context)
-    assert 500 < deadline.remaining_ms() <= 600
+    assert deadline.remaining_ms() == pytest.approx(600.0)  # on the fake clock, not real time
 
 
 def test_from_context_without_remaining_time_method_is_a_clear_error() -> None:
@@ -102,7 +144,7 @@ def test_the_cooperative_flag_expires_the_deadline() -> None:
 
         invocation = current_invocation()
         assert invocation is not None
-        invocation.data[INTERRUPTED_KEY] = True
+        invocation.interrupted = True
         return before, deadline.expired()
 
     assert run_in_invocation(flagged, FakeContext(timeout_ms=60_000)) == (False, True)
@@ -116,7 +158,7 @@ def test_from_context_sees_the_flag_of_its_own_invocation_only() -> None:
 
         invocation = current_invocation()
         assert invocation is not None
-        invocation.data[INTERRUPTED_KEY] = True
+        invocation.interrupted = True
         return Deadline.from_context(invocation.context).interrupted, Deadline.from_context(other).interrupted
 
     assert run_in_invocation(flagged, FakeContext()) == (True, False)
@@ -147,7 +189,7 @@ def test_check_on_a_flagged_unknown_deadline_has_no_remaining_time() -> None:
 
         invocation = current_invocation()
         assert invocation is not None
-        invocation.data[INTERRUPTED_KEY] = True
+        invocation.interrupted = True
         Deadline(None, invocation).check()
 
     with pytest.raises(InvocationTimeout) as caught:
@@ -175,7 +217,7 @@ def test_iterate_stops_when_the_flag_is_raised_and_says_what_was_left() -> None:
         for item in work:
             handed.append(item)
             if item == "b":
-                invocation.data[INTERRUPTED_KEY] = True  # what a guard does at its margin
+                invocation.interrupted = True  # what a guard does at its margin
         return handed, work
 
     handed, work = run_in_invocation(loop, FakeContext())

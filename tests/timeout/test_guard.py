@@ -18,7 +18,7 @@ from lambda_toolkit.core import (
     middleware,
 )
 from lambda_toolkit.testing import FakeContext
-from lambda_toolkit.timeout import DEFAULT_MARGIN_MS, INTERRUPTED_KEY, Deadline, TimeoutInfo, _alarm, timeout_guard
+from lambda_toolkit.timeout import DEFAULT_MARGIN_MS, Deadline, TimeoutInfo, _alarm, timeout_guard
 
 LONG = 30.0  # seconds a "long" handler would run: always far beyond the deadline
 
@@ -433,7 +433,7 @@ def test_bare_use_has_the_default_margin() -> None:
     @timeout_guard
     def handler(event: Any, context: Any) -> float:
         invocation = current_invocation()
-        assert invocation is not None and not invocation.data.get(INTERRUPTED_KEY)
+        assert invocation is not None and not invocation.interrupted
         return signal.getitimer(signal.ITIMER_REAL)[0]
 
     armed_for = handler({}, FakeContext(timeout_ms=3000))
