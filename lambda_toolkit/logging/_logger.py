@@ -112,11 +112,6 @@ def _positive(value: int, where: str) -> int:
     return value
 
 
-# The flag the timeout guard sets on the invocation state (read by name: utilities do not
-# import each other).
-_TIMEOUT_INTERRUPTED = "timeout.interrupted"
-
-
 def _level_method(level: int, name: str, doc: str, exc_info_default: Any = None) -> _LevelMethod:
     """A level method of ``Logger`` (``debug``, ``info``...): the level checked first, so a
     line below every level in effect costs one comparison."""
@@ -590,7 +585,7 @@ class Logger:
         def after(call: Call) -> None:
             invocation = call.invocation
             if config.buffer_size and invocation is not None and call.data.get("logging.handler"):
-                if invocation.data.get(_TIMEOUT_INTERRUPTED):
+                if invocation.interrupted:  # set by a timeout guard (a core field)
                     # A timeout guard inside this layer answered with its fallback: the
                     # invocation failed, so its debug trail is written, not dropped.
                     logger._flush(invocation)

@@ -86,7 +86,7 @@ def _open(call: Call, backend: Backend, name: str | None, service: str | None) -
 
 def _timed_out(call: Call) -> bool:
     invocation = call.invocation
-    return invocation is not None and bool(invocation.data.get("timeout.interrupted"))
+    return invocation is not None and invocation.interrupted
 
 
 @middleware

@@ -352,7 +352,7 @@ def test_a_backend_that_fails_to_open_or_mark_a_span_changes_nothing(
     def guarded(event: Any, context: Any) -> str:
         invocation = current_invocation()
         assert invocation is not None
-        invocation.data["timeout.interrupted"] = True
+        invocation.interrupted = True
         return "fallback"
 
     monkeypatch.setattr(XRaySpan, "mark_timed_out", broken)

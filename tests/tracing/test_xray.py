@@ -285,7 +285,7 @@ def test_a_timeout_answered_with_a_fallback_still_marks_the_subsegment(
     def guarded(event: Any, context: Any) -> dict[str, int]:
         invocation = current_invocation()
         assert invocation is not None
-        invocation.data["timeout.interrupted"] = True  # what the timeout guard leaves behind
+        invocation.interrupted = True  # what the timeout guard leaves behind
         return {"statusCode": 503}
 
     assert guarded({}, FakeContext()) == {"statusCode": 503}
