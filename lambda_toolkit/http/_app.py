@@ -272,6 +272,8 @@ class App(Router):
                 route, head_only = match.routes.get("GET"), True
             if route is not None:
                 request.route = route.template.text
+                if (invocation := current_invocation()) is not None:  # logging and tracing read it
+                    invocation.route = f"{method} {request.route}"
                 values = dict(zip(route.template.parameters, match.values, strict=True))
                 answer = self._call(route, route.plan.bind(request, values))
                 if head_only:

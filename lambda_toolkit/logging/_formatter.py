@@ -48,6 +48,7 @@ RESERVED_FIELDS = frozenset(
         "function_memory_size",
         "cold_start",
         "correlation_id",
+        "route",
         "xray_trace_id",
         "exception",
         "truncated",
@@ -148,15 +149,19 @@ def _static_part(invocation: Invocation) -> str:
 def invocation_part(invocation: Invocation) -> str:
     """The invocation's fields and correlation id as JSON members, ``,"function_name":...``
     (function_name, function_request_id, function_arn, function_memory_size, cold_start,
-    xray_trace_id when traced, correlation_id when set), computed once per invocation."""
-    cached: tuple[str, object, str] | None = invocation.data.get(_PART_KEY)
+    xray_trace_id when traced, correlation_id and route when set), computed once per
+    invocation and again only when the correlation id or the route changes."""
+    cached: tuple[str, object, object, str] | None = invocation.data.get(_PART_KEY)
     correlation_id = invocation.correlation_id
-    if cached is not None and cached[1] is correlation_id:
-        return cached[2]
+    route = invocation.route
+    if cached is not None and cached[1] is correlation_id and cached[2] is route:
+        return cached[3]
     static = _static_part(invocation) if cached is None else cached[0]
     # (set by hand, the correlation id may be something else than a str)
     part = static if correlation_id is None else f'{static},"correlation_id":{_text_of(correlation_id)}'
-    invocation.data[_PART_KEY] = (static, correlation_id, part)
+    if route is not None:  # the route template (set by lambda_toolkit.http), never the raw path
+        part += f',"route":{_text_of(route)}'
+    invocation.data[_PART_KEY] = (static, correlation_id, route, part)
     return part
 
 
