@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from _harness import Scenario
+from _harness import RUNTIME_PRELOADED, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -91,14 +91,17 @@ def _import_from_layer(zip_path: Path, code: str, *, strip_bytecode: bool) -> fl
         for cache in opt.rglob("__pycache__"):
             shutil.rmtree(cache)
         os.chmod(opt / "python", 0o555)  # like /opt on Lambda: read-only, no .pyc written
+    # What the Lambda runtime has imported before the handler is imported first, untimed.
     probe = (
-        "import sys, time; sys.path[:0] = sys.argv[1:3]; t = time.perf_counter(); exec(sys.argv[3]); "
-        "print(time.perf_counter() - t)"
+        "import importlib, sys, time; sys.path[:0] = sys.argv[1:3]; "
+        "[importlib.import_module(name) for name in sys.argv[4].split()]; "
+        "t = time.perf_counter(); exec(sys.argv[3]); print(time.perf_counter() - t)"
     )
     samples = []
     for _ in range(RUNS):
         out = subprocess.run(
-            [sys.executable, "-I", "-B", "-c", probe, str(opt / "python"), str(_runtime_site()), code],
+            [sys.executable, "-I", "-B", "-c", probe, str(opt / "python"), str(_runtime_site()), code,
+             " ".join(RUNTIME_PRELOADED)],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         samples.append(float(out.strip().splitlines()[-1]) * 1e3)
@@ -122,6 +125,16 @@ def _local_aws() -> dict[str, str]:
     return dict(_cache["aws"])
 
 
+# What the runtime sets for a function (its LambdaContext reads them).
+_LAMBDA_ENV = {
+    "AWS_LAMBDA_FUNCTION_NAME": "create-order",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+    "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/create-order",
+    "AWS_LAMBDA_LOG_STREAM_NAME": "2026/12/03/[$LATEST]bench",
+}
+
+
 def _cold_start_ms(app_dir: Path, module: str, function: str) -> float:
     """Median ms for import + first invocation of the API handler, against a moto server."""
     from lambda_toolkit.testing.events import api_gateway_http_event
@@ -133,21 +146,27 @@ def _cold_start_ms(app_dir: Path, module: str, function: str) -> float:
             "POST", "/orders", headers={"idempotency-key": f"bench-{module}-{run}", "x-correlation-id": "c"},
             body={"customer_id": "c", "sku": "s", "quantity": 1, "unit_price": "2"},
         )  # fmt: skip
+        # As on Lambda, untimed: what the runtime has imported, and its own context class
+        # (not the testing kit's FakeContext, which would import part of lambda-toolkit).
         probe = (
-            "import json, sys, time\n"
-            "from lambda_toolkit.testing import FakeContext\n"
+            "import importlib, json, sys, time\n"
+            "for name in sys.argv[2].split():\n"
+            "    importlib.import_module(name)\n"
+            "from awslambdaric.lambda_context import LambdaContext\n"
             "event = json.loads(sys.argv[1])\n"
+            "arn = 'arn:aws:lambda:us-east-1:123456789012:function:create-order'\n"
+            "context = LambdaContext('bench-request', None, None, int(time.time() * 1000) + 30_000, arn)\n"
             "t = time.perf_counter()\n"
             f"from {module} import {function} as handler\n"
-            "response = handler(event, FakeContext(function_name='create-order'))\n"
+            "response = handler(event, context)\n"
             "elapsed = time.perf_counter() - t\n"
             "assert response['statusCode'] == 201, response\n"
             "print(elapsed)\n"
         )
         out = subprocess.run(
-            [sys.executable, "-c", probe, json.dumps(event)],
-            cwd=app_dir, env={**os.environ, **env, "AWS_LAMBDA_FUNCTION_NAME": "create-order",
-                              "POWERTOOLS_TRACE_DISABLED": "true", "PYTHONPATH": str(app_dir)},
+            [sys.executable, "-c", probe, json.dumps(event), " ".join(RUNTIME_PRELOADED)],
+            cwd=app_dir, env={**os.environ, **env, **_LAMBDA_ENV, "POWERTOOLS_TRACE_DISABLED": "true",
+                              "PYTHONPATH": str(app_dir)},
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         samples.append(float(out.strip().splitlines()[-1]) * 1e3)
