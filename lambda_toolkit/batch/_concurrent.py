@@ -145,7 +145,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared
     """Process the batch on at most ``workers`` threads."""
     units = _units(run)
     records, convert = run.records, run.plan.convert
-    deadline, code = run.deadline, record_function_code(fn)
+    code = record_function_code(fn)
 
     def work() -> None:
         try:
@@ -153,8 +153,8 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared
                 for position, index in enumerate(unit):
                     if shared.halt:
                         return
-                    if deadline.reached():
-                        shared.stop("timeout" if deadline.interrupted() else "deadline")
+                    if run.reached():
+                        shared.stop("timeout" if run.interrupted else "deadline")
                         return
                     try:
                         shared.success(index, fn(convert(records[index])))
@@ -171,7 +171,7 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared
     executor = shared.executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="lambda-toolkit-batch")
     futures = [executor.submit(contextvars.copy_context().run, work) for _ in range(count)]
     # InvocationTimeout landing here reaches Answer.drive, which stops and closes the run
-    _, running = wait(futures, timeout=deadline.wait_budget())
+    _, running = wait(futures, timeout=run.wait_budget())
     if running:
         shared.stop("deadline")
     shared.raise_aborted()
@@ -198,7 +198,7 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
     """Await the record coroutines with at most ``in_flight`` running at once."""
     units = _units(run)
     records, convert = run.records, run.plan.convert
-    deadline, code = run.deadline, record_function_code(fn)
+    code = record_function_code(fn)
 
     async def work() -> None:
         try:
@@ -206,8 +206,8 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
                 for position, index in enumerate(unit):
                     if shared.halt:
                         return
-                    if deadline.reached():
-                        shared.stop("timeout" if deadline.interrupted() else "deadline")
+                    if run.reached():
+                        shared.stop("timeout" if run.interrupted else "deadline")
                         return
                     try:
                         shared.success(index, await fn(convert(records[index])))
@@ -227,7 +227,7 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
     count = max(1, min(in_flight, len(units)))
     tasks = [asyncio.ensure_future(work()) for _ in range(count)]
     try:
-        _, running = await asyncio.wait(tasks, timeout=deadline.wait_budget())
+        _, running = await asyncio.wait(tasks, timeout=run.wait_budget())
         if running:
             shared.stop("deadline")
     finally:

@@ -19,12 +19,12 @@ from types import CodeType
 from typing import Any, Literal
 
 from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
-from lambda_toolkit.batch._deadline import INTERRUPTED_FLAG, Deadline
-from lambda_toolkit.batch._errors import BatchProcessingError, RecordValidationError
+from lambda_toolkit.batch._errors import BatchProcessingError, DeadlineMarginError, RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome, FailureEntry, FailureReason, ItemId
 from lambda_toolkit.batch._records import RecordConverter
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.core.state import current_invocation
 
 __all__ = [
     "PENDING",
@@ -45,6 +45,16 @@ _NEVER = float("inf")
 
 StopScope = Literal["none", "batch", "key"]
 StoppedBy = Literal["failure", "deadline", "timeout"]
+
+
+class _Outside:
+    """The invocation state outside an invocation: never interrupted."""
+
+    __slots__ = ()
+    interrupted = False
+
+
+_OUTSIDE = _Outside()
 
 
 class _Pending:
@@ -75,13 +85,39 @@ class Plan:
 class Run:
     """One batch in progress: the records, their ids and what happened to each."""
 
-    __slots__ = ("deadline", "failed", "fifo", "ids", "key_of", "plan", "records", "results", "scope", "stopped_by")
+    __slots__ = (
+        "clock",
+        "failed",
+        "fifo",
+        "ids",
+        "invocation",
+        "key_of",
+        "plan",
+        "records",
+        "results",
+        "scope",
+        "stop_at",
+        "stopped_by",
+    )
 
     def __init__(self, plan: Plan, event: Mapping[str, Any]) -> None:
         spec = plan.spec
         self.plan = plan
-        self.deadline = Deadline(plan.deadline_margin_ms)
-        self.deadline.check(plan.where)  # before anything runs: the batch is retried
+        # The deadline and the timeout guard's flag are fields of the core invocation
+        # state; the deadline is an instant on the invocation's own clock, fixed once known.
+        invocation = current_invocation()
+        self.invocation: Any = _OUTSIDE if invocation is None else invocation
+        self.clock: Callable[[], float] = _monotonic if invocation is None else invocation.clock
+        self.stop_at = _NEVER
+        deadline = None if invocation is None else invocation.deadline
+        if invocation is not None and deadline is not None:
+            margin = plan.deadline_margin_ms / 1000.0
+            self.stop_at = deadline - margin
+            # before anything runs (the batch is retried): a margin not below the whole
+            # time the invocation had (whole milliseconds, as the context reports them)
+            whole_ms = float(int((deadline - invocation.started) * 1000.0))
+            if margin > 0 and plan.deadline_margin_ms >= whole_ms:
+                raise DeadlineMarginError(plan.where, plan.deadline_margin_ms, whole_ms)
         self.records: list[Mapping[str, Any]] = spec.records(event)
         self.ids: Sequence[ItemId] = spec.ids(self.records)
         self.fifo = spec.is_fifo(self.records)
@@ -99,6 +135,23 @@ class Run:
         else:
             self.scope = "none"
             self.key_of = spec.checkpoint_key
+
+    @property
+    def interrupted(self) -> bool:
+        """True once a timeout guard has flagged the invocation as interrupted."""
+        return bool(self.invocation.interrupted)
+
+    def reached(self) -> bool:
+        """True when no more records may start: the margin is reached or a guard interrupted."""
+        return bool(self.invocation.interrupted) or self.clock() >= self.stop_at
+
+    def wait_budget(self) -> float | None:
+        """Seconds the processor may still wait for records in flight before it must
+        answer: until half the margin is left. None without a deadline."""
+        if self.stop_at == _NEVER:
+            return None
+        half = self.plan.deadline_margin_ms / 2000.0
+        return max(0.0, self.stop_at + half - self.clock())
 
     @property
     def ordered(self) -> bool:
@@ -277,17 +330,14 @@ def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> 
     """
     records, results, failed = run.records, run.results, run.failed
     lazy, write = convert.lazy, convert.write
-    stop_at = run.deadline.stop_at()
-    if stop_at is None:
-        stop_at = _NEVER
-    clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
+    stop_at, clock, invocation = run.stop_at, run.clock, run.invocation
     special, code = _SPECIAL_ERRORS, record_function_code(fn)
     warn = log.isEnabledFor(logging.WARNING)
     plain: set[type[BaseException]] = set()  # exception classes seen that are not the library's own
     try:
         for index, record in enumerate(records):
-            if clock() >= stop_at or (flag in flags and flags[flag]):  # noqa: RUF019 (no call: hot path)
-                run.stop("timeout" if run.deadline.interrupted() else "deadline")
+            if clock() >= stop_at or invocation.interrupted:
+                run.stop("timeout" if invocation.interrupted else "deadline")
                 break
             item = lazy()
             write(item, record)
@@ -321,18 +371,15 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     # typed records (FIFO, stop_on_first_failure): the converter's two calls inlined, as in _run_typed
     lazy: Any = convert.lazy if isinstance(convert, RecordConverter) else None
     write: Any = convert.write if isinstance(convert, RecordConverter) else None
-    stop_at = run.deadline.stop_at()
-    if stop_at is None:
-        stop_at = _NEVER
-    clock, flags, flag = _monotonic, run.deadline.flags(), INTERRUPTED_FLAG
+    stop_at, clock, invocation = run.stop_at, run.clock, run.invocation
     scope, key_of = run.scope, run.key_of
     stopped_keys: set[Hashable] = set()
     special, code = _SPECIAL_ERRORS, record_function_code(fn)
     warn = log.isEnabledFor(logging.WARNING)
     try:
         for index, record in enumerate(records):
-            if clock() >= stop_at or (flag in flags and flags[flag]):  # noqa: RUF019 (no call: hot path)
-                run.stop("timeout" if run.deadline.interrupted() else "deadline")
+            if clock() >= stop_at or invocation.interrupted:
+                run.stop("timeout" if invocation.interrupted else "deadline")
                 break
             if stopped_keys and key_of(record) in stopped_keys:
                 failed[index] = ("skipped", None)

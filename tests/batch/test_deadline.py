@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from lambda_toolkit.batch import DeadlineMarginError, batch, process_batch
-from lambda_toolkit.batch import _processor as processor_module
 from lambda_toolkit.core import ConfigurationError, InvocationTimeout
 from lambda_toolkit.events.queues import SQSRecord
 from lambda_toolkit.testing import FakeContext
@@ -128,32 +127,35 @@ LOOPS = [{}, {"stop_on_first_failure": True}]
 
 
 @pytest.mark.parametrize("options", LOOPS)
-def test_an_invocation_timeout_between_two_records_is_handled(
-    monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
-) -> None:
-    calls = iter(range(1000))
-    real = time.monotonic
+def test_an_invocation_timeout_between_two_records_is_handled(options: dict[str, Any]) -> None:
+    armed = False
 
-    def clock() -> float:
-        if next(calls) == 2:  # the deadline check before the third record
+    def clock() -> float:  # the invocation's clock, read before every record
+        if armed:
             raise InvocationTimeout()
-        return real()
+        return time.monotonic()
 
-    monkeypatch.setattr(processor_module, "_monotonic", clock)
     processed: list[str] = []
-    outcome = _run_in_invocation(processed.append, 4, **options)
+
+    def record_function(message_id: str) -> None:
+        nonlocal armed
+        processed.append(message_id)
+        armed = message_id == "m1"  # the deadline check before the third record raises
+
+    outcome = _run_in_invocation(record_function, 4, context=FakeContext(timeout_ms=60_000, clock=clock), **options)
+    assert processed == ["m0", "m1"]
     assert outcome.stopped_by == "timeout"
     assert [(f.item_id, f.reason) for f in outcome.failures] == [("m2", "deadline"), ("m3", "deadline")]
 
 
-def _run_in_invocation(fn: Any, count: int, **options: Any) -> Any:
+def _run_in_invocation(fn: Any, count: int, context: Any = None, **options: Any) -> Any:
     outcomes: list[Any] = []
 
     def record_function(record: SQSRecord) -> None:
         fn(record.message_id)
 
     handler = batch("sqs", on_outcome=outcomes.append, all_failed="report", **options)(record_function)
-    handler(_events.sqs(count), FakeContext(timeout_ms=60_000))
+    handler(_events.sqs(count), context or FakeContext(timeout_ms=60_000))
     return outcomes[0]
 
 
@@ -294,7 +296,7 @@ def test_the_cooperative_flag_of_a_timeout_guard_stops_the_batch(concurrency: in
         if record.message_id == "m0":
             invocation = current_invocation()
             assert invocation is not None
-            invocation.data["timeout.interrupted"] = True  # what a cooperative timeout guard does
+            invocation.interrupted = True  # what a cooperative timeout guard does
         else:
             time.sleep(0.005)
 
@@ -315,7 +317,7 @@ def test_the_sequential_loops_check_the_cooperative_flag_before_every_record(opt
         invocation = current_invocation()
         assert invocation is not None
         # a flag present but false does not stop the batch; a true one stops it at the next record
-        invocation.data["timeout.interrupted"] = message_id == "m2"
+        invocation.interrupted = message_id == "m2"
 
     processed: list[str] = []
     outcome = _run_in_invocation(lambda message_id: (processed.append(message_id), process(message_id)), 5, **options)

@@ -148,10 +148,10 @@ def test_a_record_that_does_not_fit_its_record_model_is_an_invalid_record() -> N
 
     @batch("sqs")
     def handler(record: SQSRecord) -> None:
-        record.body
+        record.receipt_handle
 
     assert handler(event, FakeContext()) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
-    outcome = process_batch(event, lambda record: record.body, source="sqs")
+    outcome = process_batch(event, lambda record: record.receipt_handle, source="sqs")
     (failure,) = outcome.failures
     assert failure.reason == "invalid"
     assert str(failure.error) == "sqs record m1: payload does not match SQSRecord: receiptHandle: Field required"
@@ -162,7 +162,8 @@ def test_an_invalid_typed_record_names_its_id(source: str) -> None:
     event = _events.make(source, 1)
     record = _events.raw_records(source, event)[0]
     record["awsRegion" if source != "kafka" else "timestamp"] = {"not": "valid"}
-    outcome = process_batch(event, lambda r: r.event_source, source=source, all_failed="report")  # type: ignore[arg-type]
+    field = "aws_region" if source != "kafka" else "timestamp"
+    outcome = process_batch(event, lambda r: getattr(r, field), source=source, all_failed="report")  # type: ignore[arg-type]
     (failure,) = outcome.failures
     assert isinstance(failure.error, RecordValidationError)
     assert failure.error.item_id == _events.item_id(source, record)
@@ -182,14 +183,86 @@ def test_isinstance_does_not_validate_a_record() -> None:
     assert outcome.successes[0].result is True
 
 
-def test_pydantic_s_own_ways_of_making_records_work_on_a_record_s_class() -> None:
+def test_the_validated_model_of_a_record_is_at_hand() -> None:
     received: list[SQSRecord] = []
     event = _events.sqs(1)
     process_batch(event, received.append, source="sqs")
     (record,) = received
-    cls = type(record)
-    validated = cls.model_validate(event["Records"][0])
-    assert validated.message_id == "m0" and validated == record
-    assert cls.model_construct(**record.model_dump()).message_id == "m0"
+    model = record.to_model()  # type: ignore[attr-defined]
+    assert type(model) is SQSRecord and model == SQSRecord.model_validate(event["Records"][0])
     assert record.model_copy(update={"body": "other"}).body == "other"
     assert record.json_body() == {"n": 0}  # the original is untouched
+    assert record.raw is event["Records"][0]  # type: ignore[attr-defined]
+
+
+def test_reading_a_field_does_not_validate_the_whole_record() -> None:
+    event = _events.sqs(2)
+    del event["Records"][0]["receiptHandle"]
+    event["Records"][0]["attributes"]["SentTimestamp"] = "not a time"
+
+    def process(record: SQSRecord) -> Any:
+        return (record.message_id, record.json_body(), record.event_source_arn, record.md5_of_body)
+
+    outcome = process_batch(event, process, source="sqs")
+    assert outcome.failed_count == 0
+    raw = event["Records"][0]
+    assert outcome.successes[0].result == ("m0", {"n": 0}, raw["eventSourceARN"], raw["md5OfBody"])
+
+
+def test_a_field_of_the_wrong_type_is_an_invalid_record_naming_the_field() -> None:
+    event = _events.sqs(2)
+    event["Records"][1]["body"] = 42
+    outcome = process_batch(event, lambda record: record.body, source="sqs")
+    (failure,) = outcome.failures
+    assert failure.reason == "invalid"
+    assert isinstance(failure.error, RecordValidationError)
+    assert failure.error.errors == [("body", "Input should be a valid string")]
+    assert "42" not in str(failure.error)
+
+
+@pytest.mark.parametrize("source", _events.SOURCES)
+def test_typed_records_import_no_pydantic_until_a_record_needs_it(source: str) -> None:
+    code = f"""
+import sys
+from lambda_toolkit.batch import process_batch, batch
+from tests.batch import _events
+handler = batch({source!r})(lambda record: None)
+event = _events.make({source!r}, 3)
+seen = []
+process_batch(event, lambda record: seen.append(_events.payload_n({source!r}, record)), source={source!r})
+assert len(seen) == 3, seen
+print("pydantic" in sys.modules)
+"""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_records_of_every_source_read_their_fields_without_the_model() -> None:
+    kinesis = _events.make("kinesis-stream", 1)
+    dynamodb = _events.make("dynamodb-stream", 1)
+    kafka = _events.make("kafka", 1)
+    got: list[Any] = []
+    process_batch(
+        kinesis, lambda r: got.append((r.sequence_number, r.partition_key, r.json_data())), source="kinesis-stream"
+    )
+    process_batch(dynamodb, lambda r: got.append((r.sequence_number, r.event_name)), source="dynamodb-stream")
+    process_batch(
+        kafka, lambda r: got.append((r.topic, r.partition, r.offset, r.record_id, r.json_value())), source="kafka"
+    )
+    raw_kinesis = kinesis["Records"][0]["kinesis"]
+    raw_dynamodb = dynamodb["Records"][0]
+    (raw_kafka,) = _events.raw_records("kafka", kafka)
+    assert got == [
+        (raw_kinesis["sequenceNumber"], raw_kinesis["partitionKey"], {"n": 0}),
+        (raw_dynamodb["dynamodb"]["SequenceNumber"], raw_dynamodb["eventName"]),
+        (
+            raw_kafka["topic"],
+            raw_kafka["partition"],
+            raw_kafka["offset"],
+            f"{raw_kafka['topic']}-{raw_kafka['partition']}@{raw_kafka['offset']}",
+            {"n": 0},
+        ),
+    ]

@@ -299,6 +299,7 @@ def test_failures_of_every_kind_in_one_batch_are_told_apart() -> None:
         del event["Records"][invalid]["receiptHandle"]
 
     def process(record: SQSRecord) -> None:
+        record.receipt_handle
         n = record.json_body()["n"]
         if n in (0, 2):
             raise ValueError("no")
