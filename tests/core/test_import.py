@@ -24,8 +24,6 @@ FORBIDDEN = re.compile(
     r"|(_get_running_loop|_is_coroutine_marker)",
     re.MULTILINE,
 )
-# The one known case, in the middleware core (a later core change removes it).
-KNOWN = {("core/middleware.py", "_is_coroutine_marker")}
 
 
 def private_api_uses(root: Path) -> set[tuple[str, str]]:
@@ -38,7 +36,7 @@ def private_api_uses(root: Path) -> set[tuple[str, str]]:
 
 
 def test_the_package_uses_no_private_cpython_api() -> None:
-    assert private_api_uses(PACKAGE) == KNOWN
+    assert private_api_uses(PACKAGE) == set()
 
 
 def test_the_check_finds_each_kind_of_private_use(tmp_path: Path) -> None:
