@@ -16,7 +16,7 @@ Importing this package is cheap: pydantic is only imported when a model is given
 
 from __future__ import annotations
 
-from lambda_toolkit.batch._api import BatchHandler, batch, process_batch, process_batch_async
+from lambda_toolkit.batch._api import BatchHandler, BatchOptions, batch, process_batch, process_batch_async
 from lambda_toolkit.batch._errors import (
     BatchError,
     BatchProcessingError,
@@ -39,6 +39,7 @@ __all__ = [
     "OUTCOME_KEY",
     "BatchError",
     "BatchHandler",
+    "BatchOptions",
     "BatchOutcome",
     "BatchProcessingError",
     "BatchSourceError",

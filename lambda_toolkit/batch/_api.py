@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast
 
 from lambda_toolkit.batch._answer import Answer, run_coroutine
 from lambda_toolkit.batch._convert import model_converter
@@ -24,7 +24,10 @@ from lambda_toolkit.core.context import LambdaContext
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, apply_middleware
 
-__all__ = ["BatchHandler", "batch", "process_batch", "process_batch_async"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BatchHandler", "BatchOptions", "batch", "process_batch", "process_batch_async"]
 
 
 class BatchHandler(Protocol):
@@ -49,18 +52,45 @@ def _is_async(fn: Any) -> bool:
     return inspect.iscoroutinefunction(type(fn).__call__)
 
 
-def make_plan(
-    where: str,
-    source: Any,
-    model: Any,
-    concurrency: Any,
-    stop_on_first_failure: Any,
-    fifo_stop: Any,
-    all_failed: Any,
-    deadline_margin_ms: Any,
-    on_outcome: Any,
-) -> Plan:
+class BatchOptions(TypedDict, total=False):
+    """The options shared by ``batch()``, ``process_batch()`` and ``process_batch_async()``
+    (all keyword-only; see ``batch()`` for what each does)."""
+
+    concurrency: int
+    stop_on_first_failure: bool
+    fifo_stop: Literal["batch", "group"]
+    all_failed: Literal["raise", "report"]
+    deadline_margin_ms: float
+    on_outcome: Callable[[BatchOutcome], object] | None
+
+
+_DEFAULTS: dict[str, Any] = {
+    "concurrency": 1,
+    "stop_on_first_failure": False,
+    "fifo_stop": "batch",
+    "all_failed": "raise",
+    "deadline_margin_ms": 1000,
+    "on_outcome": None,
+}
+
+
+def _unknown_option(where: str, name: str) -> ConfigurationError:
+    import difflib  # the error path only
+
+    close = difflib.get_close_matches(name, list(_DEFAULTS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigurationError(f"{where}: unknown option {name!r}{hint}; the options are {', '.join(_DEFAULTS)}")
+
+
+def make_plan(where: str, source: Any, model: Any, given: Mapping[str, Any]) -> Plan:
     """Check every option once, at set-up, and build the plan."""
+    for name in given:
+        if name not in _DEFAULTS:
+            raise _unknown_option(where, name)
+    options = {**_DEFAULTS, **given}
+    concurrency, stop_on_first_failure = options["concurrency"], options["stop_on_first_failure"]
+    fifo_stop, all_failed = options["fifo_stop"], options["all_failed"]
+    deadline_margin_ms, on_outcome = options["deadline_margin_ms"], options["on_outcome"]
     if not isinstance(source, str):
         raise ConfigurationError(
             f"{where}: source must be a trigger name such as 'sqs', got {type(source).__name__} "
@@ -156,13 +186,7 @@ def _record_function_of(call: Call) -> tuple[Callable[[Any], Any], bool]:
 def batch(
     source: Source,
     model: Any = None,
-    *,
-    concurrency: int = 1,
-    stop_on_first_failure: bool = False,
-    fifo_stop: Literal["batch", "group"] = "batch",
-    all_failed: Literal["raise", "report"] = "raise",
-    deadline_margin_ms: float = 1000,
-    on_outcome: Callable[[BatchOutcome], object] | None = None,
+    **options: Unpack[BatchOptions],
 ) -> Callable[[Callable[..., Any]], BatchHandler]:
     """Turn a function of one record into a Lambda handler answering with partial failures.
 
@@ -189,17 +213,7 @@ def batch(
     The handler's signature is ``(event, context)``; ``handler.__wrapped__`` is the
     record function, for tests.
     """
-    plan = make_plan(
-        "batch",
-        source,
-        model,
-        concurrency,
-        stop_on_first_failure,
-        fifo_stop,
-        all_failed,
-        deadline_margin_ms,
-        on_outcome,
-    )
+    plan = make_plan("batch", source, model, options)
 
     def before(call: Call) -> None:
         answer = Answer(plan, call.event)
@@ -242,29 +256,14 @@ def process_batch(
     *,
     source: Source,
     model: Any = None,
-    concurrency: int = 1,
-    stop_on_first_failure: bool = False,
-    fifo_stop: Literal["batch", "group"] = "batch",
-    all_failed: Literal["raise", "report"] = "raise",
-    deadline_margin_ms: float = 1000,
-    on_outcome: Callable[[BatchOutcome], object] | None = None,
+    **options: Unpack[BatchOptions],
 ) -> BatchOutcome:
     """Run ``record_handler`` over the records of ``event`` inside an existing handler.
 
     Same options as ``batch()``. Returns the BatchOutcome; the handler returns
     ``outcome.response``. ``record_handler`` may be ``async def``.
     """
-    plan = make_plan(
-        "process_batch",
-        source,
-        model,
-        concurrency,
-        stop_on_first_failure,
-        fifo_stop,
-        all_failed,
-        deadline_margin_ms,
-        on_outcome,
-    )
+    plan = make_plan("process_batch", source, model, options)
     if not callable(record_handler):
         raise ConfigurationError(f"process_batch: record_handler must be callable, got {type(record_handler).__name__}")
     found = (record_handler, _is_async(record_handler))
@@ -284,26 +283,11 @@ async def process_batch_async(
     *,
     source: Source,
     model: Any = None,
-    concurrency: int = 1,
-    stop_on_first_failure: bool = False,
-    fifo_stop: Literal["batch", "group"] = "batch",
-    all_failed: Literal["raise", "report"] = "raise",
-    deadline_margin_ms: float = 1000,
-    on_outcome: Callable[[BatchOutcome], object] | None = None,
+    **options: Unpack[BatchOptions],
 ) -> BatchOutcome:
     """``process_batch`` for code already on an event loop: awaits an ``async def``
     record handler with at most ``concurrency`` records in flight."""
-    plan = make_plan(
-        "process_batch_async",
-        source,
-        model,
-        concurrency,
-        stop_on_first_failure,
-        fifo_stop,
-        all_failed,
-        deadline_margin_ms,
-        on_outcome,
-    )
+    plan = make_plan("process_batch_async", source, model, options)
     if not _is_async(record_handler):
         raise ConfigurationError("process_batch_async: record_handler must be an async function")
     answer = Answer(plan, event)

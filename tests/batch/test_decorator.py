@@ -283,3 +283,28 @@ def test_a_generator_record_function_is_refused() -> None:
 
     with pytest.raises(ConfigurationError, match="cannot decorate a generator function"):
         batch("sqs")(process)
+
+
+def test_a_misspelt_option_is_a_configuration_error_at_decoration_time() -> None:
+    from lambda_toolkit.batch import process_batch
+    from lambda_toolkit.core import ConfigurationError
+
+    with pytest.raises(
+        ConfigurationError, match=r"batch: unknown option 'concurency' \(did you mean 'concurrency'\?\)"
+    ):
+        batch("sqs", concurency=4)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="process_batch: unknown option 'stop_on_failure'"):
+        process_batch(_events.sqs(1), lambda record: None, source="sqs", stop_on_failure=True)  # type: ignore[call-arg]
+
+
+def test_a_misspelt_option_of_the_async_entry_point_is_a_configuration_error() -> None:
+    import asyncio
+
+    from lambda_toolkit.batch import process_batch_async
+    from lambda_toolkit.core import ConfigurationError
+
+    async def record_function(record: Any) -> None:
+        return None
+
+    with pytest.raises(ConfigurationError, match="process_batch_async: unknown option 'deadline_margin'"):
+        asyncio.run(process_batch_async(_events.sqs(1), record_function, source="sqs", deadline_margin=5))  # type: ignore[call-arg]
