@@ -13,7 +13,16 @@ from lambda_toolkit.core.errors import (
     InvocationTimeout,
     LambdaToolkitError,
 )
-from lambda_toolkit.core.middleware import Call, Hook, Middleware, MiddlewareDecorator, apply_middleware, middleware
+from lambda_toolkit.core.middleware import (
+    AsyncHook,
+    Call,
+    Hook,
+    Middleware,
+    MiddlewareDecorator,
+    Slot,
+    apply_middleware,
+    middleware,
+)
 from lambda_toolkit.core.state import (
     Invocation,
     clock_of,
@@ -29,6 +38,7 @@ if TYPE_CHECKING:
     from lambda_toolkit.core.threads import ContextExecutor, bind_context
 
 __all__ = [
+    "AsyncHook",
     "Call",
     "ConfigurationError",
     "ContextExecutor",
@@ -41,6 +51,7 @@ __all__ = [
     "LambdaToolkitError",
     "Middleware",
     "MiddlewareDecorator",
+    "Slot",
     "apply_middleware",
     "bind_context",
     "check_context",

@@ -13,10 +13,18 @@ one per-invocation state and one loop, not five nested frames.
 A before hook may answer early with ``call.respond(value)``: the wrapped function and the
 inner layers are skipped, the outer layers see the answer as the response. An on-error
 hook may recover the same way. Hooks that a middleware does not set are resolved to a
-no-op once, at decoration time, so the hot path makes no checks.
+no-op once, at decoration time, so the hot path makes no checks. A hook may be an
+``async def`` when the wrapped function is one: it is awaited (an async hook on a sync
+function is a ConfigurationError at decoration time).
+
+A layer keeps what it needs between its hooks in its own ``Slot``, never in a key of a
+shared dict: two layers, even two instances of one utility stacked on one function, never
+see each other's state.
 """
 
 from __future__ import annotations
+
+import sys
 
 from lambda_toolkit.core._checks import check_context, looks_like_context
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvalidEventError
@@ -27,7 +35,7 @@ from lambda_toolkit.core.state import begin_invocation, current_invocation, end_
 # checkers see the real names; at run time these few stand-ins do.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from contextvars import Token
     from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, overload
 
@@ -35,7 +43,9 @@ if TYPE_CHECKING:
 
     P = ParamSpec("P")
     F = TypeVar("F", bound=Callable[..., Any])
+    T = TypeVar("T")
     Hook: TypeAlias = Callable[["Call"], None]
+    AsyncHook: TypeAlias = Callable[["Call"], Awaitable[None]]
 else:
 
     class Generic:
@@ -45,12 +55,23 @@ else:
     def overload(function: object) -> object:
         return function
 
-    P = F = Hook = None
+    P = F = T = Hook = AsyncHook = None
 
-__all__ = ["Call", "Hook", "Middleware", "MiddlewareDecorator", "apply_middleware", "middleware"]
+__all__ = [
+    "AsyncHook",
+    "Call",
+    "Hook",
+    "Middleware",
+    "MiddlewareDecorator",
+    "Slot",
+    "apply_middleware",
+    "middleware",
+]
 
-_CO_GENERATOR = 0x20  # inspect.CO_GENERATOR
-_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE
+# The code flags of inspect (CO_GENERATOR, CO_COROUTINE), here as constants: inspect costs
+# milliseconds at cold start and the Lambda runtime has not imported it.
+_CO_GENERATOR = 0x20
+_CO_COROUTINE = 0x80
 _WRAPPER_ASSIGNMENTS = ("__module__", "__name__", "__qualname__", "__doc__")
 
 _CHAIN_ATTR = "__lambda_toolkit_chain__"
@@ -63,10 +84,13 @@ class Call:
     ``args``/``kwargs`` are what the target will receive (a hook may replace them),
     ``response`` the value returned so far, ``error`` the exception in flight,
     ``invocation`` the current Lambda invocation (None for a plain function called
-    outside one), ``data`` a scratch dict shared by the hooks of this call.
+    outside one), ``data`` a scratch dict shared by every hook of this call (for a quick
+    user middleware; a reusable layer keeps its state in its own ``Slot``), ``active``
+    True while the engine is running the call (from its first hook to the end of its
+    last one; a layer holding on to a Call, such as a timer, tells a finished one).
     """
 
-    __slots__ = ("answered", "args", "data", "error", "invocation", "kwargs", "response", "target")
+    __slots__ = ("_slots", "active", "answered", "args", "data", "error", "invocation", "kwargs", "response", "target")
 
     def __init__(self, target: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.target = target
@@ -76,7 +100,9 @@ class Call:
         self.error: BaseException | None = None
         self.invocation: Invocation | None = None
         self.answered = False
+        self.active = True
         self.data: dict[str, Any] = {}
+        self._slots: dict[Slot[Any], Any] = {}
 
     @property
     def is_handler_call(self) -> bool:
@@ -101,6 +127,43 @@ class Call:
         self.answered = True
 
 
+class Slot(Generic[T]):
+    """One layer's own per-call state: made once per layer instance (in its builder), it
+    holds one value per Call.
+
+    ::
+
+        record: Slot[Record] = Slot("idempotency.record")
+        record.set(call, lock)     # in before
+        lock = record.pop(call)    # in after / on_error (None when before set nothing)
+
+    Slots are told apart by identity, not by name: two stacked instances of one layer
+    (which share one Call, the engine flattening them) each have their own.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def set(self, call: Call, value: T) -> None:
+        """Keep ``value`` for ``call``."""
+        call._slots[self] = value
+
+    def get(self, call: Call) -> T | None:
+        """The value kept for ``call``, or None."""
+        value: T | None = call._slots.get(self)
+        return value
+
+    def pop(self, call: Call) -> T | None:
+        """The value kept for ``call`` (or None), forgetting it."""
+        value: T | None = call._slots.pop(self, None)
+        return value
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+
 def _no_op(call: Call) -> None:
     return None
 
@@ -120,9 +183,9 @@ class Middleware:
     def __init__(
         self,
         name: str,
-        before: Hook | None = None,
-        after: Hook | None = None,
-        on_error: Hook | None = None,
+        before: Hook | AsyncHook | None = None,
+        after: Hook | AsyncHook | None = None,
+        on_error: Hook | AsyncHook | None = None,
         *,
         handler_only: bool = False,
         mapping_event: bool = False,
@@ -143,16 +206,41 @@ class Middleware:
 class _Chain:
     """The layers of one wrapper, with their hooks resolved once (no-ops for unset ones)."""
 
-    __slots__ = ("afters", "befores", "handler_only", "label", "mapping_event", "middlewares", "on_errors")
+    __slots__ = (
+        "afters",
+        "async_hooks",
+        "befores",
+        "handler_only",
+        "label",
+        "mapping_event",
+        "middlewares",
+        "on_errors",
+    )
 
     def __init__(self, middlewares: tuple[Middleware, ...]) -> None:
         self.middlewares = middlewares
-        self.befores: tuple[Hook, ...] = tuple(m.before or _no_op for m in middlewares)
-        self.afters: tuple[Hook, ...] = tuple(m.after or _no_op for m in middlewares)
-        self.on_errors: tuple[Hook, ...] = tuple(m.on_error or _no_op for m in middlewares)
+        self.befores: tuple[Any, ...] = tuple(m.before or _no_op for m in middlewares)
+        self.afters: tuple[Any, ...] = tuple(m.after or _no_op for m in middlewares)
+        self.on_errors: tuple[Any, ...] = tuple(m.on_error or _no_op for m in middlewares)
         self.handler_only = any(m.handler_only for m in middlewares)
         self.mapping_event = any(m.mapping_event for m in middlewares)
         self.label = ", ".join(m.name for m in middlewares)
+        # Which hooks are async, as (before, after, on_error) per layer; None when none is
+        # (the common case: the sync runners, no await per hook).
+        kinds = tuple((_is_async(m.before), _is_async(m.after), _is_async(m.on_error)) for m in middlewares)
+        self.async_hooks = kinds if any(any(k) for k in kinds) else None
+
+    def async_hook_names(self) -> list[str]:
+        """``layer.hook`` for each async hook (for the error that refuses them)."""
+        if self.async_hooks is None:
+            return []
+        hooks = ("before", "after", "on_error")
+        return [
+            f"{m.name}.{hooks[i]}"
+            for m, kinds in zip(self.middlewares, self.async_hooks, strict=True)
+            for i in range(3)
+            if kinds[i]
+        ]
 
 
 def _is_mapping(value: object) -> bool:
@@ -168,17 +256,32 @@ def _code_flags(fn: object) -> int:
     return code.co_flags if code is not None else 0
 
 
+def _marked_async(fn: object) -> bool:
+    """True for a sync function marked as a coroutine function: by
+    ``inspect.markcoroutinefunction`` (3.12+), else by asyncio's own marker. Whoever marks
+    one has imported that module, so it is only asked when already loaded (neither is
+    preloaded by the Lambda runtime: importing them here would cost every cold start)."""
+    if sys.version_info >= (3, 12):
+        inspect = sys.modules.get("inspect")
+        return inspect is not None and bool(inspect.iscoroutinefunction(fn))
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and bool(asyncio.iscoroutinefunction(fn))
+
+
+def _is_async(hook: object) -> bool:
+    return hook is not None and _kind(hook) == "async"  # type: ignore[arg-type]
+
+
 def _kind(fn: Callable[..., Any]) -> str:
-    """ "generator", "async" or "sync", from the code flags of plain functions and, for
-    anything else (partials, callable objects), from inspect."""
+    """ "generator", "async" or "sync", from the code flags of plain functions (and bound
+    methods) and, for anything else (partials, callable objects), from inspect."""
     flags = _code_flags(fn)
     if flags & _CO_GENERATOR:
         return "generator"
     if flags & _CO_COROUTINE:
         return "async"
     if hasattr(fn, "__code__"):
-        # Python 3.12's inspect.markcoroutinefunction marks sync functions returning awaitables.
-        return "async" if getattr(fn, "_is_coroutine_marker", None) is not None else "sync"
+        return "async" if _marked_async(fn) else "sync"
     import inspect
 
     if inspect.isgeneratorfunction(fn):
@@ -269,8 +372,9 @@ def _sync_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., An
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         call = Call(target, args, kwargs)
-        token = _enter(chain, call)
+        token = None
         try:
+            token = _enter(chain, call)
             depth = _run_befores(chain, call)
             if depth == layers and call.error is None:
                 try:
@@ -282,6 +386,7 @@ def _sync_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., An
                     raise
             return _run_exits(chain, call, depth)
         finally:
+            call.active = False
             end_invocation(token)
 
     return wrapper
@@ -292,8 +397,9 @@ def _async_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., A
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         call = Call(target, args, kwargs)
-        token = _enter(chain, call)
+        token = None
         try:
+            token = _enter(chain, call)
             depth = _run_befores(chain, call)
             if depth == layers and call.error is None:
                 try:
@@ -305,6 +411,86 @@ def _async_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., A
                     raise
             return _run_exits(chain, call, depth)
         finally:
+            call.active = False
+            end_invocation(token)
+
+    return wrapper
+
+
+async def _run_befores_async(chain: _Chain, call: Call, kinds: tuple[tuple[bool, bool, bool], ...]) -> int:
+    for depth, before in enumerate(chain.befores):
+        try:
+            if kinds[depth][0]:
+                await before(call)
+            else:
+                before(call)
+        except Exception as exc:
+            call.error = exc
+            return depth
+        if call.answered:
+            return depth
+    return len(chain.befores)
+
+
+async def _run_exits_async(chain: _Chain, call: Call, depth: int, kinds: tuple[tuple[bool, bool, bool], ...]) -> Any:
+    afters, on_errors = chain.afters, chain.on_errors
+    for index in range(depth - 1, -1, -1):
+        error = call.error
+        try:
+            if error is None:
+                if kinds[index][1]:
+                    await afters[index](call)
+                else:
+                    afters[index](call)
+            elif kinds[index][2]:
+                await on_errors[index](call)
+            else:
+                on_errors[index](call)
+        except Exception as exc:
+            call.error = exc
+    if call.error is not None:
+        raise call.error
+    return call.response
+
+
+async def _clean_up_async(
+    chain: _Chain, call: Call, depth: int, error: BaseException, kinds: tuple[tuple[bool, bool, bool], ...]
+) -> None:
+    on_errors = chain.on_errors
+    for index in range(depth - 1, -1, -1):
+        call.error = error
+        try:
+            if kinds[index][2]:
+                await on_errors[index](call)
+            else:
+                on_errors[index](call)
+        except Exception:  # the interruption in flight matters more than a hook failing
+            continue
+
+
+def _async_hooks_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..., Any]:
+    """The async wrapper for a chain with async hooks: those are awaited (kept apart so
+    that chains of sync hooks pay no check per hook)."""
+    layers = len(chain.befores)
+    kinds = chain.async_hooks or ()
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = Call(target, args, kwargs)
+        token = None
+        try:
+            token = _enter(chain, call)
+            depth = await _run_befores_async(chain, call, kinds)
+            if depth == layers and call.error is None:
+                try:
+                    call.response = await target(*call.args, **call.kwargs)
+                except Exception as exc:
+                    call.error = exc
+                except BaseException as exc:  # asyncio.CancelledError among them
+                    await _clean_up_async(chain, call, depth, exc, kinds)
+                    raise
+            return await _run_exits_async(chain, call, depth, kinds)
+        finally:
+            call.active = False
             end_invocation(token)
 
     return wrapper
@@ -318,18 +504,21 @@ def _generator_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         call = Call(target, args, kwargs)
         call.invocation = current_invocation()
-        depth = _run_befores(chain, call)
-        if depth == layers and call.error is None:
-            try:
-                call.response = yield from target(*call.args, **call.kwargs)
-            except GeneratorExit:
-                # Closed before the end (a consumer that stopped early): not an error, but
-                # the layers still finish (a trace span is closed, a timer cancelled).
-                _run_exits(chain, call, depth)
-                raise
-            except Exception as exc:
-                call.error = exc
-        return _run_exits(chain, call, depth)
+        try:
+            depth = _run_befores(chain, call)
+            if depth == layers and call.error is None:
+                try:
+                    call.response = yield from target(*call.args, **call.kwargs)
+                except GeneratorExit:
+                    # Closed before the end (a consumer that stopped early): not an error, but
+                    # the layers still finish (a trace span is closed, a timer cancelled).
+                    _run_exits(chain, call, depth)
+                    raise
+                except Exception as exc:
+                    call.error = exc
+            return _run_exits(chain, call, depth)
+        finally:
+            call.active = False
 
     return wrapper
 
@@ -346,12 +535,18 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
         target = getattr(fn, _TARGET_ATTR)
     chain = _Chain(middlewares)
     kind = _kind(target)
+    if chain.async_hooks is not None and kind != "async":
+        name = getattr(fn, "__qualname__", type(fn).__name__)
+        raise ConfigurationError(
+            f"{', '.join(chain.async_hook_names())}: an async hook needs an async function to await it, "
+            f"and {name} is a {'generator' if kind == 'generator' else 'sync'} function"
+        )
     if kind == "generator":
         if chain.handler_only:
             raise ConfigurationError(f"{chain.label} cannot decorate a generator function")
         wrapper = _generator_wrapper(chain, target)
     elif kind == "async":
-        wrapper = _async_wrapper(chain, target)
+        wrapper = _async_wrapper(chain, target) if chain.async_hooks is None else _async_hooks_wrapper(chain, target)
     else:
         wrapper = _sync_wrapper(chain, target)
     _update_wrapper(wrapper, fn)

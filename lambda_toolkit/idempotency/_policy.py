@@ -25,7 +25,7 @@ from collections.abc import Callable
 from os import urandom
 from typing import Any, Literal, TypeAlias
 
-from lambda_toolkit.core.middleware import Call
+from lambda_toolkit.core.middleware import Call, Slot
 from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.idempotency._cache import CachedStore
 from lambda_toolkit.idempotency._errors import (
@@ -47,7 +47,6 @@ logger = logging.getLogger("lambda_toolkit.idempotency")
 
 ReplayHook: TypeAlias = Callable[[Any], Any]
 """An ``on_replay`` hook: the replayed value in, what the duplicate caller gets out."""
-_DATA = "idempotency.record"
 _MAX_WAIT_STEP = 1.0
 
 
@@ -120,6 +119,9 @@ class Policy:
         self.wait = _seconds("wait", wait, allow_zero=True)
         self.on_replay = on_replay
         self.source = source
+        # The lock taken by this layer for a call: its own slot, so two stacked @idempotent
+        # (which share one Call) never take each other's lock.
+        self._record: Slot[Record] = Slot("idempotency.record")
         # Per decorated target (one decorator object can wrap several functions).
         self._namespaces: dict[Callable[..., Any], str] = {}
         self._decoders: dict[Callable[..., Any], Decoder] = {}
@@ -199,7 +201,7 @@ class Policy:
             if existing is None or existing.token == record.token:
                 # Our own token: the write took the lock but its response was lost, and the
                 # client's retry of it met this very lock. It is ours: run.
-                call.data[_DATA] = record
+                self._record.set(call, record)
                 return
             self._check_payload(namespace, existing, payload_hash)
             if existing.status == COMPLETED:
@@ -216,7 +218,7 @@ class Policy:
 
     def after(self, call: Call) -> None:
         """Store the result as COMPLETED (the lock stays if that fails: the work is done)."""
-        record: Record | None = call.data.get(_DATA)
+        record = self._record.pop(call)
         if record is None:
             return
         invocation = call.invocation
@@ -233,7 +235,7 @@ class Policy:
 
     def on_error(self, call: Call) -> None:
         """Release the lock so a retry can run, or store the outcome of a listed exception type."""
-        record: Record | None = call.data.get(_DATA)
+        record = self._record.pop(call)
         error = call.error
         if record is None or error is None:
             return

@@ -218,16 +218,6 @@ def _protected(frame: FrameType | None) -> bool:
     return filename in _PROTECTED_FILES or filename.startswith(_PROTECTED_DIRS)
 
 
-def _in_progress(call: Any, frame: FrameType | None) -> bool:
-    """True when the engine frame running ``call`` is on the stack (the guarded call has not ended)."""
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name == "wrapper" and code.co_filename in _PROTECTED_FILES and frame.f_locals.get("call") is call:
-            return True
-        frame = frame.f_back
-    return False
-
-
 def _deliver_previous(signum: int, frame: FrameType | None, now: float) -> None:
     previous = _previous
     if previous is None or previous.fire_at is None or previous.fire_at > now + _SLACK_S:
@@ -248,7 +238,7 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
                 alarm.invocation.interrupted = alarm.flagged = True
                 _rearm(now, floor=_RETRY_OTHER_TASK_S)
                 return
-        if not _in_progress(alarm.call, frame):
+        if not alarm.call.active:
             disarm(alarm)  # leaked past a BaseException: never fire into another call
             continue
         alarm.invocation.interrupted = alarm.flagged = True

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
-from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, Slot
 from lambda_toolkit.timeout import _alarm
 from lambda_toolkit.timeout._deadline import check_margin, remaining_ms_of
 
@@ -26,8 +26,6 @@ __all__ = ["DEFAULT_MARGIN_MS", "TimeoutInfo", "timeout_guard"]
 DEFAULT_MARGIN_MS = 500
 logger = logging.getLogger("lambda_toolkit.timeout")
 
-_ALARM = "timeout.alarm"
-_STARTED = "timeout.started"
 _HANDLED_ATTR = "_lambda_toolkit_timeout_handled"
 
 
@@ -63,16 +61,16 @@ def _describe_failure(exc: BaseException) -> str:
 class _Guard:
     """The hooks of one ``timeout_guard(...)`` layer."""
 
-    __slots__ = ("alarm_key", "margin_ms", "name", "on_timeout", "started_key", "validated")
+    __slots__ = ("alarm", "margin_ms", "name", "on_timeout", "started", "validated")
 
     def __init__(self, margin_ms: float, on_timeout: OnTimeout | None) -> None:
         self.margin_ms = margin_ms
         self.on_timeout = on_timeout
         self.name = f"timeout_guard(margin_ms={margin_ms:g})"
         self.validated = False
-        # Stacked guards share one Call (the engine flattens them): each keeps its own keys.
-        self.alarm_key = f"{_ALARM}#{id(self):x}"
-        self.started_key = f"{_STARTED}#{id(self):x}"
+        # Stacked guards share one Call (the engine flattens them): each has its own slots.
+        self.alarm: Slot[_alarm.Alarm] = Slot("timeout.alarm")
+        self.started: Slot[float] = Slot("timeout.started")
 
     def before(self, call: Call) -> None:
         invocation = call.invocation
@@ -90,7 +88,7 @@ class _Guard:
                     f"({remaining:.0f} ms remained at the first invocation); use a smaller margin or a longer timeout"
                 )
             self.validated = True
-        call.data[self.started_key] = now
+        self.started.set(call, now)
         if invocation is None:  # pragma: no cover - handler_only guarantees an invocation
             return
         fire_at = now + (remaining - self.margin_ms) / 1000.0
@@ -105,12 +103,12 @@ class _Guard:
                 raise error
             return
         if _alarm.signals_usable():
-            call.data[self.alarm_key] = _alarm.arm(fire_at, invocation, call)
+            self.alarm.set(call, _alarm.arm(fire_at, invocation, call))
         else:
-            call.data[self.alarm_key] = _alarm.arm_cooperative(fire_at, invocation)
+            self.alarm.set(call, _alarm.arm_cooperative(fire_at, invocation))
 
     def _disarm(self, call: Call) -> _alarm.Alarm | None:
-        alarm: _alarm.Alarm | None = call.data.pop(self.alarm_key, None)
+        alarm = self.alarm.pop(call)
         if alarm is None:
             return None
         if alarm.signal_mode:
@@ -142,7 +140,7 @@ class _Guard:
         remaining = error.remaining_ms
         if remaining is None and invocation is not None:
             remaining = invocation.remaining_ms()
-        elapsed = (time.monotonic() - call.data.get(self.started_key, time.monotonic())) * 1000.0
+        elapsed = self._elapsed_ms(call)
         response = None
         outcome = "the timeout propagates"
         if self.on_timeout is not None:
@@ -166,9 +164,14 @@ class _Guard:
                 invocation.fallback_response = response
             call.respond(response)
 
+    def _elapsed_ms(self, call: Call) -> float:
+        now = time.monotonic()
+        started = self.started.get(call)
+        return (now - (now if started is None else started)) * 1000.0
+
     def _log(self, call: Call, remaining: float | None, outcome: str, elapsed: float | None = None) -> None:
         if elapsed is None:
-            elapsed = (time.monotonic() - call.data.get(self.started_key, time.monotonic())) * 1000.0
+            elapsed = self._elapsed_ms(call)
         remaining_text = "unknown" if remaining is None else f"{remaining:.0f} ms"
         logger.warning(
             "timeout imminent: handler ran %.0f ms, %s left (margin %g ms); %s",

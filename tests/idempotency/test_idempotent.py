@@ -654,3 +654,43 @@ def test_async_handlers_run_once_per_key(memory_store: MemoryStore) -> None:
     assert asyncio.run(handler({"id": 1}, FakeContext())) == {"n": 1}
     assert asyncio.run(handler({"id": 1}, FakeContext())) == {"n": 1}
     assert len(runs) == 1
+
+
+# -- stacked layers -------------------------------------------------------------------
+
+
+def test_two_stacked_idempotent_layers_each_keep_their_own_lock(caplog: pytest.LogCaptureFixture) -> None:
+    outer_store, inner_store = MemoryStore(), MemoryStore()
+    runs: list[str] = []
+
+    @idempotent(store=outer_store, key="json_decode(body).order_id")
+    @idempotent(store=inner_store, key="requestContext.requestId")
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        runs.append("ran")
+        return {"statusCode": 200, "body": "done"}
+
+    with caplog.at_level(logging.WARNING, logger="lambda_toolkit.idempotency"):
+        assert handler(order_event(), FakeContext()) == {"statusCode": 200, "body": "done"}
+    assert only_record(outer_store).status == COMPLETED
+    assert only_record(inner_store).status == COMPLETED
+    assert "lock expired" not in caplog.text
+    # and both replay: the function ran once
+    assert handler(order_event(), FakeContext()) == {"statusCode": 200, "body": "done"}
+    assert runs == ["ran"]
+
+
+def test_the_lock_expiry_follows_the_fake_clock_of_the_context(memory_store: MemoryStore) -> None:
+    clock = FakeClock()
+    context = FakeContext(timeout_ms=60_000, clock=clock)
+    clock.advance(seconds=50)  # 10 s of the invocation are left
+    handler, _ = make_handler(memory_store, in_progress_timeout=3600)
+    seen: dict[str, int] = {}
+
+    def spy(record: Record, now_ms: int) -> Record | None:
+        seen["lock_ms"] = record.lock_expires_at_ms - now_ms
+        return acquire(record, now_ms)
+
+    acquire = memory_store.acquire
+    memory_store.acquire = spy  # type: ignore[method-assign]
+    handler(order_event(), context)
+    assert 9_990 <= seen["lock_ms"] <= 10_010  # the remaining time on the fake clock, not 60 s
