@@ -687,6 +687,7 @@ def test_the_lock_expiry_follows_the_fake_clock_of_the_context(memory_store: Mem
     seen: dict[str, int] = {}
 
     def spy(record: Record, now_ms: int) -> Record | None:
+        assert record.lock_expires_at_ms is not None
         seen["lock_ms"] = record.lock_expires_at_ms - now_ms
         return acquire(record, now_ms)
 
