@@ -102,7 +102,7 @@ class Call:
         self.answered = False
         self.active = True
         self.data: dict[str, Any] = {}
-        self._slots: dict[Slot[Any], Any] = {}
+        self._slots: dict[Slot[Any], Any] | None = None  # made by the first Slot.set
 
     @property
     def is_handler_call(self) -> bool:
@@ -148,16 +148,21 @@ class Slot(Generic[T]):
 
     def set(self, call: Call, value: T) -> None:
         """Keep ``value`` for ``call``."""
-        call._slots[self] = value
+        slots = call._slots
+        if slots is None:
+            slots = call._slots = {}
+        slots[self] = value
 
     def get(self, call: Call) -> T | None:
         """The value kept for ``call``, or None."""
-        value: T | None = call._slots.get(self)
+        slots = call._slots
+        value: T | None = None if slots is None else slots.get(self)
         return value
 
     def pop(self, call: Call) -> T | None:
         """The value kept for ``call`` (or None), forgetting it."""
-        value: T | None = call._slots.pop(self, None)
+        slots = call._slots
+        value: T | None = None if slots is None else slots.pop(self, None)
         return value
 
     def __repr__(self) -> str:

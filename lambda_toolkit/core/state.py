@@ -94,8 +94,10 @@ class Invocation:
         self.context = context
         self.request_id: str = getattr(context, "aws_request_id", "")
         self.cold_start = cold_start
-        self.clock: Callable[[], float] = clock or clock_of(context)
-        self.started: float = self.clock() if started is None else started
+        if clock is None:
+            clock = clock_of(context)
+        self.clock: Callable[[], float] = clock
+        self.started: float = clock() if started is None else started
         self.correlation_id: str | None = None
         self.data: dict[str, Any] = {}
         self.interrupted = False
@@ -133,10 +135,21 @@ def clock_of(context: object) -> Callable[[], float]:
     The class is asked, not the instance, so a ``MagicMock`` context (which invents any
     attribute) keeps the real clock.
     """
-    if getattr(type(context), "monotonic", None) is None:
+    kind = type(context)
+    own = _own_clock.get(kind)
+    if own is None:
+        # A failed getattr costs an exception: asked once per context class. (Bounded:
+        # MagicMock makes a class per instance.)
+        if len(_own_clock) >= 64:
+            _own_clock.clear()
+        own = _own_clock[kind] = getattr(kind, "monotonic", None) is not None
+    if not own:
         return time.monotonic
     clock: Callable[[], float] = context.monotonic  # type: ignore[attr-defined]
     return clock
+
+
+_own_clock: dict[type, bool] = {}
 
 
 _current: ContextVar[Invocation | None] = ContextVar("lambda_toolkit_invocation", default=None)
@@ -184,7 +197,8 @@ def begin_invocation(event: Any, context: LambdaContext) -> tuple[Invocation, To
     existing = _current.get()
     if existing is not None and existing.event is event and existing.context is context:
         return existing, None
-    invocation = Invocation(event, context, cold_start=_take_cold_start())
+    clock = clock_of(context)
+    invocation = Invocation(event, context, cold_start=_take_cold_start(), started=clock(), clock=clock)
     return invocation, _current.set(invocation)
 
 
