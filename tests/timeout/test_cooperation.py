@@ -2,7 +2,7 @@
 
 None of them imports the timeout utility: batch catches the InvocationTimeout that lands
 in a record, idempotency releases its lock on it, logging writes out its buffer and
-tracing marks the span timed out when it sees the flag ``timeout.interrupted``.
+tracing marks the span timed out when it sees ``Invocation.interrupted``.
 """
 
 from __future__ import annotations
