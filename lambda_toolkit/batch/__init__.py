@@ -16,7 +16,7 @@ Importing this package is cheap: pydantic is only imported when a model is given
 
 from __future__ import annotations
 
-from lambda_toolkit.batch._api import BatchHandler, BatchOptions, batch, process_batch, process_batch_async
+from lambda_toolkit.batch._api import batch, process_batch, process_batch_async
 from lambda_toolkit.batch._errors import (
     BatchError,
     BatchProcessingError,
@@ -25,15 +25,23 @@ from lambda_toolkit.batch._errors import (
     MissingItemIdError,
     RecordValidationError,
 )
-from lambda_toolkit.batch._outcome import (
-    OUTCOME_KEY,
-    BatchOutcome,
-    FailureReason,
-    ItemId,
-    RecordFailure,
-    RecordSuccess,
-)
-from lambda_toolkit.batch._sources import Source
+from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome, RecordFailure, RecordSuccess
+
+# The type names come from typing (milliseconds at cold start): loaded on first access.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambda_toolkit.batch._types import BatchHandler, BatchOptions, FailureReason, ItemId, Source
+
+_TYPE_NAMES = ("BatchHandler", "BatchOptions", "FailureReason", "ItemId", "Source")
+
+
+def __getattr__(name: str) -> object:
+    if name in _TYPE_NAMES:
+        from lambda_toolkit.batch import _types
+
+        return getattr(_types, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "OUTCOME_KEY",

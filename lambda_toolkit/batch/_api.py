@@ -10,58 +10,52 @@ Python runtime wants: the records are awaited on an event loop inside the call.
 from __future__ import annotations
 
 import functools
-import inspect
+import sys
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast
+from types import FunctionType, MethodType
 
 from lambda_toolkit.batch._answer import Answer, run_coroutine
 from lambda_toolkit.batch._convert import model_converter
-from lambda_toolkit.batch._outcome import BatchOutcome
 from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.batch._records import record_converter
-from lambda_toolkit.batch._sources import Source, source_spec
-from lambda_toolkit.core.context import LambdaContext
+from lambda_toolkit.batch._sources import source_spec
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, apply_middleware
 
+# typing and inspect cost milliseconds at cold start: type names are for type checkers
+# only, and inspect is imported when a signature is asked for (or a record function is
+# not a plain function)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import inspect
+    from typing import Any
+
     from typing_extensions import Unpack
 
-__all__ = ["BatchHandler", "BatchOptions", "batch", "process_batch", "process_batch_async"]
+    from lambda_toolkit.batch._outcome import BatchOutcome
+    from lambda_toolkit.batch._types import BatchHandler, BatchOptions, Source
 
+__all__ = ["batch", "process_batch", "process_batch_async"]
 
-class BatchHandler(Protocol):
-    """What ``@batch`` returns: a Lambda handler ``(event, context)`` answering
-    ``{"batchItemFailures": [...]}``, whose ``__wrapped__`` is the record function."""
-
-    __wrapped__: Callable[..., Any]
-    __name__: str
-
-    def __call__(self, *args: Any) -> dict[str, Any]: ...
-
+_CO_VARARGS = 0x04
+_CO_COROUTINE = 0x80
 
 _FIFO_STOPS = ("batch", "group")
 _ALL_FAILED = ("raise", "report")
 
 
 def _is_async(fn: Any) -> bool:
-    if inspect.iscoroutinefunction(fn):
-        return True
-    if inspect.isfunction(fn) or inspect.ismethod(fn):
-        return False
-    return inspect.iscoroutinefunction(type(fn).__call__)
+    code = getattr(fn, "__code__", None)  # functions and bound methods: their code flags
+    if code is not None:
+        if code.co_flags & _CO_COROUTINE:
+            return True
+        # a sync function marked as a coroutine function (3.12+): whoever marks one has
+        # imported inspect
+        marker = sys.modules.get("inspect") if sys.version_info >= (3, 12) else None
+        return marker is not None and bool(marker.iscoroutinefunction(fn))
+    import inspect
 
-
-class BatchOptions(TypedDict, total=False):
-    """The options shared by ``batch()``, ``process_batch()`` and ``process_batch_async()``
-    (all keyword-only; see ``batch()`` for what each does)."""
-
-    concurrency: int
-    stop_on_first_failure: bool
-    fifo_stop: Literal["batch", "group"]
-    all_failed: Literal["raise", "report"]
-    deadline_margin_ms: float
-    on_outcome: Callable[[BatchOutcome], object] | None
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -138,24 +132,46 @@ class _AsyncRecordFunction:
         return run_coroutine(self.function(*args, **kwargs))
 
 
+def _binds(fn: FunctionType, count: int) -> bool:
+    """True when the plain function ``fn`` accepts ``count`` positional arguments alone."""
+    code = fn.__code__
+    positional = code.co_argcount
+    required = positional - len(fn.__defaults__ or ())
+    required_keywords = code.co_kwonlyargcount - len(fn.__kwdefaults__ or {})
+    fits = count <= positional or bool(code.co_flags & _CO_VARARGS)
+    return required <= count and fits and required_keywords == 0
+
+
 def _takes_self(fn: Callable[..., Any]) -> bool:
     """Check the record function's signature; True when it is a method (self, record)."""
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):  # a builtin without a signature: nothing to check
-        return False
-    try:
-        signature.bind(None)
-        return False
-    except TypeError:
-        pass
-    names = list(signature.parameters)
-    if names and names[0] in ("self", "cls"):
-        try:
-            signature.bind(None, None)
+    if type(fn) is FunctionType:  # the common case, read from its code (no inspect)
+        if _binds(fn, 1):
+            return False
+        names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+        if names and names[0] in ("self", "cls") and _binds(fn, 2):
             return True
+        import inspect
+
+        signature = inspect.signature(fn)
+    else:
+        import inspect
+
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+            return False
+        try:
+            signature.bind(None)
+            return False
         except TypeError:
             pass
+        names = tuple(signature.parameters)
+        if names and names[0] in ("self", "cls"):
+            try:
+                signature.bind(None, None)
+                return True
+            except TypeError:
+                pass
     name = getattr(fn, "__qualname__", type(fn).__name__)
     raise ConfigurationError(
         f"batch: the record function {name}{signature} must accept exactly one positional argument, the record"
@@ -163,6 +179,11 @@ def _takes_self(fn: Callable[..., Any]) -> bool:
 
 
 def _handler_signature(takes_self: bool) -> inspect.Signature:
+    import inspect
+    from typing import Any
+
+    from lambda_toolkit.core.context import LambdaContext
+
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [inspect.Parameter("self", kind)] if takes_self else []
     parameters += [
@@ -170,6 +191,55 @@ def _handler_signature(takes_self: bool) -> inspect.Signature:
         inspect.Parameter("context", kind, annotation=LambdaContext),
     ]
     return inspect.Signature(parameters, return_annotation=dict[str, Any])
+
+
+class _Handler:
+    """The handler ``@batch`` returns: the core middleware's wrapper around the record
+    function, presented as ``(event, context)``.
+
+    A function's signature must be set when it is made, and building one imports
+    inspect (milliseconds at cold start); this object answers ``__signature__`` only
+    when asked. It binds like a function (a method's ``self`` is passed on), and carries
+    the wrapper's attributes, so another layer stacked on top flattens into the same
+    middleware chain.
+    """
+
+    def __init__(self, wrapper: Callable[..., Any], record_function: Callable[..., Any], takes_self: bool) -> None:
+        self.__dict__.update(wrapper.__dict__)  # the chain, __name__, __doc__...
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            value = getattr(wrapper, attribute, None)
+            if value is not None:
+                self.__dict__[attribute] = value
+        self.__dict__["__wrapped__"] = record_function
+        self._takes_self = takes_self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise NotImplementedError  # pragma: no cover - each handler's class calls its wrapper
+
+    @staticmethod
+    def make(wrapper: Callable[..., Any], record_function: Callable[..., Any], takes_self: bool) -> _Handler:
+        """The handler calling ``wrapper``: its class's ``__call__`` is the wrapper itself,
+        so no frame of this module stands between Lambda and the middleware (an
+        ``InvocationTimeout`` landing after the wrapper returned would lose the answer)."""
+        cls = type("BatchHandler", (_Handler,), {"__call__": staticmethod(wrapper), "__module__": __name__})
+        handler: _Handler = cls(wrapper, record_function, takes_self)
+        return handler
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return self if instance is None else MethodType(self, instance)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return _handler_signature(self._takes_self)
+
+    @property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        from lambda_toolkit.core.context import LambdaContext
+
+        return {"event": Mapping[str, object], "context": LambdaContext, "return": dict[str, object]}
+
+    def __repr__(self) -> str:
+        return f"<batch handler {self.__dict__.get('__qualname__', '?')}>"
 
 
 def _record_function_of(call: Call) -> tuple[Callable[[Any], Any], bool]:
@@ -234,18 +304,11 @@ def batch(
             raise ConfigurationError(f"batch: the record function must be callable, got {type(fn).__name__}")
         takes_self = _takes_self(fn)
         target: Callable[..., Any] = _AsyncRecordFunction(fn) if _is_async(fn) else fn
-        handler = apply_middleware(layer, target)
-        # update_wrapper made the handler claim the record function's signature and
-        # annotations; it is called as handler(event, context). __wrapped__ stays the
-        # record function so tests can call it on one record.
-        handler.__signature__ = _handler_signature(takes_self)  # type: ignore[attr-defined]
-        handler.__annotations__ = {
-            "event": Mapping[str, Any],
-            "context": LambdaContext,
-            "return": dict[str, Any],
-        }
-        handler.__wrapped__ = fn  # type: ignore[attr-defined]
-        return cast(BatchHandler, handler)
+        # The core wrapper claims the record function's signature and annotations; the
+        # handler is called as handler(event, context). __wrapped__ stays the record
+        # function so tests can call it on one record.
+        handler: BatchHandler = _Handler.make(apply_middleware(layer, target), fn, takes_self)  # type: ignore[assignment]
+        return handler
 
     return decorate
 

@@ -22,8 +22,9 @@ from typing import Any
 
 from lambda_toolkit.batch._convert import InvalidPayloadError
 from lambda_toolkit.batch._errors import RecordValidationError
-from lambda_toolkit.batch._outcome import BatchOutcome, FailureReason
+from lambda_toolkit.batch._outcome import BatchOutcome
 from lambda_toolkit.batch._processor import Run, from_record_function, record_function_code
+from lambda_toolkit.batch._types import FailureReason
 from lambda_toolkit.core.errors import InvocationTimeout
 
 __all__ = ["new_shared", "run_async", "run_threads"]

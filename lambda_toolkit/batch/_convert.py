@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["Converter", "InvalidPayloadError", "model_converter"]
+# typing costs milliseconds at cold start: type names are for type checkers only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-Converter = Callable[[Mapping[str, Any]], Any]
-"""Turns a raw record into what the record function gets."""
+    Converter = Callable[[Mapping[str, Any]], Any]
+    """Turns a raw record into what the record function gets."""
+
+__all__ = ["InvalidPayloadError", "model_converter"]
 
 
 class InvalidPayloadError(Exception):

@@ -8,30 +8,18 @@ a batch of 10,000 records does not pay for 10,000 objects nobody looks at.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+
+# typing costs milliseconds at cold start: type names are for type checkers only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    from lambda_toolkit.batch._types import FailureEntry, FailureReason, ItemId
 
 __all__ = ["OUTCOME_KEY", "BatchOutcome", "FailureReason", "ItemId", "RecordFailure", "RecordSuccess"]
 
 OUTCOME_KEY = "batch.outcome"
 """Key of the invocation state (``current_invocation().data``) holding the last BatchOutcome."""
-
-FailureReason = Literal["error", "invalid", "skipped", "deadline", "interrupted"]
-"""Why a record is reported failed.
-
-``error``: the record function raised. ``invalid``: the payload does not fit the model.
-``skipped``: not started because an earlier record failed and order must hold (FIFO,
-``stop_on_first_failure``). ``deadline``: not started (or not finished) because the
-invocation ran out of time. ``interrupted``: the record function was interrupted by
-``InvocationTimeout``.
-"""
-
-FailureEntry = tuple[FailureReason, BaseException | None] | BaseException
-"""How a failure is kept by index: ``(reason, error)``, or the bare exception for the
-common ``("error", exception)`` (one object less per failed record on the hot path)."""
-
-ItemId = str | dict[str, Any]
-"""The ``itemIdentifier`` of a record: a message id or sequence number, or for Kafka
-``{"partition": "<topic>-<partition>", "offset": <offset>}``."""
 
 
 def _entry(value: FailureEntry) -> tuple[FailureReason, BaseException | None]:

@@ -14,23 +14,28 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from types import CodeType
-from typing import Any, Literal
 
-from lambda_toolkit.batch._convert import Converter, InvalidPayloadError
+from lambda_toolkit.batch._convert import InvalidPayloadError
 from lambda_toolkit.batch._errors import BatchProcessingError, DeadlineMarginError, RecordValidationError
-from lambda_toolkit.batch._outcome import BatchOutcome, FailureEntry, FailureReason, ItemId
+from lambda_toolkit.batch._outcome import BatchOutcome
 from lambda_toolkit.batch._records import RecordConverter
-from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.core.state import current_invocation
+
+# typing costs milliseconds at cold start: type names are for type checkers only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    from lambda_toolkit.batch._convert import Converter
+    from lambda_toolkit.batch._sources import SourceSpec
+    from lambda_toolkit.batch._types import FailureEntry, FailureReason, ItemId, StoppedBy, StopScope
 
 __all__ = [
     "PENDING",
     "Plan",
     "Run",
-    "StopScope",
     "from_record_function",
     "log_failure",
     "notify",
@@ -42,9 +47,6 @@ __all__ = [
 log = logging.getLogger("lambda_toolkit.batch")
 _monotonic = time.monotonic
 _NEVER = float("inf")
-
-StopScope = Literal["none", "batch", "key"]
-StoppedBy = Literal["failure", "deadline", "timeout"]
 
 
 class _Outside:
@@ -67,19 +69,43 @@ class _Pending:
 PENDING: Any = _Pending()
 
 
-@dataclass(frozen=True, slots=True)
 class Plan:
     """The checked options of one ``batch()`` / ``process_batch()`` set-up."""
 
-    where: str
-    spec: SourceSpec
-    convert: Converter
-    concurrency: int
-    stop_on_first_failure: bool
-    fifo_stop: Literal["batch", "group"]
-    all_failed: Literal["raise", "report"]
-    deadline_margin_ms: float
-    on_outcome: Callable[[BatchOutcome], object] | None
+    __slots__ = (
+        "all_failed",
+        "concurrency",
+        "convert",
+        "deadline_margin_ms",
+        "fifo_stop",
+        "on_outcome",
+        "spec",
+        "stop_on_first_failure",
+        "where",
+    )
+
+    def __init__(
+        self,
+        *,
+        where: str,
+        spec: SourceSpec,
+        convert: Converter,
+        concurrency: int,
+        stop_on_first_failure: bool,
+        fifo_stop: Literal["batch", "group"],
+        all_failed: Literal["raise", "report"],
+        deadline_margin_ms: float,
+        on_outcome: Callable[[BatchOutcome], object] | None,
+    ) -> None:
+        self.where = where
+        self.spec = spec
+        self.convert = convert
+        self.concurrency = concurrency
+        self.stop_on_first_failure = stop_on_first_failure
+        self.fifo_stop = fifo_stop
+        self.all_failed = all_failed
+        self.deadline_margin_ms = deadline_margin_ms
+        self.on_outcome = on_outcome
 
 
 class Run:

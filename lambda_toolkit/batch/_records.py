@@ -18,10 +18,15 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from lambda_toolkit.batch._errors import RecordValidationError
-from lambda_toolkit.batch._outcome import ItemId
+
+# typing costs milliseconds at cold start: type names are for type checkers only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from lambda_toolkit.batch._types import ItemId
 
 __all__ = [
     "DynamoDBBatchRecord",

@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Hashable, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal
 
 from lambda_toolkit.batch._errors import BatchSourceError, MissingItemIdError
-from lambda_toolkit.batch._outcome import ItemId
 from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["SOURCES", "Source", "SourceSpec", "source_spec"]
+# typing costs milliseconds at cold start: type names are for type checkers only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-Source = Literal["sqs", "kinesis-stream", "dynamodb-stream", "kafka"]
-"""The trigger names accepted by ``batch()`` (the names of ``lambda_toolkit.events``)."""
+    from lambda_toolkit.batch._types import ItemId
+
+__all__ = ["SOURCES", "SourceSpec", "source_spec"]
 
 _KAFKA_EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka")
 _event_source = itemgetter("eventSource")
