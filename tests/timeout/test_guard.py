@@ -491,3 +491,51 @@ def test_a_signal_landing_in_the_middleware_engine_is_retried_in_the_handler() -
 
     assert handler({}, short_context(timeout_ms=60_000)) == "fallback"
     assert deferred == [True]
+
+
+def test_an_alarm_whose_call_has_ended_is_dropped_without_firing() -> None:
+    from lambda_toolkit.core import Call
+
+    @middleware
+    def plain() -> Middleware:
+        return Middleware("plain")
+
+    calls: list[Call] = []
+
+    @plain
+    def handler(event: Any, context: Any) -> None:
+        invocation = current_invocation()
+        assert invocation is not None
+        # an alarm that leaked: armed for this call, never disarmed
+        calls.append(Call(handler, (event, context), {}))
+        calls[0].active = False  # the engine says the call has ended
+        _alarm.arm(time.monotonic() - 0.001, invocation, calls[0])
+        _alarm._on_alarm(signal.SIGALRM, None)  # due: dropped, no InvocationTimeout
+        assert invocation.interrupted is False
+
+    handler({}, short_context(timeout_ms=60_000))
+    assert _alarm.armed_count() == 0
+
+
+def test_an_alarm_of_an_active_call_fires_wherever_the_signal_lands() -> None:
+    from lambda_toolkit.core import Call
+
+    @middleware
+    def plain() -> Middleware:
+        return Middleware("plain")
+
+    @plain
+    def handler(event: Any, context: Any) -> str:
+        invocation = current_invocation()
+        assert invocation is not None
+        call = Call(handler, (event, context), {})  # active: the engine has not ended it
+        alarm = _alarm.arm(time.monotonic() - 0.001, invocation, call)
+        try:
+            with pytest.raises(InvocationTimeout):
+                _alarm._on_alarm(signal.SIGALRM, None)  # no stack to walk: the Call tells
+        finally:
+            _alarm.disarm(alarm)
+        return "interrupted" if invocation.interrupted else "not interrupted"
+
+    assert handler({}, short_context(timeout_ms=60_000)) == "interrupted"
+    assert _alarm.armed_count() == 0
