@@ -23,15 +23,20 @@ import logging
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from _harness import Scenario
+from _harness import Scenario, cold_import
 from pydantic import BaseModel
 
 from lambda_toolkit.batch import batch
 from lambda_toolkit.testing import FakeContext
 from lambda_toolkit.testing.events import sqs_event
 
+APPS = Path(__file__).resolve().parent / "apps" / "batch_worker"
+# A queue worker module on each side (apps/batch_worker): importing it is the cold start
+# the function pays before its first batch.
+_IMPORT = "import sys; sys.path.insert(0, {path!r}); import {module}"
 RECORDS = 10_000
 IO_RECORDS = 500
 IO_THREADS = 16
@@ -206,6 +211,13 @@ def scenarios() -> list[Scenario]:
         _ours_io(_io_bound_async, IO_RECORDS), _theirs_io_async(), IO_RECORDS, rounds=5, extra=_ours_io(_io_bound_async)
     )
     return [
+        Scenario(
+            "batch: cold import of a module with one @batch('sqs') handler",
+            "ms",
+            lambda: cold_import(_IMPORT.format(path=str(APPS), module="worker_toolkit")) * 1e3,
+            lambda: cold_import(_IMPORT.format(path=str(APPS), module="worker_powertools")) * 1e3,
+            goal="<= 0.3x",
+        ),
         Scenario(
             "batch: 10,000 SQS records, every 10th fails, body decoded (typed records)",
             "records/s",

@@ -20,10 +20,8 @@ from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from lambda_toolkit.batch._convert import InvalidPayloadError
-from lambda_toolkit.batch._errors import RecordValidationError
 from lambda_toolkit.batch._outcome import BatchOutcome
-from lambda_toolkit.batch._processor import Run, from_record_function, record_function_code
+from lambda_toolkit.batch._processor import Run, classify, record_function_code
 from lambda_toolkit.batch._types import FailureReason
 from lambda_toolkit.core.errors import InvocationTimeout
 
@@ -127,19 +125,13 @@ def _next_unit(shared: Shared, units: deque[list[int]]) -> list[int] | None:
 
 
 def _record_failed(shared: Shared, run: Run, index: int, exc: Exception, code: Any) -> bool:
-    """Report record ``index`` as failed, by what went wrong; True when the whole run must
-    stop (the timeout guard interrupted the record)."""
-    if isinstance(exc, InvocationTimeout):
-        shared.failure(index, "interrupted", exc)
+    """Report record ``index`` as failed, classified as the sequential loop does; True
+    when the whole run must stop (the timeout guard interrupted the record)."""
+    reason, error, stop = classify(run, index, exc, code)
+    shared.failure(index, reason, error)
+    if stop:
         shared.stop("timeout")
-        return True
-    if isinstance(exc, InvalidPayloadError):
-        shared.failure(index, "invalid", run.invalid(index, exc))
-    elif isinstance(exc, RecordValidationError):
-        shared.failure(index, "invalid", exc)
-    else:
-        shared.failure(index, "error", from_record_function(exc, code))
-    return False
+    return stop
 
 
 def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared) -> BatchOutcome:

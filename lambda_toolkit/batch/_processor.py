@@ -41,6 +41,7 @@ __all__ = [
     "notify",
     "raise_if_all_failed",
     "record_function_code",
+    "classify",
     "run_sequential",
 ]
 
@@ -341,83 +342,43 @@ def raise_if_all_failed(plan: Plan, outcome: BatchOutcome) -> None:
         raise error from outcome.first_error()
 
 
-_SPECIAL_ERRORS = (InvocationTimeout, InvalidPayloadError, RecordValidationError)
-
-
-def _special_failure(run: Run, index: int, error: Exception) -> bool:
-    """Record a failure the library itself raised; True when the batch must stop (timeout)."""
+def classify(run: Run, index: int, error: Exception, code: CodeType | None) -> tuple[FailureReason, Exception, bool]:
+    """What an exception out of record ``index`` means, for every runner: the reason, the
+    error to report, and whether the whole batch must stop (the timeout guard interrupted
+    the record)."""
     if isinstance(error, InvocationTimeout):
-        run.failure(index, "interrupted", error)
-        run.stop("timeout")
-        return True
-    run.failure(index, "invalid", run.invalid(index, error) if isinstance(error, InvalidPayloadError) else error)
-    return False
+        return "interrupted", error, True
+    if isinstance(error, InvalidPayloadError):
+        return "invalid", run.invalid(index, error), False
+    if isinstance(error, RecordValidationError):
+        return "invalid", error, False
+    return "error", from_record_function(error, code), False
 
 
 def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
-    """Process the records in batch order on the calling thread."""
-    convert = run.plan.convert
-    if run.scope == "none" and isinstance(convert, RecordConverter):
-        return _run_typed(run, fn, convert)
-    return _run_general(run, fn)
+    """Process the records in batch order on the calling thread: the hot path of the
+    package, kept flat.
 
-
-def _run_typed(run: Run, fn: Callable[[Any], Any], convert: RecordConverter) -> BatchOutcome:
-    """Typed records, no stop rule: the hot path of the package, kept flat.
-
-    Per record: one clock read against a precomputed cut-off and one look-up of the
-    timeout guard's flag, the lazy record (two C calls, the converter inlined), the call.
-    A failure is stored as the bare exception; nothing is built for a success (the
-    outcome does it lazily).
+    Per record: one clock read against a precomputed cut-off and one read of the timeout
+    guard's flag, the record (a light record's two C calls inlined, or the model
+    converter), the call. A failure of an ordinary exception class is stored as the bare
+    exception (one set look-up tells it from the library's own); nothing is built for a
+    success (the outcome does it lazily). The stop rules (FIFO, ``stop_on_first_failure``)
+    cost one truth test per record when they are off.
     """
-    records, results, failed = run.records, run.results, run.failed
-    lazy, write = convert.lazy, convert.write
-    stop_at, clock, invocation = run.stop_at, run.clock, run.invocation
-    special, code = _SPECIAL_ERRORS, record_function_code(fn)
-    warn = log.isEnabledFor(logging.WARNING)
-    plain: set[type[BaseException]] = set()  # exception classes seen that are not the library's own
-    try:
-        for index, record in enumerate(records):
-            if clock() >= stop_at or invocation.interrupted:
-                run.stop("timeout" if invocation.interrupted else "deadline")
-                break
-            item = lazy()
-            write(item, record)
-            try:
-                results[index] = fn(item)
-            except Exception as exc:
-                if exc.__class__ not in plain:  # one set look-up instead of three isinstance checks
-                    if isinstance(exc, special):
-                        if _special_failure(run, index, exc):
-                            break
-                        continue
-                    plain.add(exc.__class__)
-                # from_record_function, inlined
-                traceback = exc.__traceback__.tb_next  # type: ignore[union-attr]
-                if traceback is not None:
-                    exc.__traceback__ = traceback
-                    if traceback.tb_frame.f_code is code:
-                        traceback.tb_frame.clear()
-                failed[index] = exc  # a bare exception: reason "error"
-                if warn:
-                    log_failure(run.plan.spec.name, run.ids[index], index, "error", exc)
-    except InvocationTimeout:  # the timeout guard's signal landed between two records
-        run.stop("timeout")
-    return run.finish(complete=run.stopped_by is None, in_order=True)
-
-
-def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
-    """Any converter (a user's model) and the stop rules (FIFO, ``stop_on_first_failure``)."""
     records, ids, results, failed = run.records, run.ids, run.results, run.failed
     convert = run.plan.convert
-    # typed records (FIFO, stop_on_first_failure): the converter's two calls inlined, as in _run_typed
+    typed = isinstance(convert, RecordConverter)
     lazy: Any = convert.lazy if isinstance(convert, RecordConverter) else None
     write: Any = convert.write if isinstance(convert, RecordConverter) else None
     stop_at, clock, invocation = run.stop_at, run.clock, run.invocation
     scope, key_of = run.scope, run.key_of
+    stopping = scope != "none"
     stopped_keys: set[Hashable] = set()
-    special, code = _SPECIAL_ERRORS, record_function_code(fn)
+    code = record_function_code(fn)
     warn = log.isEnabledFor(logging.WARNING)
+    source = run.plan.spec.name
+    plain: set[type[BaseException]] = set()  # exception classes seen that are not the library's own
     try:
         for index, record in enumerate(records):
             if clock() >= stop_at or invocation.interrupted:
@@ -427,26 +388,36 @@ def _run_general(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                 failed[index] = ("skipped", None)
                 continue
             try:
-                if lazy is not None:
+                if typed:
                     item = lazy()
                     write(item, record)
-                    results[index] = fn(item)
                 else:
-                    results[index] = fn(convert(record))
+                    item = convert(record)
+                results[index] = fn(item)
                 continue
             except Exception as exc:
-                if isinstance(exc, special):
-                    if _special_failure(run, index, exc):
-                        break
-                else:
-                    failed[index] = from_record_function(exc, code)
+                if exc.__class__ in plain:
+                    # from_record_function, inlined
+                    traceback = exc.__traceback__.tb_next  # type: ignore[union-attr]
+                    if traceback is not None:
+                        exc.__traceback__ = traceback
+                        if traceback.tb_frame.f_code is code:
+                            traceback.tb_frame.clear()
+                    failed[index] = exc  # a bare exception: reason "error"
                     if warn:
-                        log_failure(run.plan.spec.name, ids[index], index, "error", exc)
-            # the record failed
-            if scope == "batch":
-                run.stop("failure")
-                break
-            if scope == "key":
+                        log_failure(source, ids[index], index, "error", exc)
+                else:
+                    reason, error, stop = classify(run, index, exc, code)
+                    if reason == "error":
+                        plain.add(exc.__class__)
+                    run.failure(index, reason, error)
+                    if stop:
+                        run.stop("timeout")
+                        break
+            if stopping:
+                if scope == "batch":
+                    run.stop("failure")
+                    break
                 stopped_keys.add(key_of(record))
     except InvocationTimeout:  # the timeout guard's signal landed between two records
         run.stop("timeout")
