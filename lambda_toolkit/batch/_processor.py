@@ -250,25 +250,27 @@ def log_failure(source: str, item_id: ItemId, index: int, reason: FailureReason,
     exception's message (it may quote the payload) nor, for an invalid record, its field
     paths (a path may hold a key of the payload).
 
-    A batch can log thousands of these lines, so the record is made and handed to the
-    handlers directly: ``Logger.warning`` would also walk the stack to find its caller
-    (a third of the line's cost), which is always this function.
+    A batch can log thousands of these lines, so the record is made (by the current log
+    record factory) and handed to the logger's handlers directly: ``Logger.warning``
+    would also walk the stack to find its caller (a third of the line's cost), which is
+    always this function, and copy an ``extra`` dict.
     """
     if log.isEnabledFor(logging.WARNING):
         name = type(error).__name__
-        log.handle(
-            log.makeRecord(
-                log.name,
-                logging.WARNING,
-                __file__,
-                _LOG_LINE,
-                _FAILED_LINE,
-                (source, _describe_id(item_id), index, reason, name),
-                None,
-                "log_failure",
-                {"batch_item_index": index, "batch_failure": reason, "batch_error": name},
-            )
+        record = logging.getLogRecordFactory()(
+            log.name,
+            logging.WARNING,
+            __file__,
+            _LOG_LINE,
+            _FAILED_LINE,
+            (source, _describe_id(item_id), index, reason, name),
+            None,
+            "log_failure",
         )
+        record.batch_item_index = index
+        record.batch_failure = reason
+        record.batch_error = name
+        log.handle(record)
 
 
 _LOG_LINE = log_failure.__code__.co_firstlineno

@@ -109,3 +109,27 @@ def test_a_kafka_record_is_named_by_its_partition_and_offset(caplog: pytest.LogC
     ((_, line),) = [entry for entry in _batch_lines(caplog) if entry[0] == "WARNING"]
     assert line.startswith("kafka record ") and line.endswith(" (index 0) failed (error): KeyError")
     assert "offset" in line and SECRET not in caplog.text
+
+
+def test_a_failed_record_line_carries_its_fields_and_honours_the_log_record_factory(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="lambda_toolkit.batch")
+    default = logging.getLogRecordFactory()
+
+    def tagged(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = default(*args, **kwargs)
+        record.tag = "from-the-factory"
+        return record
+
+    logging.setLogRecordFactory(tagged)
+    try:
+        handler = batch("sqs")(lambda record: int(record.json_body()["n"]) // 0)
+        with pytest.raises(Exception, match="all 1 records failed"):
+            handler(_events.sqs(1), FakeContext(timeout_ms=60_000))
+    finally:
+        logging.setLogRecordFactory(default)
+    (line,) = [r for r in caplog.records if r.name == "lambda_toolkit.batch" and r.levelno == logging.WARNING]
+    assert (line.batch_item_index, line.batch_failure, line.batch_error) == (0, "error", "ZeroDivisionError")  # type: ignore[attr-defined]
+    assert line.tag == "from-the-factory"  # type: ignore[attr-defined]
+    assert line.funcName == "log_failure" and line.pathname.endswith("_processor.py")
