@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from lambda_toolkit.core.env import env_bool
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, Slot
 from lambda_toolkit.core.secrets import any_secret, is_secret
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.logging._config import config_for, default_service
@@ -46,7 +46,8 @@ from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import Any, Protocol, TextIO, overload
+    from contextvars import Token
+    from typing import Any, Literal, Protocol, TextIO, overload
 
     from lambda_toolkit.core.state import Invocation
 
@@ -555,14 +556,17 @@ class Logger:
         keys = config.keys
         logger = self
         sampling_or_buffering = config.sample_rate > 0.0 or config.buffer_size > 0
+        # This layer's own state for a handler call: the token that restores the keys when
+        # it ends (clear_keys), else True. Unset for a plain function call. A Slot per
+        # layer: two inject_context layers on one handler (two loggers, or one twice)
+        # never end each other's key scope.
+        entered: Slot[Token[Mapping[str, Any] | None] | Literal[True]] = Slot("logging.inject_context")
 
         def before(call: Call) -> None:
             invocation = call.invocation
             if invocation is None or not call.is_handler_call:
                 return
-            call.data["logging.handler"] = True
-            if clear_keys:
-                call.data["logging.keys_token"] = keys.start_invocation()
+            entered.set(call, keys.start_invocation() if clear_keys else True)
             if sampling_or_buffering:
                 config.state_of(invocation)  # decide sampling now, once for the invocation
             if source is not None and invocation.correlation_id is None:
@@ -577,14 +581,12 @@ class Logger:
                 event = {"event": MaskTexts(invocation.event)}
                 logger._emit(INFO, "incoming event", (), None, None, event, _where(call))
 
-        def end(call: Call) -> None:
-            token = call.data.get("logging.keys_token")
-            if token is not None:
-                keys.end_invocation(token)
-
         def after(call: Call) -> None:
+            state = entered.pop(call)
             invocation = call.invocation
-            if config.buffer_size and invocation is not None and call.data.get("logging.handler"):
+            if state is None or invocation is None:
+                return
+            if config.buffer_size:
                 if invocation.interrupted:  # set by a timeout guard (a core field)
                     # A timeout guard inside this layer answered with its fallback: the
                     # invocation failed, so its debug trail is written, not dropped.
@@ -593,15 +595,19 @@ class Logger:
                     buffer = config.state_of(invocation).buffer
                     if buffer is not None:
                         buffer.clear()
-            end(call)
+            if state is not True:
+                keys.end_invocation(state)
 
         def on_error(call: Call) -> None:
+            state = entered.pop(call)
             invocation = call.invocation
-            if invocation is not None and call.data.get("logging.handler"):
-                logger._flush(invocation)
-                if log_errors and call.error is not None:
-                    logger._emit_error(call.error)
-            end(call)
+            if state is None or invocation is None:
+                return
+            logger._flush(invocation)
+            if log_errors and call.error is not None:
+                logger._emit_error(call.error)
+            if state is not True:
+                keys.end_invocation(state)
 
         return Middleware("inject_context", before=before, after=after, on_error=on_error)
 
