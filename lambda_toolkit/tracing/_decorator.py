@@ -11,7 +11,7 @@ step is guarded.
 from __future__ import annotations
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
-from lambda_toolkit.core.middleware import Call, Middleware, middleware
+from lambda_toolkit.core.middleware import Call, Middleware, Slot, middleware
 from lambda_toolkit.tracing._api import annotate, attach_metadata, close_span
 from lambda_toolkit.tracing._runtime import active_backend, service_name
 from lambda_toolkit.tracing._warn import warn_once
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["trace"]
 
 _CO_GENERATOR = 0x20  # inspect.CO_GENERATOR
-_layers = 0
 _MAX_NAMES = 4096
 # target function -> (its label: qualified name, whether it is a generator function)
 _names: dict[Callable[..., Any], tuple[str, bool]] = {}
@@ -114,9 +113,7 @@ def trace(
         raise ConfigurationError("trace: capture_response and capture_error must be bool")
     if service is not None and (not isinstance(service, str) or not service):
         raise ConfigurationError("trace: service must be a non-empty str")
-    global _layers
-    _layers += 1
-    key = f"tracing.span.{_layers}"
+    spans: Slot[_Open] = Slot("tracing.span")  # this layer's open span, per call
 
     def before(call: Call) -> None:
         backend = active_backend()
@@ -124,10 +121,10 @@ def trace(
             return
         opened = _open(call, backend, name, service)
         if opened is not None:
-            call.data[key] = opened
+            spans.set(call, opened)
 
     def after(call: Call) -> None:
-        opened: _Open | None = call.data.pop(key, None)
+        opened = spans.pop(call)
         if opened is None:
             return
         span = opened.span
@@ -141,7 +138,7 @@ def trace(
         close_span(span)
 
     def on_error(call: Call) -> None:
-        opened: _Open | None = call.data.pop(key, None)
+        opened = spans.pop(call)
         if opened is None:
             return
         error = call.error

@@ -377,3 +377,20 @@ def test_concurrent_coroutines_in_one_thread_are_all_closed_and_sent(
     assert len(steps) == 2
     assert all(step["in_progress"] is False for step in steps)
     assert [document["name"] for document in everything].count("## fan_out") == 1
+
+
+def test_two_stacked_trace_layers_each_close_their_own_subsegment(
+    lambda_env: TraceIds, xray_daemon: XRayDaemon
+) -> None:
+    @trace("outer")
+    @trace("inner", capture_response=False)
+    def stacked(event: Any, context: Any) -> str:
+        return "done"
+
+    assert stacked({}, FakeContext()) == "done"
+    documents = by_name(xray_daemon.drain())
+    outer, inner = documents["outer"], documents["inner"]
+    assert inner["parent_id"] == outer["id"]
+    assert outer["in_progress"] is False and inner["in_progress"] is False
+    assert outer["metadata"] == {"orders-fn": {"stacked response": "done"}}
+    assert "metadata" not in inner
