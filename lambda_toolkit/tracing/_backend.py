@@ -37,6 +37,10 @@ class Span(Protocol):
         """Mark the span as interrupted before the invocation's deadline."""
         ...
 
+    def record_route(self, route: str) -> None:
+        """Record the HTTP route served, ``"METHOD template"`` (``Invocation.route``)."""
+        ...
+
     def end(self) -> None:
         """Close the span (and send it, for backends that send per span)."""
         ...

@@ -88,6 +88,18 @@ def _timed_out(call: Call) -> bool:
     return invocation is not None and invocation.interrupted
 
 
+def _record_route(call: Call, span: Span) -> None:
+    # Read when the span closes: an App inside the handler matches the route after the
+    # span was opened.
+    invocation = call.invocation
+    route = None if invocation is None else invocation.route
+    if route:
+        try:
+            span.record_route(route)
+        except Exception as exc:
+            warn_once("backend-call", "record_route", f"recording the route failed ({type(exc).__name__})")
+
+
 @middleware
 def trace(
     name: str | None = None,
@@ -128,11 +140,13 @@ def trace(
         if opened is None:
             return
         span = opened.span
-        if opened.handler and _timed_out(call):  # a timeout guard answered with a fallback
-            try:
-                span.mark_timed_out()
-            except Exception as exc:
-                warn_once("backend-call", "mark_timed_out", f"marking a timeout failed ({type(exc).__name__})")
+        if opened.handler:
+            _record_route(call, span)
+            if _timed_out(call):  # a timeout guard answered with a fallback
+                try:
+                    span.mark_timed_out()
+                except Exception as exc:
+                    warn_once("backend-call", "mark_timed_out", f"marking a timeout failed ({type(exc).__name__})")
         if capture_response:
             attach_metadata(span, f"{opened.label} response", call.response, opened.namespace)
         close_span(span)
@@ -141,6 +155,8 @@ def trace(
         opened = spans.pop(call)
         if opened is None:
             return
+        if opened.handler:
+            _record_route(call, opened.span)
         error = call.error
         if error is None:  # pragma: no cover - the engine calls on_error only with an error
             close_span(opened.span)

@@ -30,6 +30,9 @@ class NoopSpan:
     def mark_timed_out(self) -> None:
         return None
 
+    def record_route(self, route: str) -> None:
+        return None
+
     def end(self) -> None:
         return None
 

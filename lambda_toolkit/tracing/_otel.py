@@ -60,6 +60,15 @@ class OTelSpan:
     def mark_timed_out(self) -> None:
         self._span.set_attribute("TimedOut", True)
 
+    def record_route(self, route: str) -> None:
+        # The semantic conventions' names: http.route holds the template alone.
+        method, space, template = route.partition(" ")
+        if space and template:
+            self._span.set_attribute("http.request.method", method)
+            self._span.set_attribute("http.route", template)
+        else:
+            self._span.set_attribute("http.route", route)
+
     def end(self) -> None:
         self._span.end()
         token, self._token = self._token, None

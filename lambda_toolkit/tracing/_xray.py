@@ -18,6 +18,8 @@ from aws_xray_sdk.core import xray_recorder
 from aws_xray_sdk.core.lambda_launcher import LambdaContext
 from aws_xray_sdk.core.models.subsegment import Subsegment
 
+from lambda_toolkit.tracing._sanitize import ANNOTATION_VALUE_MAX
+
 __all__ = ["XRayBackend", "XRaySpan"]
 
 _MESSAGE_MAX = 2048
@@ -98,6 +100,9 @@ class XRaySpan:
     def mark_timed_out(self) -> None:
         self._entity.put_annotation("TimedOut", True)
         self._entity.add_fault_flag()
+
+    def record_route(self, route: str) -> None:
+        self._entity.put_annotation("Route", route[:ANNOTATION_VALUE_MAX])
 
     def end(self) -> None:
         recorder, entity = self._recorder, self._entity
