@@ -18,14 +18,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-import lambda_toolkit.batch
 from lambda_toolkit.batch import BatchOutcome, batch, process_batch, process_batch_async
 from lambda_toolkit.core import InvocationTimeout
 from lambda_toolkit.core.middleware import Middleware, apply_middleware
 from lambda_toolkit.testing import FakeContext
 from tests.batch import _events
 
-BATCH_DIR = os.path.dirname(os.path.abspath(lambda_toolkit.batch.__file__)) + os.sep
+# The module, not the batch() function that lambda_toolkit also exports under that name.
+BATCH_DIR = os.path.dirname(os.path.abspath(str(sys.modules["lambda_toolkit.batch"].__file__))) + os.sep
 RECORDS = 4
 
 

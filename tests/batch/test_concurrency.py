@@ -210,8 +210,11 @@ def test_process_batch_async_answers_when_interrupted() -> None:
 
 
 def test_process_batch_async_needs_an_async_record_handler() -> None:
+    def not_async(record: Any) -> None:
+        return None
+
     with pytest.raises(ConfigurationError, match="record_handler must be an async function"):
-        asyncio.run(process_batch_async(_events.sqs(1), lambda record: None, source="sqs"))  # type: ignore[arg-type]
+        asyncio.run(process_batch_async(_events.sqs(1), not_async, source="sqs"))  # type: ignore[arg-type]
 
 
 def test_an_object_with_an_async_call_is_an_async_record_function() -> None:

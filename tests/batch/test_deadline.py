@@ -320,7 +320,12 @@ def test_the_sequential_loops_check_the_cooperative_flag_before_every_record(opt
         invocation.interrupted = message_id == "m2"
 
     processed: list[str] = []
-    outcome = _run_in_invocation(lambda message_id: (processed.append(message_id), process(message_id)), 5, **options)
+
+    def record(message_id: str) -> None:
+        processed.append(message_id)
+        process(message_id)
+
+    outcome = _run_in_invocation(record, 5, **options)
     assert processed == ["m0", "m1", "m2"]
     assert outcome.stopped_by == "timeout"
     assert [(f.item_id, f.reason) for f in outcome.failures] == [("m3", "deadline"), ("m4", "deadline")]

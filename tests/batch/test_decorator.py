@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lambda_toolkit.batch import OUTCOME_KEY, BatchOutcome, batch
+from lambda_toolkit.batch import OUTCOME_KEY, BatchOutcome, Source, batch
 from lambda_toolkit.core import (
     Call,
     ConfigurationError,
@@ -24,7 +24,7 @@ from lambda_toolkit.testing import FakeContext
 
 from . import _events
 
-RECORD_TYPES = {
+RECORD_TYPES: dict[str, type[Any]] = {
     "sqs": SQSRecord,
     "kinesis-stream": KinesisStreamRecord,
     "dynamodb-stream": DynamoDBStreamRecord,
@@ -33,7 +33,7 @@ RECORD_TYPES = {
 
 
 @pytest.mark.parametrize("source", _events.SOURCES)
-def test_each_source_reports_exactly_the_failed_records(source: str) -> None:
+def test_each_source_reports_exactly_the_failed_records(source: Source) -> None:
     seen: list[int] = []
 
     @batch(source)

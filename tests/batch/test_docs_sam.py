@@ -14,7 +14,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "batch.md"
 BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # yaml has no type information
     """Reads the short intrinsic functions (``!GetAtt``, ``!Ref``) as their long form."""
 
 

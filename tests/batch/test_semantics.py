@@ -184,9 +184,10 @@ def test_process_batch_stores_the_outcome_in_the_current_invocation() -> None:
     @plain
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         outcome = process_batch(event, lambda record: None, source="sqs")
+        response = outcome.response
         invocation = current_invocation()
         assert invocation is not None and invocation.data[OUTCOME_KEY] is outcome
-        return outcome.response
+        return response
 
     assert handler(_events.sqs(2), FakeContext()) == {"batchItemFailures": []}
 
@@ -255,6 +256,7 @@ def test_a_failed_record_does_not_keep_the_record_function_locals_alive(options:
     assert len(held) == 3
     assert [ref() for ref in held] == [None, None, None]  # released at once, without a collection
     for failure in outcome.failures:  # the traceback still says where
+        assert failure.error is not None
         traceback = failure.error.__traceback__
         assert traceback is not None
         assert traceback.tb_frame.f_code.co_name in ("process", "__call__") and traceback.tb_lineno > 0

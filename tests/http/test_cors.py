@@ -41,7 +41,7 @@ def preflight(path: str = "/orders/1", origin: str = ORIGIN, trigger: str = "api
 @pytest.mark.parametrize("trigger", sorted(FACTORIES))
 def test_preflight_is_answered_without_reaching_routes(trigger: str) -> None:
     app = make_app(CORS([ORIGIN], allow_headers=["content-type", "x-api-key"], max_age=600))
-    answer = call(app, preflight(trigger=trigger))  # type: ignore[arg-type]
+    answer = call(app, preflight(trigger=trigger))
     assert answer["statusCode"] == 204
     assert header(answer, "access-control-allow-origin") == ORIGIN
     assert header(answer, "access-control-allow-methods") == "DELETE,GET,OPTIONS,POST"
@@ -51,12 +51,12 @@ def test_preflight_is_answered_without_reaching_routes(trigger: str) -> None:
 
 
 def test_preflight_for_unknown_path_is_404() -> None:
-    answer = call(make_app(CORS([ORIGIN])), preflight("/nowhere"))  # type: ignore[arg-type]
+    answer = call(make_app(CORS([ORIGIN])), preflight("/nowhere"))
     assert answer["statusCode"] == 404
 
 
 def test_preflight_from_a_foreign_origin_gets_no_cors_headers() -> None:
-    answer = call(make_app(CORS([ORIGIN])), preflight(origin="https://evil.example"))  # type: ignore[arg-type]
+    answer = call(make_app(CORS([ORIGIN])), preflight(origin="https://evil.example"))
     assert not [name for name in headers_of(answer) if name.startswith("access-control")]
 
 

@@ -428,7 +428,7 @@ def test_headers_sent_in_two_cases_are_one_header_with_both_values() -> None:
     app = App()
 
     @app.get("/h")
-    def read(x_tag: Annotated[list[str], Header()]) -> dict:
+    def read(x_tag: Annotated[list[str], Header()]) -> dict[str, list[str]]:
         return {"tags": x_tag}
 
     event = api_gateway_http_event("GET", "/h")
