@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+from lambda_toolkit.batch._errors import BatchError
 from lambda_toolkit.batch._sources import SourceSpec
 from lambda_toolkit.core.errors import ConfigurationError
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["InvalidPayloadError", "model_converter"]
 
 
-class InvalidPayloadError(Exception):
+class InvalidPayloadError(BatchError):
     """Raised by a converter; the processor turns it into a RecordValidationError with the id."""
 
     def __init__(self, model: str, errors: list[tuple[str, str]]) -> None:
