@@ -78,12 +78,9 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INSTALL_RIC = "pip install 'lambda-toolkit-aws[local]'"
 
 
-def register(subparsers: Any) -> None:
-    """Add the ``invoke`` subcommand."""
-    parser = subparsers.add_parser("invoke", help="run a handler locally with an event")
-    parser.add_argument("handler", metavar="MODULE:FUNCTION", help="e.g. app:handler or app.handler")
-    parser.add_argument("--event", default=None, metavar="FILE|-", help="event JSON file, or - for stdin")
-    parser.add_argument("--timeout-ms", type=int, default=3000, help="function timeout (default 3000)")
+def add_function_options(parser: argparse.ArgumentParser, *, timeout_help: str) -> None:
+    """The options that describe the function, shared by ``invoke`` and ``serve``."""
+    parser.add_argument("--timeout-ms", type=int, default=3000, help=timeout_help)
     parser.add_argument("--memory-mb", type=int, default=128, help="memory size (default 128)")
     parser.add_argument("--function-name", default=None, help="function name (default: the module name)")
     parser.add_argument(
@@ -99,6 +96,14 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="function environment variables from a file of NAME=VALUE lines (# comments, optional quotes)",
     )
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``invoke`` subcommand."""
+    parser = subparsers.add_parser("invoke", help="run a handler locally with an event")
+    parser.add_argument("handler", metavar="MODULE:FUNCTION", help="e.g. app:handler or app.handler")
+    parser.add_argument("--event", default=None, metavar="FILE|-", help="event JSON file, or - for stdin")
+    add_function_options(parser, timeout_help="function timeout (default 3000)")
     parser.add_argument(
         "--runtime",
         choices=("local", "ric"),

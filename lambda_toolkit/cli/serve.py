@@ -27,6 +27,7 @@ from lambda_toolkit.cli.invoke import (
     FunctionInitError,
     _json_default,
     _split_handler,
+    add_function_options,
     apply_environment,
     call_handler,
     error_payload,
@@ -57,17 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--trigger", choices=TRIGGERS, default="api-gateway-http", help="the event shape (default api-gateway-http)"
     )
-    parser.add_argument("--timeout-ms", type=int, default=3000, help="function timeout per request (default 3000)")
-    parser.add_argument("--memory-mb", type=int, default=128, help="memory size (default 128)")
-    parser.add_argument("--function-name", default=None, help="function name (default: the module name)")
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a function environment variable (repeatable; wins over --env-file)",
-    )
-    parser.add_argument("--env-file", default=None, metavar="FILE", help="function environment variables from a file")
+    add_function_options(parser, timeout_help="function timeout per request (default 3000)")
     parser.set_defaults(run=run)
 
 
