@@ -240,16 +240,16 @@ class App(Router):
             answer = self._dispatch(request)
         except Exception as exc:
             answer = self._answer_error(exc, request)
-            if answer.status >= 500:
-                result = self._finish(request, trigger, answer)
-                # Not the route's result but an answer given in its place: a layer that
-                # keeps results (idempotency around the app) must not keep it, so that a
-                # retry runs again. The core's field for that is the fallback response.
-                invocation = current_invocation()
-                if invocation is not None:
-                    invocation.fallback_response = result
-                return result
-        return self._finish(request, trigger, answer)
+        result = self._finish(request, trigger, answer)
+        if answer.status >= 400:
+            # An error answer (4xx or 5xx) is not a result to keep: a layer that keeps
+            # results (idempotency around the app) must not store it, so that a retry (the
+            # client's fixed request, or the same one once the outage is over) runs again.
+            # The core's field for "an answer given in place of a result" is the fallback.
+            invocation = current_invocation()
+            if invocation is not None:
+                invocation.fallback_response = result
+        return result
 
     def _dispatch(self, request: HttpRequest) -> _Answer:
         if len(request.path) > MAX_PATH_LENGTH:

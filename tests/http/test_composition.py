@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lambda_toolkit.core import ConfigurationError, current_invocation
-from lambda_toolkit.http import App, HTTPError, Router
+from lambda_toolkit.http import App, HTTPError, Response, Router
 from lambda_toolkit.idempotency import MemoryStore, idempotent
 from lambda_toolkit.testing import FakeContext
 from lambda_toolkit.testing.events import api_gateway_http_event
@@ -86,13 +86,30 @@ def test_idempotency_around_the_app_does_not_keep_a_500() -> None:
     assert retry["statusCode"] == 200 and len(calls) == 2
 
 
-def test_idempotency_keeps_client_errors() -> None:
+def test_idempotency_does_not_keep_client_errors() -> None:
     app, calls = make_counting_app([False])
     handler = idempotent(store=MemoryStore(), key="json_decode(body).id")(app)
     event = api_gateway_http_event("POST", "/orders", body={"id": "o-3", "bad": True})
     assert handler(event, FakeContext())["statusCode"] == 409
     assert handler(event, FakeContext())["statusCode"] == 409
-    assert len(calls) == 1
+    assert len(calls) == 2  # the retry ran again: a 4xx is not stored as the result
+
+
+def test_idempotency_does_not_keep_an_error_status_a_route_returns() -> None:
+    app = App()
+    calls: list[int] = []
+
+    @app.post("/orders")
+    def create() -> Response:
+        calls.append(1)
+        return Response({"detail": "slow down"}, status=429) if len(calls) == 1 else Response({"ok": True}, status=201)
+
+    handler = idempotent(store=MemoryStore(), key="json_decode(body).id")(app)
+    event = api_gateway_http_event("POST", "/orders", body={"id": "o-4"})
+    assert handler(event, FakeContext())["statusCode"] == 429
+    assert handler(event, FakeContext())["statusCode"] == 201
+    assert handler(event, FakeContext())["statusCode"] == 201  # the success is kept
+    assert len(calls) == 2
 
 
 def test_timeout_guard_around_the_app_gets_a_503_from_the_app() -> None:
