@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/cfn-lint examples/orders/template.yaml
 
 types: $(STAMP)
-	$(BIN)/mypy lambda_toolkit tests
+	$(BIN)/mypy lambda_toolkit tests scripts
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site

@@ -3,8 +3,8 @@
 Every fixture lives in ``tests/events/fixtures`` and was written by the project from the event
 shapes the AWS documentation gives: ``<trigger>.json`` or ``<trigger>--<variant>.json``.
 ``fixtures/not-events`` holds payloads that are no trigger event (responses, out-of-scope
-sources) and ``fixtures/malformed`` broken JSON. The shared aws-lambda-go samples are a
-cross-check a developer runs (``tests/events/crosscheck_shared.py``), never a test input.
+sources) and ``fixtures/malformed`` broken JSON. Folders of real samples from elsewhere are a
+cross-check a developer runs (``scripts/crosscheck_events.py``), never a test input.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The test suite needs nothing outside the repository: a bare clone collects without errors.
 
-The event tests once read samples from ``../shared``; a user who cloned the repository had
+The event tests once read samples from a folder beside the repository; a user who cloned it had
 no such folder and 11 modules failed to collect. This clones HEAD into an empty directory
 (nothing beside it) and collects the whole suite there with this interpreter.
 """
@@ -45,4 +45,4 @@ def test_a_bare_clone_collects_every_test_module(tmp_path: Path) -> None:
     # id may contain the word (a parametrized log level), so only whole lines are read.
     errors = [line for line in output.splitlines() if line.startswith("ERROR")]
     assert not errors and "error" not in output.splitlines()[-1], output[-4000:]
-    assert "tests/events/test_models_core.py::" in output  # the modules that read ../shared before
+    assert "tests/events/test_models_core.py::" in output  # the modules that read outside the repository before

@@ -1,9 +1,9 @@
-"""Cross-check against the shared aws-lambda-go samples: ``python tests/events/crosscheck_shared.py [DIR]``.
+"""Cross-check against a folder of labelled real events: ``python scripts/crosscheck_events.py DIR``.
 
-Not a test module (pytest does not collect it, and no test reads outside the repository): a
-developer who has the samples beside the clone runs it to check that every labelled sample
-is detected as its label and, when it is a trigger, parses into that trigger's model.
-``DIR`` defaults to ``../shared/events/aws-lambda-go`` next to the repository. Labels are
+Not a test (the tests use only the fixtures in the repository): a developer who has a
+folder of real samples with a ``labels.json`` (file name -> label) runs it to check that
+every labelled sample is detected as its label and, when it is a trigger, parses into that
+trigger's model. Labels are
 trigger names, ``null`` (not an event in scope: must not be detected) or ``invalid-json``
 (must be rejected by ``decoding.json_loads``). Exits 1 on any mismatch.
 """
@@ -14,8 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT = REPO.parent / "shared" / "events" / "aws-lambda-go"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def check(directory: Path) -> list[str]:
@@ -48,7 +47,10 @@ def check(directory: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    directory = Path(argv[1]) if len(argv) > 1 else DEFAULT
+    if len(argv) != 2:
+        print("usage: python scripts/crosscheck_events.py DIR  (a folder with labels.json)", file=sys.stderr)
+        return 2
+    directory = Path(argv[1])
     if not (directory / "labels.json").is_file():
         print(f"no labels.json in {directory}", file=sys.stderr)
         return 2
