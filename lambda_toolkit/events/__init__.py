@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-from lambda_toolkit.events._detect import TRIGGER_NAMES, detect
+from lambda_toolkit.events._detect import HTTP_TRIGGERS, TRIGGER_NAMES, detect
 from lambda_toolkit.events._errors import EventsError, EventValidationError, FieldError, UnknownEventError
 from lambda_toolkit.events._registry import MODEL_LOCATIONS, TRIGGERS, model_for, parse
 
@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "HTTP_TRIGGERS",
     "TRIGGERS",
     "TRIGGER_NAMES",
     "EventModel",

@@ -18,22 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
-from lambda_toolkit.events._detect import detect
+from lambda_toolkit.events._detect import HTTP_TRIGGERS, detect
 from lambda_toolkit.events._errors import EventValidationError
 
 __all__ = ["parse_event"]
 
-_HTTP_TRIGGERS = frozenset(
-    {
-        "api-gateway-rest",
-        "api-gateway-http",
-        "api-gateway-websocket",
-        "alb",
-        "function-url",
-        "vpc-lattice",
-        "vpc-lattice-v2",
-    }
-)
+# the triggers whose answer can be an HTTP error response
+_HTTP_TRIGGERS = HTTP_TRIGGERS | {"api-gateway-websocket"}
 _NO_MODEL = object()
 
 if TYPE_CHECKING:

@@ -16,7 +16,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["TRIGGER_NAMES", "detect"]
+__all__ = ["HTTP_TRIGGERS", "TRIGGER_NAMES", "detect"]
+
+#: The triggers whose events are one HTTP request answered by the function's return value
+#: (WebSocket events are HTTP-shaped too, but are messages on a connection).
+HTTP_TRIGGERS = frozenset(
+    {"api-gateway-rest", "api-gateway-http", "alb", "function-url", "vpc-lattice", "vpc-lattice-v2"}
+)
 
 #: Every trigger name, in the order of the design document.
 TRIGGER_NAMES: tuple[str, ...] = (

@@ -21,6 +21,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
+from lambda_toolkit.events._detect import HTTP_TRIGGERS
 from lambda_toolkit.events._errors import EventValidationError
 from lambda_toolkit.events.decoding import b64decode, dynamodb_item, gunzip, json_loads, utf8_encode
 
@@ -346,15 +347,7 @@ def _cloudwatch_logs(event: Mapping[str, Any], source: str) -> Iterator[_Item]:
         yield path, f"{path}.message", message, True, entry.get("id"), entry
 
 
-_HTTP_TRIGGERS = (
-    "api-gateway-rest",
-    "api-gateway-http",
-    "api-gateway-websocket",
-    "alb",
-    "function-url",
-    "vpc-lattice",
-    "vpc-lattice-v2",
-)
+_HTTP_TRIGGERS = (*sorted(HTTP_TRIGGERS), "api-gateway-websocket")
 
 #: Any HTTP trigger's body (base64-decoded when ``isBase64Encoded``), parsed as JSON.
 HTTP = SingleEnvelope("http", _HTTP_TRIGGERS, _http_body)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from lambda_toolkit.core.errors import ConfigurationError, InvalidEventError
 from lambda_toolkit.core.middleware import Middleware, apply_middleware
 from lambda_toolkit.core.state import current_invocation
-from lambda_toolkit.events import detect
+from lambda_toolkit.events import HTTP_TRIGGERS, detect
 from lambda_toolkit.http._cors import CORS
 from lambda_toolkit.http._errors import HTTPError, RequestValidationError, status_of
 from lambda_toolkit.http._request import (
-    HTTP_TRIGGERS,
     HttpRequest,
     decode_segment,
     read_request,

@@ -16,11 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = ["HTTP_TRIGGERS", "HttpRequest", "read_request", "shape_response"]
-
-HTTP_TRIGGERS = frozenset(
-    {"api-gateway-rest", "api-gateway-http", "alb", "function-url", "vpc-lattice", "vpc-lattice-v2"}
-)
+__all__ = ["HttpRequest", "read_request", "shape_response"]
 
 
 class HttpRequest:

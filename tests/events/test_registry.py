@@ -168,3 +168,17 @@ def test_detection_imports_no_typing_module() -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert result.stdout.strip() == "False"
+
+
+def test_http_triggers_are_the_request_response_triggers_defined_once() -> None:
+    from lambda_toolkit.events import HTTP_TRIGGERS, TRIGGER_NAMES
+
+    assert {
+        "api-gateway-rest",
+        "api-gateway-http",
+        "alb",
+        "function-url",
+        "vpc-lattice",
+        "vpc-lattice-v2",
+    } == HTTP_TRIGGERS
+    assert set(TRIGGER_NAMES) >= HTTP_TRIGGERS
