@@ -6,7 +6,23 @@ import os
 
 from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["env_bool", "env_float", "env_int", "is_lambda", "trace_header"]
+__all__ = [
+    "DEFAULT_SERVICE",
+    "SERVICE_ENV",
+    "SERVICE_ENV_FALLBACK",
+    "env_bool",
+    "env_float",
+    "env_int",
+    "is_lambda",
+    "service_name",
+    "trace_header",
+]
+
+SERVICE_ENV = "LAMBDA_TOOLKIT_SERVICE"
+# Read after ours so a function moved over from Powertools keeps its service name (and so
+# its log queries and metric dimensions) without a template change.
+SERVICE_ENV_FALLBACK = "POWERTOOLS_SERVICE_NAME"
+DEFAULT_SERVICE = "service"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -20,6 +36,26 @@ def is_lambda() -> bool:
 def trace_header() -> str | None:
     """The X-Ray trace header the runtime sets for the current invocation, if any."""
     return os.environ.get("_X_AMZN_TRACE_ID") or None
+
+
+def service_name(explicit: str | None = None, *, option: str = "service") -> str:
+    """The service name every utility uses (log lines, trace annotations, metric dimensions).
+
+    In order: ``explicit`` (a utility's ``service=`` option), ``LAMBDA_TOOLKIT_SERVICE``,
+    ``POWERTOOLS_SERVICE_NAME``, ``AWS_LAMBDA_FUNCTION_NAME``, then ``"service"``. Blank
+    variables are skipped and values are stripped. An ``explicit`` value that is not a
+    non-empty str is a ConfigurationError naming ``option``.
+    """
+    if explicit is not None:
+        if not isinstance(explicit, str) or not explicit.strip():
+            raise ConfigurationError(f"{option} must be a non-empty str")
+        return explicit
+    environ = os.environ
+    for name in (SERVICE_ENV, SERVICE_ENV_FALLBACK, "AWS_LAMBDA_FUNCTION_NAME"):
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return DEFAULT_SERVICE
 
 
 def env_bool(name: str, default: bool) -> bool:

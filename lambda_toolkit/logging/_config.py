@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from lambda_toolkit.core.state import Invocation
 
-__all__ = ["Config", "config_for", "default_service", "lock_for"]
+__all__ = ["Config", "config_for", "lock_for"]
 
 _registry: dict[str, Config] = {}
 _registry_lock = Lock()
@@ -78,15 +78,6 @@ def _reinit_locks_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_locks_after_fork)
-
-
-def default_service() -> str:
-    """``LAMBDA_TOOLKIT_SERVICE``, else the function name, else ``"service"``."""
-    return (
-        os.environ.get("LAMBDA_TOOLKIT_SERVICE", "").strip()
-        or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "").strip()
-        or "service"
-    )
 
 
 class Config:

@@ -14,11 +14,12 @@ import sys
 from collections.abc import Mapping
 
 from lambda_toolkit.core.env import env_bool
+from lambda_toolkit.core.env import service_name as resolve_service
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, Slot
 from lambda_toolkit.core.secrets import any_secret, is_secret
 from lambda_toolkit.core.state import current_invocation
-from lambda_toolkit.logging._config import config_for, default_service
+from lambda_toolkit.logging._config import config_for
 from lambda_toolkit.logging._correlation import make_source
 from lambda_toolkit.logging._formatter import (
     RESERVED_FIELDS,
@@ -176,9 +177,7 @@ class Logger:
         library_logs: bool | None = None,
         **keys: Any,
     ) -> None:
-        service_name = service if service is not None else default_service()
-        if not isinstance(service_name, str) or not service_name.strip():
-            raise ConfigurationError("Logger: service must be a non-empty string")
+        service_name = resolve_service(service, option="Logger: service")
         if child and (
             stream is not None
             or sample_rate is not None

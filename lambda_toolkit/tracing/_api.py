@@ -74,7 +74,7 @@ def attach_metadata(span: Span, key: object, value: Any, namespace: str | None =
         warn_once("metadata-key", type(key).__name__, "metadata dropped: its key must be a non-empty str")
         return
     if namespace is None:
-        namespace = service_name() or "default"
+        namespace = service_name()
     elif not isinstance(namespace, str) or not namespace or namespace.startswith("AWS."):
         warn_once(
             "metadata-namespace",

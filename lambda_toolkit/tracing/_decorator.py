@@ -78,9 +78,8 @@ def _open(call: Call, backend: Backend, name: str | None, service: str | None) -
     service_value = service_name(service)
     if handler and call.invocation is not None:
         annotate(span, "ColdStart", call.invocation.cold_start)
-        if service_value:
-            annotate(span, "Service", service_value)
-    return _Open(span, label, handler, service_value or "default")
+        annotate(span, "Service", service_value)
+    return _Open(span, label, handler, service_value)
 
 
 def _timed_out(call: Call) -> bool:
@@ -114,7 +113,8 @@ def trace(
     value out of the trace, ``capture_error=False`` the error's message and stack (the
     subsegment is still marked failed, with the exception type). ``service`` sets the
     ``Service`` annotation and metadata namespace (default: ``configure(service=...)``,
-    LAMBDA_TOOLKIT_SERVICE, then the function name).
+    then the package-wide service name: LAMBDA_TOOLKIT_SERVICE, POWERTOOLS_SERVICE_NAME, the
+    function name, ``"service"``).
 
     Off, at the cost of a few environment look-ups per call, outside Lambda, when
     LAMBDA_TOOLKIT_TRACE_DISABLED is true, or when the invocation is not sampled.

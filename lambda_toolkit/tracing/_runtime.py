@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from lambda_toolkit.core.env import SERVICE_ENV
+from lambda_toolkit.core.env import service_name as resolve_service
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.tracing._warn import warn_once
@@ -35,7 +37,6 @@ __all__ = [
 
 DISABLED_ENV = "LAMBDA_TOOLKIT_TRACE_DISABLED"
 BACKEND_ENV = "LAMBDA_TOOLKIT_TRACE_BACKEND"
-SERVICE_ENV = "LAMBDA_TOOLKIT_SERVICE"
 METADATA_MAX_ENV = "LAMBDA_TOOLKIT_TRACE_METADATA_MAX_BYTES"
 
 _BACKEND_NAMES = {"xray": "xray", "x-ray": "xray", "aws-xray": "xray", "otel": "otel", "opentelemetry": "otel"}
@@ -252,14 +253,10 @@ def request_patch(modules: tuple[str, ...] | None, *, eager: bool) -> bool:
     return False
 
 
-def service_name(explicit: str | None = None) -> str | None:
-    """The service: explicit, configured, LAMBDA_TOOLKIT_SERVICE, or the function name."""
-    if explicit is not None:
-        return explicit
-    if _settings.service is not None:
-        return _settings.service
-    environ = os.environ
-    return environ.get(SERVICE_ENV) or environ.get("AWS_LAMBDA_FUNCTION_NAME") or None
+def service_name(explicit: str | None = None) -> str:
+    """The service: explicit, ``configure(service=...)``, then the package-wide resolution
+    (``lambda_toolkit.core.env.service_name``)."""
+    return resolve_service(explicit if explicit is not None else _settings.service)
 
 
 def metadata_budget() -> MetadataBudget:

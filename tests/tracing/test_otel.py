@@ -148,7 +148,7 @@ def test_errors_become_exception_events_and_propagate_unchanged(otel: Any) -> No
     assert event.name == "exception"
     assert event.attributes["exception.type"] == "ValueError"
     assert event.attributes["exception.message"] == "quantity must be positive"
-    assert json.loads(span.attributes["metadata.default.failing error"])["message"] == "quantity must be positive"
+    assert json.loads(span.attributes["metadata.service.failing error"])["message"] == "quantity must be positive"
 
 
 def test_capture_error_false_keeps_only_the_type(otel: Any) -> None:

@@ -44,4 +44,4 @@ def test_open_telemetry_attributes_hold_the_mask_not_the_secret(otel: Any) -> No
     attributes = dict(span.attributes)
     assert SECRET not in json.dumps(attributes)
     assert attributes["password"] == SECRET_MASK
-    assert json.loads(attributes["metadata.default.credentials"])["password"] == SECRET_MASK
+    assert json.loads(attributes["metadata.service.credentials"])["password"] == SECRET_MASK
