@@ -5,6 +5,14 @@ tens of milliseconds at cold start; utilities that need AWS clients (idempotency
 parameters) take them from this one session instead of each making its own. A session
 is not thread-safe, so clients are created under a lock; the clients themselves are.
 
+Utilities hold their client through a ``LazyClient``: nothing is made until the first
+request, and then one client per (service, region, endpoint) serves every holder of the
+process (a client costs milliseconds and memory; two stores of one table need one).
+``use_client`` puts a client of the caller's in that place (tests), and
+``reset_clients`` forgets every client made so far, so the next request of each holder
+makes a new one: after a SnapStart restore (credentials and connections of the snapshot
+are stale), or when a test starts ``moto``.
+
 Every client made here goes through ``protect``, which binds its calls to the current
 invocation's deadline:
 
@@ -38,7 +46,18 @@ if TYPE_CHECKING:
 
     C = TypeVar("C")
 
-__all__ = ["CALL_RESERVE_MS", "aws_client", "call_budget_s", "interrupt_calls_at", "protect", "reset_session"]
+__all__ = [
+    "CALL_RESERVE_MS",
+    "LazyClient",
+    "aws_client",
+    "call_budget_s",
+    "interrupt_calls_at",
+    "protect",
+    "reset_clients",
+    "reset_session",
+    "shared_client",
+    "use_client",
+]
 
 #: Time kept free at the end of an invocation: SDK calls of protected clients end before it.
 CALL_RESERVE_MS = 100
@@ -50,27 +69,133 @@ _HOOK_ID = "lambda_toolkit.deadline"
 _lock = Lock()
 _session: Any = None
 _timeout_class: Any = None
+# The clients LazyClient holders share, by (service, region, endpoint_url); ``_generation``
+# counts the resets: a holder whose client is of an older generation makes a new one.
+_shared: dict[tuple[str, str | None, str | None], Any] = {}
+_generation = 0
+
+# The package's requests are retried with backoff (botocore's standard mode) and, inside an
+# invocation, bounded by its deadline anyway (``protect``). DynamoDB requests are built whole
+# by the package: botocore's client-side check of every parameter would only repeat the
+# service's own, at a cost on each request.
+_CONNECT_TIMEOUT_S = 5
+_READ_TIMEOUT_S = 10
+_UNVALIDATED = frozenset({"dynamodb"})
 
 
 def aws_client(service: str, **options: Any) -> Any:
     """A new boto3 client for ``service`` from the package's shared session, protected
     (see ``protect``); boto3 is imported here, on first use, never at import."""
-    global _session
     with _lock:
-        if _session is None:
-            import boto3
-
-            _session = boto3.session.Session()
-        client = _session.client(service, **options)
-    return protect(client)
+        return _make_client(service, **options)
 
 
-def reset_session() -> None:
-    """Forget the shared session, so the next client gets a new one (for tests: a session
-    made before ``moto.mock_aws`` started would not be mocked)."""
+def _make_client(service: str, **options: Any) -> Any:
+    """A new protected client (the caller holds ``_lock``: a session is not thread-safe)."""
     global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session()
+    return protect(_session.client(service, **options))
+
+
+def shared_client(service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
+    """The package's client of ``service`` for ``region`` and ``endpoint_url`` (None: the
+    environment's), made on the first call and the same one afterwards until
+    ``reset_clients``. Its configuration is the package's: standard retries, 5 s to
+    connect, 10 s to read, each capped by the invocation's deadline (``protect``)."""
+    key = (service, region, endpoint_url)
+    client = _shared.get(key)
+    if client is not None:
+        return client
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard"},
+        connect_timeout=_CONNECT_TIMEOUT_S,
+        read_timeout=_READ_TIMEOUT_S,
+        parameter_validation=service not in _UNVALIDATED,
+    )
+    with _lock:
+        client = _shared.get(key)  # another thread may have made it while this one waited
+        if client is None:
+            client = _make_client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+            _shared[key] = client
+    return client
+
+
+def use_client(service: str, client: Any, *, region: str | None = None, endpoint_url: str | None = None) -> None:
+    """Make ``client`` the shared client of ``service`` (and ``region``, ``endpoint_url``):
+    every ``LazyClient`` of that key uses it from its next request, until ``reset_clients``.
+    For tests (a stubbed client, one under ``moto``); the client is used as given."""
+    global _generation
+    with _lock:
+        _shared[(service, region, endpoint_url)] = client
+        _generation += 1
+
+
+def reset_clients() -> None:
+    """Forget the shared session and every client made from it: each ``LazyClient`` makes
+    a new one at its next request. Call it after a SnapStart restore, or in tests (a
+    client made before ``moto.mock_aws`` started would not be mocked). Clients handed to
+    a holder explicitly (``LazyClient(client=...)``) are the caller's and are kept."""
+    global _session, _generation
     with _lock:
         _session = None
+        _shared.clear()
+        _generation += 1
+
+
+#: The earlier name of ``reset_clients`` (it forgets the clients too, not only the session).
+reset_session = reset_clients
+
+
+class LazyClient:
+    """The boto3 client of one user of AWS (a store, a provider), made on first use.
+
+    ``get()`` gives ``client`` when one was given, else the shared client of ``service``
+    for ``region`` and ``endpoint_url`` (``shared_client``), looked up once and again after
+    ``reset_clients`` or ``use_client``. Creation is thread-safe; the hot path is two
+    attribute reads and a comparison. ``replace`` swaps the client of this holder alone.
+    """
+
+    __slots__ = ("_given", "_made", "endpoint_url", "region", "service")
+
+    def __init__(
+        self, service: str, *, client: Any = None, region: str | None = None, endpoint_url: str | None = None
+    ) -> None:
+        self.service = service
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self._given = client
+        self._made: tuple[int, Any] | None = None
+
+    def get(self) -> Any:
+        """The client (made now if it was not yet)."""
+        given = self._given
+        if given is not None:
+            return given
+        made = self._made
+        if made is not None and made[0] == _generation:
+            return made[1]
+        generation = _generation  # read before the lookup: a reset during it is seen next time
+        client = shared_client(self.service, region=self.region, endpoint_url=self.endpoint_url)
+        self._made = (generation, client)
+        return client
+
+    @property
+    def made(self) -> bool:
+        """True once a client was given or looked up (and not reset since)."""
+        return self._given is not None or (self._made is not None and self._made[0] == _generation)
+
+    def replace(self, client: Any) -> None:
+        """Use ``client`` from now on (None: the shared client again)."""
+        self._given = client
+        self._made = None
+
+    def __repr__(self) -> str:
+        return f"LazyClient({self.service!r}, region={self.region!r}, endpoint_url={self.endpoint_url!r})"
 
 
 def call_budget_s() -> float | None:

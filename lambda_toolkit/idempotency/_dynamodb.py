@@ -7,15 +7,16 @@ lock's token; release is one conditional ``DeleteItem``. When a failed condition
 no item (some DynamoDB-compatible servers do not return it), a consistent ``GetItem``
 reads it instead.
 
-boto3 is imported and the client created on first use, never at import time.
+boto3 is imported and the client created on first use, never at import time (the
+package's shared DynamoDB client, ``core.aws.LazyClient``).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
+from lambda_toolkit.core.aws import LazyClient
 from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, IdempotencyError, IdempotencyStoreError
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, Record
 
@@ -100,11 +101,8 @@ class DynamoDBStore:
         self.error_attr = error_attr
         self.validation_attr = validation_attr
         self.token_attr = token_attr
-        self._region = region
-        self._endpoint_url = endpoint_url
-        self._client = client
-        self._client_lock = threading.Lock()
-        self._bound_calls: tuple[dict[str, Any], type[Exception], type[Exception]] | None = None
+        self._client = LazyClient("dynamodb", client=client, region=region, endpoint_url=endpoint_url)
+        self._bound_calls: tuple[Any, dict[str, Any], type[Exception], type[Exception]] | None = None
         self._names = {
             "#k": key_attr,
             "#exp": expiry_attr,
@@ -255,43 +253,25 @@ class DynamoDBStore:
 
     @property
     def client(self) -> Any:
-        """The boto3 DynamoDB client (created on first use)."""
-        client = self._client
-        if client is None:
-            with self._client_lock:
-                if self._client is None:
-                    from botocore.config import Config
+        """The boto3 DynamoDB client (the package's shared one unless one was given; made
+        on first use, and again after ``core.aws.reset_clients``). The package's client
+        leaves the check of each parameter to DynamoDB: the store builds its requests whole."""
+        return self._client.get()
 
-                    from lambda_toolkit.core.aws import aws_client
-
-                    # The package's own session (boto3's default one is not thread-safe).
-                    # The requests are built here, well-formed: botocore's client-side
-                    # validation of every parameter would only repeat DynamoDB's own.
-                    self._client = aws_client(
-                        "dynamodb",
-                        region_name=self._region,
-                        endpoint_url=self._endpoint_url,
-                        config=Config(
-                            retries={"mode": "standard"},
-                            connect_timeout=5,
-                            read_timeout=10,
-                            parameter_validation=False,
-                        ),
-                    )
-                client = self._client
-        return client
-
-    def _bound(self) -> tuple[dict[str, Any], type[Exception], type[Exception]]:
-        """The client's methods by action, and botocore's error classes (resolved on the first request)."""
+    def _bound(self, client: Any) -> tuple[Any, dict[str, Any], type[Exception], type[Exception]]:
+        """The client's methods by action, and botocore's error classes (resolved again when the client changes)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        client = self.client
         methods = {action: getattr(client, name) for action, name in _SNAKE.items()}
-        bound = self._bound_calls = (methods, ClientError, BotoCoreError)
+        bound = self._bound_calls = (client, methods, ClientError, BotoCoreError)
         return bound
 
     def _call(self, action: str, **kwargs: Any) -> Any:
-        methods, client_error, botocore_error = self._bound_calls or self._bound()
+        client = self._client.get()
+        bound = self._bound_calls
+        if bound is None or bound[0] is not client:
+            bound = self._bound(client)
+        _, methods, client_error, botocore_error = bound
         try:
             return methods[action](TableName=self.table_name, **kwargs)
         except client_error as exc:

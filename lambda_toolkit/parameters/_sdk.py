@@ -1,16 +1,16 @@
 """Providers on the AWS SDK: SSM Parameter Store and Secrets Manager through boto3.
 
-The boto3 client is injectable; otherwise it is created on first use (never at import),
-with botocore's standard retry mode, so throttling is retried with backoff before it
-becomes a ``ParameterThrottledError``. Service errors are mapped to the utility's errors
+The boto3 client is injectable; otherwise the package's shared client of the service is
+taken on first use (``core.aws.LazyClient``: never at import, one per service and region
+for the whole process), with botocore's standard retry mode, so throttling is retried
+with backoff before it becomes a ``ParameterThrottledError``. Service errors are mapped to the utility's errors
 by their code; the service's message is not repeated (it may name resources, never
 values, but the code says enough).
 """
 
 from __future__ import annotations
 
-from threading import Lock
-
+from lambda_toolkit.core.aws import LazyClient
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
     ParameterError,
@@ -55,34 +55,6 @@ def error_for_code(code: str, *, name: str, what: str, action: str) -> Parameter
     return ParameterFetchError(f"{where}: {action} failed ({code})", name=name)
 
 
-class _ClientHolder:
-    """Creates the boto3 client on first use, once, even when threads race for it."""
-
-    def __init__(self, service: str, client: Any, region: str | None) -> None:
-        self._service = service
-        self._client = client
-        self._region = region
-        self._lock = Lock()
-
-    def get(self) -> Any:
-        client = self._client
-        if client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = _new_client(self._service, self._region)
-                client = self._client
-        return client
-
-
-def _new_client(service: str, region: str | None) -> Any:
-    from botocore.config import Config
-
-    from lambda_toolkit.core.aws import aws_client
-
-    config = Config(retries={"mode": "standard"}, connect_timeout=3, read_timeout=10)
-    return aws_client(service, region_name=region, config=config)
-
-
 def _call(client: Any, operation: str, *, name: str, what: str, action: str, **params: Any) -> Any:
     """Run one SDK call, turning botocore's exceptions into the utility's errors."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -98,10 +70,10 @@ def _call(client: Any, operation: str, *, name: str, what: str, action: str, **p
 
 
 class SSMProvider:
-    """SSM Parameter Store through boto3 (``client``: a boto3 SSM client, else one made on first use)."""
+    """SSM Parameter Store through boto3 (``client``: a boto3 SSM client, else the shared one, made on first use)."""
 
-    def __init__(self, client: Any = None, *, region: str | None = None) -> None:
-        self._client = _ClientHolder("ssm", client, region)
+    def __init__(self, client: Any = None, *, region: str | None = None, endpoint_url: str | None = None) -> None:
+        self._client = LazyClient("ssm", client=client, region=region, endpoint_url=endpoint_url)
 
     @property
     def client(self) -> Any:
@@ -178,10 +150,11 @@ class SSMProvider:
 
 
 class SecretsProvider:
-    """Secrets Manager through boto3 (``client``: a boto3 Secrets Manager client, else one made on first use)."""
+    """Secrets Manager through boto3 (``client``: a boto3 Secrets Manager client, else the shared one,
+    made on first use)."""
 
-    def __init__(self, client: Any = None, *, region: str | None = None) -> None:
-        self._client = _ClientHolder("secretsmanager", client, region)
+    def __init__(self, client: Any = None, *, region: str | None = None, endpoint_url: str | None = None) -> None:
+        self._client = LazyClient("secretsmanager", client=client, region=region, endpoint_url=endpoint_url)
 
     @property
     def client(self) -> Any:

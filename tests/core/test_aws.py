@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -175,3 +176,112 @@ def test_a_cleanup_call_failing_while_the_interruption_is_handled_keeps_its_own_
             cleanup_error = exc
     assert isinstance(cleanup_error.__context__, InvocationTimeout)
     aws._stop_retries(caught_exception=cleanup_error)  # does not raise: retried if botocore wants
+
+
+# -- the lazy client holder ----------------------------------------------------------------
+
+
+def test_a_holder_makes_nothing_until_its_first_request() -> None:
+    code = (
+        "import sys, json\n"
+        "from lambda_toolkit.core.aws import LazyClient\n"
+        "holder = LazyClient('ssm')\n"
+        "before = 'boto3' in sys.modules or 'botocore' in sys.modules\n"
+        "holder.get()\n"
+        "print(json.dumps([before, holder.made, 'boto3' in sys.modules]))"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert json.loads(out) == [False, True, True]
+
+
+def test_holders_of_one_service_region_and_endpoint_share_one_client() -> None:
+    first = aws.LazyClient("ssm", region="us-east-1")
+    second = aws.LazyClient("ssm", region="us-east-1")
+    assert not first.made
+    assert first.get() is second.get()
+    assert first.get() is aws.shared_client("ssm", region="us-east-1")
+    assert aws.LazyClient("ssm", region="eu-west-1").get() is not first.get()
+    other_endpoint = aws.LazyClient("ssm", region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    assert other_endpoint.get() is not first.get()
+    assert other_endpoint.get().meta.endpoint_url == "http://127.0.0.1:9"
+    assert aws.LazyClient("secretsmanager", region="us-east-1").get() is not first.get()
+
+
+def test_reset_clients_makes_every_holder_make_a_new_client_but_keeps_given_ones() -> None:
+    own = boto3.session.Session().client("ssm", region_name="us-east-1")
+    shared = aws.LazyClient("ssm", region="us-east-1")
+    given = aws.LazyClient("ssm", client=own)
+    old = shared.get()
+    aws.reset_clients()
+    assert not shared.made
+    new = shared.get()
+    assert new is not old
+    assert new.meta.events is not old.meta.events  # a new client, not the same one re-wrapped
+    assert given.get() is own
+
+
+def test_use_client_replaces_the_shared_client_until_the_next_reset() -> None:
+    holder = aws.LazyClient("dynamodb", region="us-east-1")
+    made = holder.get()
+    stub = boto3.session.Session().client("dynamodb", region_name="us-east-1")
+    aws.use_client("dynamodb", stub, region="us-east-1")
+    assert holder.get() is stub
+    assert aws.LazyClient("dynamodb", region="us-east-1").get() is stub
+    aws.reset_clients()
+    assert holder.get() is not stub
+    assert holder.get() is not made
+
+
+def test_replace_swaps_the_client_of_one_holder() -> None:
+    holder = aws.LazyClient("ssm", region="us-east-1")
+    other = aws.LazyClient("ssm", region="us-east-1")
+    stub = boto3.session.Session().client("ssm", region_name="us-east-1")
+    holder.replace(stub)
+    assert holder.get() is stub
+    assert other.get() is not stub
+    holder.replace(None)
+    assert holder.get() is other.get()
+
+
+def test_racing_threads_make_one_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Any] = []
+    real = aws._make_client
+
+    def slow_make(service: str, **options: Any) -> Any:
+        time.sleep(0.05)  # widen the window in which a second thread could also make one
+        client = real(service, **options)
+        made.append(client)
+        return client
+
+    monkeypatch.setattr(aws, "_make_client", slow_make)
+    holders = [aws.LazyClient("sqs", region="us-east-1") for _ in range(8)]
+    barrier = threading.Barrier(len(holders))
+
+    def first_use(holder: aws.LazyClient) -> Any:
+        barrier.wait()
+        return holder.get()
+
+    with ThreadPoolExecutor(len(holders)) as pool:
+        clients = list(pool.map(first_use, holders))
+    assert len(made) == 1
+    assert all(client is made[0] for client in clients)
+
+
+def test_the_shared_clients_configuration() -> None:
+    dynamodb = aws.shared_client("dynamodb", region="us-east-1")
+    ssm = aws.shared_client("ssm", region="us-east-1")
+    # The package builds DynamoDB requests whole; other services keep botocore's checks.
+    from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ParamValidationError
+
+    def answer(**_: Any) -> Any:
+        return AWSResponse("http://127.0.0.1", 200, {}, None), {}
+
+    dynamodb.meta.events.register("before-call.dynamodb", answer)
+    ssm.meta.events.register("before-call.ssm", answer)
+    dynamodb.get_item(TableName="t", Key={"id": {"S": 1}})  # a number where a string is due: sent
+    with pytest.raises(ParamValidationError):
+        ssm.get_parameter(Name=1)
+    assert ssm.meta.config.retries["mode"] == "standard"
+    assert _timeouts(ssm) == (5, 10)  # protected: the deadline caps them inside an invocation

@@ -204,12 +204,27 @@ def test_a_missing_table_names_the_table_and_the_action(dynamodb: Any) -> None:
 
 def test_the_client_is_created_on_first_use_only(dynamodb: Any) -> None:
     store = DynamoDBStore(TABLE, region="us-east-1")
-    assert store._client is None
+    assert not store._client.made
     handler, _ = counting_handler(store)
     handler(EVENT, FakeContext())
     client = store.client
     assert client is store.client
     assert client.meta.region_name == "us-east-1"
+
+
+def test_after_reset_clients_the_store_calls_through_its_new_client(dynamodb: Any) -> None:
+    from lambda_toolkit.core.aws import reset_clients
+
+    store = DynamoDBStore(TABLE, region="us-east-1")
+    handler, runs = counting_handler(store)
+    handler(EVENT, FakeContext())
+    old = store.client
+    reset_clients()  # a SnapStart restore: the snapshot's client is stale
+    calls = record_calls(store.client)
+    assert store.client is not old
+    handler({"body": json.dumps({"order_id": "o-2"})}, FakeContext())
+    assert calls == ["PutItem", "UpdateItem"]  # through the new client, not the old bound methods
+    assert len(runs) == 2
 
 
 def test_endpoint_url_is_passed_to_the_client() -> None:

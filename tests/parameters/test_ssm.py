@@ -84,9 +84,10 @@ def test_an_explicit_client_is_used_and_created_lazily_otherwise(aws: Aws) -> No
     assert explicit.client is aws.ssm
     assert get_parameter("/app/table", provider=explicit) == "orders"
     lazy = SSMProvider(region="us-east-1")
-    assert lazy._client._client is None  # nothing made until a lookup needs it
+    made_before = lazy._client.made  # nothing made until a lookup needs it
     assert get_parameter("/app/table", provider=lazy) == "orders"
-    assert lazy._client._client is not None
+    assert (made_before, lazy._client.made) == (False, True)
+    assert lazy.client is SSMProvider(region="us-east-1").client  # one client per service and region
 
 
 # -- by path ---------------------------------------------------------------------------------
