@@ -41,6 +41,10 @@ parentheses; ``tests/test_errors.py`` checks this drawing against the code)::
     │   └── IdempotencyStoreError
     ├── HTTPError                                        http
     │   └── RequestValidationError
+    ├── FeatureFlagsError                                feature_flags
+    │   ├── FeatureFlagsConfigurationError (ConfigurationError)
+    │   ├── FlagStoreError
+    │   └── FlagDocumentError (ValueError)
     ├── CommandError                                     cli
     ├── FunctionInitError                                cli.invoke: the function's module failed at init
     └── RuntimeEmulatorError                             testing.runtime_api
