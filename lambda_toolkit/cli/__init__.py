@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "lambda_toolkit.cli.openapi",
     "lambda_toolkit.cli.layer",
     "lambda_toolkit.cli.events",
+    "lambda_toolkit.cli.doctor",
 )
 
 USAGE_ERROR = 2
