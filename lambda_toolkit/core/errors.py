@@ -41,6 +41,8 @@ parentheses; ``tests/test_errors.py`` checks this drawing against the code)::
     │   └── IdempotencyStoreError
     ├── HTTPError                                        http
     │   └── RequestValidationError
+    ├── ValidationError (ValueError)                     validation
+    │   └── SchemaError (ConfigurationError)
     ├── FeatureFlagsError                                feature_flags
     │   ├── FeatureFlagsConfigurationError (ConfigurationError)
     │   ├── FlagStoreError

@@ -177,6 +177,12 @@ class SingleEnvelope(Envelope):
         result: T = validate_payload(model, value, json_text=json_text, path=path, source=self.name)
         return result
 
+    def payload(self, event: Any) -> tuple[str, Any]:
+        """``(path, payload)``: the payload of ``event`` as plain JSON values (JSON text
+        decoded, no model), and where it sits in the event (``"body"``, ``"detail"``)."""
+        path, value, json_text = self._locate(_mapping(event, self.name), self.name)
+        return path, json_loads(value, path, source=self.name) if json_text else value
+
 
 # What a records locator yields for each record: record path, payload path, payload,
 # payload is JSON text, record id, the raw record.
@@ -217,6 +223,26 @@ class RecordsEnvelope(Envelope):
         if errors:
             raise EventValidationError(self.name, errors)
         return parsed
+
+    def payloads(self, event: Any) -> list[tuple[str, Any]]:
+        """``(path, payload)`` of every record, in order, as plain JSON values (JSON text
+        decoded, no model); None for a change without the image an ``ImageEnvelope`` reads.
+
+        All records are read; the error lists every record whose payload is not JSON.
+        """
+        found: list[tuple[str, Any]] = []
+        errors: list[tuple[str, str]] = []
+        for _, path, value, json_text, _, _ in self._locate(_mapping(event, self.name), self.name):
+            if not json_text:
+                found.append((path, value))
+                continue
+            try:
+                found.append((path, json_loads(value, path, source=self.name)))
+            except EventValidationError as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise EventValidationError(self.name, errors)
+        return found
 
 
 class ImageEnvelope(RecordsEnvelope):
