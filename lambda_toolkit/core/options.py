@@ -14,7 +14,7 @@ from math import inf, isfinite
 
 from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["check_count", "check_fraction", "check_seconds"]
+__all__ = ["check_count", "check_fraction", "check_milliseconds", "check_seconds"]
 
 
 def _shown(value: object) -> str:
@@ -22,6 +22,18 @@ def _shown(value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
     return f"a {type(value).__name__}"
+
+
+def _duration(name: str, value: object, unit: str, allow_zero: bool, error: type[ConfigurationError]) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int past the range of a float: no finite duration
+            number = inf
+        if isfinite(number) and (number > 0 or (number == 0 and allow_zero)):
+            return number
+    bound = ">= 0" if allow_zero else "> 0"
+    raise error(f"{name} must be a finite number of {unit} {bound}, got {_shown(value)}")
 
 
 def check_seconds(
@@ -36,15 +48,19 @@ def check_seconds(
     ``name`` is how the caller sees the option (``"CachedStore max_age"``); ``error`` is
     the ConfigurationError subclass to raise (a utility's own).
     """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:  # an int past the range of a float: no finite number of seconds
-            number = inf
-        if isfinite(number) and (number > 0 or (number == 0 and allow_zero)):
-            return number
-    bound = ">= 0" if allow_zero else "> 0"
-    raise error(f"{name} must be a finite number of seconds {bound}, got {_shown(value)}")
+    return _duration(name, value, "seconds", allow_zero, error)
+
+
+def check_milliseconds(
+    name: str,
+    value: object,
+    *,
+    allow_zero: bool = True,
+    error: type[ConfigurationError] = ConfigurationError,
+) -> float:
+    """``value`` as a float number of milliseconds, checked as ``check_seconds`` checks
+    seconds: for the ``_ms`` options, cut from the time Lambda reports in milliseconds."""
+    return _duration(name, value, "milliseconds", allow_zero, error)
 
 
 def check_count(
@@ -72,9 +88,17 @@ def check_fraction(
     name: str,
     value: object,
     *,
+    include_one: bool = False,
     error: type[ConfigurationError] = ConfigurationError,
 ) -> float:
-    """``value`` as a float fraction in ``[0, 1)`` (a share of a duration, such as a jitter)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value < 1.0:
-        return float(value)  # NaN fails the comparison above
-    raise error(f"{name} must be a fraction in [0, 1), got {_shown(value)}")
+    """``value`` as a float fraction in ``[0, 1)`` (a share of a duration, such as a jitter),
+    or in ``[0, 1]`` with ``include_one`` (a probability, such as a sampling rate)."""
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value >= 0.0
+        and (value <= 1.0 if include_one else value < 1.0)
+    ):
+        return float(value)  # NaN fails the comparisons above
+    bound = "[0, 1]" if include_one else "[0, 1)"
+    raise error(f"{name} must be a fraction in {bound}, got {_shown(value)}")

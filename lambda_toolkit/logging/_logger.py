@@ -17,6 +17,7 @@ from lambda_toolkit.core.env import env_bool
 from lambda_toolkit.core.env import service_name as resolve_service
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, Slot
+from lambda_toolkit.core.options import check_count
 from lambda_toolkit.core.secrets import any_secret, is_secret
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.logging._config import config_for
@@ -109,9 +110,7 @@ def _where(call: Call) -> str:
 
 
 def _positive(value: int, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigurationError(f"Logger: {where} must be a positive integer")
-    return value
+    return check_count(f"Logger: {where}", value)
 
 
 def _level_method(level: int, name: str, doc: str, exc_info_default: Any = None) -> _LevelMethod:
@@ -140,7 +139,10 @@ def _level_method(level: int, name: str, doc: str, exc_info_default: Any = None)
 class Logger:
     """A structured JSON logger for one service.
 
-    ``level``: a name or number; when omitted, ``LOG_LEVEL``, then Lambda's
+    ``service`` (the one positional argument; the other options are keyword-only): the
+    ``service`` field, default the package's service name (``LAMBDA_TOOLKIT_SERVICE``,
+    ``POWERTOOLS_SERVICE_NAME``, the function name, ``"service"``). ``level``: a name or
+    number; when omitted, ``LOG_LEVEL``, then Lambda's
     ``AWS_LAMBDA_LOG_LEVEL``, then INFO. ``stream``: where lines go (default: the
     current ``sys.stdout`` at each write). ``sample_rate``: the share of invocations
     that log at DEBUG (default ``LOG_SAMPLE_RATE`` or 0). ``buffer_size``: keep up to
@@ -162,9 +164,9 @@ class Logger:
     def __init__(
         self,
         service: str | None = None,
+        *,
         level: int | str | None = None,
         stream: TextIO | None = None,
-        *,
         name: str | None = None,
         child: bool = False,
         sample_rate: float | None = None,
@@ -240,13 +242,12 @@ class Logger:
         config = self._cfg
         if stream is not None and not callable(getattr(stream, "write", None)):
             raise ConfigurationError("Logger: stream must have a write(str) method")
-        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
-            raise ConfigurationError("Logger: buffer_size must be a non-negative integer")
+        buffer_size = check_count("Logger: buffer_size", buffer_size, minimum=0)
         choice = resolve_level(level)
         config.set_stream(stream)
         config.redactor = redactor
         config.max_line_chars = max(max_line_chars, 512)
-        config.sample_rate = rate_from_env() if sample_rate is None else check_rate(sample_rate, "Logger sample_rate")
+        config.sample_rate = rate_from_env() if sample_rate is None else check_rate(sample_rate, "Logger: sample_rate")
         config.buffer_size = buffer_size
         config.set_level(choice.level)
         self._warn_once(choice.warnings)

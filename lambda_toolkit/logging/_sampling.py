@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.options import check_fraction
 
 __all__ = ["check_rate", "decide", "rate_from_env"]
 
 
 def check_rate(rate: float, where: str = "sample_rate") -> float:
-    """A sampling rate between 0 and 1."""
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= float(rate) <= 1.0:
-        raise ConfigurationError(f"{where} must be a number between 0 and 1")
-    return float(rate)
+    """A sampling rate between 0 and 1 (both included)."""
+    return check_fraction(where, rate, include_one=True)
 
 
 def rate_from_env() -> float:

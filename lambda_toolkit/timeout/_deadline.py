@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from lambda_toolkit.core.context import LambdaContext
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvocationTimeout
+from lambda_toolkit.core.options import check_milliseconds
 from lambda_toolkit.core.state import Invocation, clock_of, current_invocation
 
 __all__ = ["Deadline", "WorkLoop", "check_margin", "remaining_ms_of"]
@@ -24,12 +25,8 @@ T = TypeVar("T")
 
 
 def check_margin(value: Any, where: str) -> float:
-    """Return ``value`` as milliseconds if it is a finite number >= 0, else raise ConfigurationError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigurationError(f"{where}: margin_ms must be a number of milliseconds, got {type(value).__name__}")
-    if value < 0:
-        raise ConfigurationError(f"{where}: margin_ms must not be negative, got {value}")
-    return float(value)
+    """``value`` as milliseconds if it is a finite number >= 0, else ConfigurationError naming ``where``."""
+    return check_milliseconds(f"{where}: margin_ms", value)
 
 
 def remaining_ms_of(context: Any, where: str) -> float:

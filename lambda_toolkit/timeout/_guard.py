@@ -188,7 +188,7 @@ class _Guard:
         )
 
 
-def _timeout_guard_layer(margin_ms: float = DEFAULT_MARGIN_MS, *, on_timeout: OnTimeout | None = None) -> Middleware:
+def _timeout_guard_layer(*, margin_ms: float = DEFAULT_MARGIN_MS, on_timeout: OnTimeout | None = None) -> Middleware:
     """Interrupt the handler ``margin_ms`` before the invocation's deadline.
 
     ``on_timeout(info: TimeoutInfo)`` runs when the handler was interrupted; a non-None
@@ -229,16 +229,17 @@ if TYPE_CHECKING:
         """The type of ``timeout_guard``: the handler keeps its signature, and with an
         ``on_timeout`` its result type widens to what ``on_timeout`` may answer with."""
 
+        # options first, the handler alone last: the order of the core's overloads
         @overload
-        def __call__(self, handler: F, /) -> F: ...
-
-        @overload
-        def __call__(self, margin_ms: float = ..., *, on_timeout: None = None) -> Callable[[F], F]: ...
+        def __call__(self, *, margin_ms: float = ..., on_timeout: None = None) -> Callable[[F], F]: ...
 
         @overload
         def __call__(
-            self, margin_ms: float = ..., *, on_timeout: Callable[[TimeoutInfo], T | None]
+            self, *, margin_ms: float = ..., on_timeout: Callable[[TimeoutInfo], T | None]
         ) -> _Answering[T]: ...
+
+        @overload
+        def __call__(self, handler: F, /) -> F: ...
 
 
 # The core types a decorator as keeping the signature it wraps; on_timeout's answer

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
+from lambda_toolkit.core.options import check_count, check_fraction, check_milliseconds, check_seconds
 
 
 class OwnError(ConfigurationError):
@@ -82,3 +82,20 @@ def test_a_count_can_have_a_maximum() -> None:
     assert check_count("port", 65535, maximum=65535) == 65535
     with pytest.raises(ConfigurationError, match=r"^port must be an integer in \[1, 65535\], got 65536$"):
         check_count("port", 65536, maximum=65535)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1, -0.5, True, "500"])
+def test_milliseconds_are_checked_like_seconds_and_say_their_unit(value: Any) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"^timeout_guard: margin_ms must be a finite number of milliseconds >= 0"
+    ):
+        check_milliseconds("timeout_guard: margin_ms", value)
+    assert check_milliseconds("margin_ms", 500) == 500.0
+    assert type(check_milliseconds("margin_ms", 0)) is float
+
+
+def test_a_fraction_can_include_one() -> None:
+    assert check_fraction("sample_rate", 1, include_one=True) == 1.0
+    for bad in (1.01, -0.1, math.nan, math.inf, True):
+        with pytest.raises(ConfigurationError, match=r"^sample_rate must be a fraction in \[0, 1\], got "):
+            check_fraction("sample_rate", bad, include_one=True)
