@@ -14,6 +14,7 @@ import os
 from lambda_toolkit.core.env import SERVICE_ENV
 from lambda_toolkit.core.env import service_name as resolve_service
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.options import check_count
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.tracing._warn import warn_once
 
@@ -96,9 +97,9 @@ def configure(
             raise ConfigurationError("tracing.configure: service must be a non-empty str")
         _settings.service = service
     if metadata_max_bytes is not None:
-        if isinstance(metadata_max_bytes, bool) or not isinstance(metadata_max_bytes, int) or metadata_max_bytes < 256:
-            raise ConfigurationError("tracing.configure: metadata_max_bytes must be an integer of at least 256")
-        _settings.metadata_max_bytes = metadata_max_bytes
+        _settings.metadata_max_bytes = check_count(
+            "tracing.configure: metadata_max_bytes", metadata_max_bytes, minimum=256
+        )
         _budget = None
 
 
