@@ -22,6 +22,7 @@ from lambda_toolkit.parameters._errors import (
     ParameterFetchError,
     ParameterNotFoundError,
 )
+from lambda_toolkit.parameters._flight import SingleFlight
 from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_secret_name
 from lambda_toolkit.parameters._readonly import readonly
 from lambda_toolkit.parameters._transforms import apply_transform, check_transform
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Sequence
     from typing import Any
 
+    from lambda_toolkit.parameters._cache import Entry
     from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider, Transform
 
 __all__ = [
@@ -69,6 +71,7 @@ def _cache_from_environment() -> ParameterCache:
 
 _cache = _cache_from_environment()
 _provider: Any = AutoProvider()  # a ParameterProvider and a SecretProvider
+_flights = SingleFlight()
 
 
 def configure_cache(
@@ -118,18 +121,18 @@ def _max_age(max_age: float | None) -> float:
     return check_seconds("max_age", max_age)
 
 
-def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool) -> Any:
-    """The kept value to serve in place of ``error``, or MISSING."""
+def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool) -> Entry | None:
+    """The kept entry to serve in place of ``error``, or None."""
     if force_fetch or isinstance(error, _NO_FALLBACK):
-        return MISSING
-    value = _cache.stale(key)
-    if value is not MISSING:
+        return None
+    entry = _cache.kept(key)
+    if entry is not None:
         import logging  # only when there is something to say
 
         logging.getLogger("lambda_toolkit.parameters").warning(
             "parameters: %r could not be refreshed (%s), serving the cached value", name, type(error).__name__
         )
-    return value
+    return entry
 
 
 def _guarded(fetch: Callable[[], Any], name: str) -> Any:
@@ -146,25 +149,39 @@ def _guarded(fetch: Callable[[], Any], name: str) -> Any:
 
 
 def _lookup(
-    key: Hashable, name: str, fetch: Callable[[], Any], transform: Transform, max_age: float | None, force_fetch: bool
+    key: Hashable,
+    name: str,
+    fetch: Callable[[], Any],
+    transform: Transform,
+    max_age: float | None,
+    force_fetch: bool,
+    *,
+    what: str = "parameter",
 ) -> Any:
+    """Fetch, transform and cache the value of ``key``: once for every thread that misses it
+    at the same time (single flight); each caller gets its own copy where values are copied."""
     ttl = _max_age(max_age)
     cache = _cache
-    try:
-        value = apply_transform(_guarded(fetch, name), transform, name=name)
-    except ParameterError as exc:
-        stale = _fallback(key, name, exc, force_fetch)
-        if stale is MISSING:
-            raise
-        return stale
-    return _keep(cache, key, value, ttl)
+
+    def refresh() -> tuple[Any, Callable[[Any], Any] | None]:
+        try:
+            value = apply_transform(_guarded(fetch, name), transform, name=name, what=what)
+        except ParameterError as exc:
+            entry = _fallback(key, name, exc, force_fetch)
+            if entry is None:
+                raise
+            return entry.value, entry.copy
+        return _keep(cache, key, value, ttl)
+
+    shared, copy = _flights.run(key, refresh)
+    return shared if copy is None else copy(shared)
 
 
-def _keep(cache: ParameterCache, key: Hashable, value: Any, ttl: float) -> Any:
-    """Cache ``value`` made read-only, and return what one caller gets of it."""
+def _keep(cache: ParameterCache, key: Hashable, value: Any, ttl: float) -> tuple[Any, Callable[[Any], Any] | None]:
+    """Cache ``value`` made read-only; the shared value, and the copy each caller takes of it (or None)."""
     shared, copy = readonly(value)
     cache.put(key, shared, ttl, copy)
-    return shared if copy is None else copy(shared)
+    return shared, copy
 
 
 def get_parameter(
@@ -369,13 +386,14 @@ def _batch(
                     raise failed.get(name) or ParameterNotFoundError(f"{what[:-1]} {name!r} not found", name=name)
                 value = apply_transform(fetched[name], transform, name=name)
             except ParameterError as exc:
-                stale = _fallback(key, name, exc, force_fetch)
-                if stale is MISSING:
+                entry = _fallback(key, name, exc, force_fetch)
+                if entry is None:
                     failures[name] = exc
                 else:
-                    values[name] = stale
+                    values[name] = entry.read()
                 continue
-            values[name] = _keep(cache, key, value, ttl)
+            shared, copy = _keep(cache, key, value, ttl)
+            values[name] = shared if copy is None else copy(shared)
     ordered = {name: values[name] for name in names if name in values}
     if failures and raise_on_error:
         raise ParameterBatchError(what, failures, ordered)

@@ -133,10 +133,15 @@ class ParameterCache:
 
     def stale(self, key: Hashable) -> Any:
         """The value cached under ``key`` if still kept as a fallback (fresh or stale), else ``MISSING``."""
+        entry = self.kept(key)
+        return MISSING if entry is None else entry.read()
+
+    def kept(self, key: Hashable) -> Entry | None:
+        """The entry under ``key`` if still kept as a fallback (fresh or stale), else None."""
         entry = self._index.get(key)
         if entry is None or not self.clock() < entry.keep_until:
-            return MISSING
-        return entry.read()
+            return None
+        return entry
 
     def put(self, key: Hashable, value: Any, max_age: float, copy: Callable[[Any], Any] | None = None) -> None:
         """Cache ``value`` for ``max_age`` seconds (less the jitter); ``max_age <= 0`` caches nothing.

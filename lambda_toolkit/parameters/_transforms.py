@@ -51,8 +51,9 @@ def describe_transform(transform: Transform) -> str:
     return getattr(transform, "__name__", None) or type(transform).__name__
 
 
-def apply_transform(value: Any, transform: Transform, *, name: str) -> Any:
-    """Apply ``transform`` to the value of ``name``; raise ``TransformError`` on failure."""
+def apply_transform(value: Any, transform: Transform, *, name: str, what: str = "parameter") -> Any:
+    """Apply ``transform`` to the value of ``name`` (a ``what``: parameter, secret...);
+    raise ``TransformError`` on failure."""
     if transform is None:
         return value
     import base64
@@ -79,7 +80,7 @@ def apply_transform(value: Any, transform: Transform, *, name: str) -> Any:
     except Exception as exc:  # a user's callable may raise anything
         problem = f"{type(exc).__name__} in {describe_transform(transform)}"
     raise TransformError(
-        f"parameter {name!r}: transform {describe_transform(transform)} failed: {problem} (value not shown)",
+        f"{what} {name!r}: transform {describe_transform(transform)} failed: {problem} (value not shown)",
         name=name,
     )
 
