@@ -30,6 +30,7 @@ from lambda_toolkit.feature_flags._flags import FeatureFlags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from lambda_toolkit.feature_flags._rollout import rollout_bucket
     from lambda_toolkit.feature_flags._types import FlagDocument, FlagStore
 
 __all__ = [

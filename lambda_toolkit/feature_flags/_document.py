@@ -143,13 +143,20 @@ def _condition(condition: object, flag: str, clock: Callable[[], datetime] | Non
     build = ACTIONS.get(action)
     if build is None:
         shown = action if len(action) <= 40 and action.isprintable() else action[:37] + "..."
-        raise FlagDocumentError(f"unknown action {shown!r} (known: {', '.join(ACTIONS)})")
+        raise FlagDocumentError(f"unknown action {shown!r} ({_suggest(action)})")
     key = condition.get("key")
     if not isinstance(key, str) or not key:
         raise FlagDocumentError("the condition's key must be a non-empty string")
     if "value" not in condition:
         raise FlagDocumentError("the condition has no value")
     return build(key, condition["value"], flag, clock)
+
+
+def _suggest(action: str) -> str:
+    from difflib import get_close_matches  # only when a document is wrong
+
+    close = get_close_matches(action.upper(), ACTIONS, n=1)
+    return f"did you mean {close[0]}?" if close else "the actions are in lambda_toolkit.feature_flags.ACTIONS"
 
 
 def _kind(value: object) -> str:
