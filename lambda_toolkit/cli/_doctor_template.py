@@ -86,9 +86,8 @@ class Template:
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path = path
         self.data = data
-        resources = data.get("Resources")
         self.resources: dict[str, dict[str, Any]] = {
-            name: value for name, value in resources.items() if isinstance(value, dict)
+            name: value for name, value in _mapping(data.get("Resources")).items() if isinstance(value, dict)
         }
         parameters = data.get("Parameters")
         self.parameters: dict[str, Any] = parameters if isinstance(parameters, dict) else {}
@@ -504,7 +503,7 @@ def _parse(text: str, path: Path) -> Any:
             raise TemplateError(f"template {str(path)!r} is nested too deeply to read") from None
     try:
         import yaml
-    except ImportError:  # pragma: no cover - PyYAML comes with the cli extra
+    except ImportError:
         raise TemplateError("reading a YAML template needs PyYAML: pip install pyyaml") from None
     try:
         return yaml.load(text, Loader=_loader(yaml))  # a SafeLoader subclass

@@ -587,3 +587,8 @@ def test_yaml_short_form_tags_become_their_long_form(tmp_path: Path) -> None:
         "Join": {"Fn::Join": ["", ["a", {"Fn::Base64": "b"}]]},
         "Cond": {"Condition": "C"},
     }
+
+
+def test_yaml_without_pyyaml_says_what_to_install(app: Doctor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml raises ImportError
+    assert "reading a YAML template needs PyYAML: pip install pyyaml" in app.fails(str(app.template))
