@@ -20,6 +20,12 @@ function is a ConfigurationError at decoration time).
 A layer keeps what it needs between its hooks in its own ``Slot``, never in a key of a
 shared dict: two layers, even two instances of one utility stacked on one function, never
 see each other's state.
+
+A layer may also change how the decorated function is called: ``prepare`` checks the
+function when the decorator is applied and gives what the engine calls in its place, and
+``signature`` says what the decorated function then presents. ``@batch`` is such a layer:
+a function of one record becomes a ``(event, context)`` handler whose before hook runs the
+record function once per record and answers with the partial batch response.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from lambda_toolkit.core.state import begin_invocation, current_invocation, end_
 # checkers see the real names; at run time these few stand-ins do.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import inspect
     from collections.abc import Awaitable, Callable
     from contextvars import Token
     from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, overload
@@ -46,6 +53,8 @@ if TYPE_CHECKING:
     T = TypeVar("T")
     Hook: TypeAlias = Callable[["Call"], None]
     AsyncHook: TypeAlias = Callable[["Call"], Awaitable[None]]
+    Prepare: TypeAlias = Callable[[Any], Callable[..., Any]]
+    Presents: TypeAlias = Callable[[Callable[..., Any]], inspect.Signature]
 else:
 
     class Generic:
@@ -55,7 +64,7 @@ else:
     def overload(function: object) -> object:
         return function
 
-    P = F = T = Hook = AsyncHook = None
+    P = F = T = Hook = AsyncHook = Prepare = Presents = None
 
 __all__ = [
     "AsyncHook",
@@ -63,9 +72,13 @@ __all__ = [
     "Hook",
     "Middleware",
     "MiddlewareDecorator",
+    "Prepare",
+    "Presents",
     "Slot",
     "apply_middleware",
+    "call_with_options",
     "middleware",
+    "option_error",
 ]
 
 # The code flags of inspect (CO_GENERATOR, CO_COROUTINE), here as constants: inspect costs
@@ -76,6 +89,8 @@ _WRAPPER_ASSIGNMENTS = ("__module__", "__name__", "__qualname__", "__doc__")
 
 _CHAIN_ATTR = "__lambda_toolkit_chain__"
 _TARGET_ATTR = "__lambda_toolkit_target__"
+_PRESENTS_ATTR = "__lambda_toolkit_presents__"
+_SIGNATURE_ATTR = "__lambda_toolkit_signature__"
 
 
 class Call:
@@ -181,9 +196,33 @@ class Middleware:
     ``replaces_call``: the layer calls ``call.target`` itself or changes what it receives
     (batch, parsing), so decorators below it stay a separate wrapper instead of being
     flattened into its chain.
+
+    For a layer that changes how the decorated function is called:
+
+    - ``prepare(fn)`` runs once, when the decorator is applied, with the object it
+      decorates (even one that is not callable): it checks it (a ConfigurationError naming
+      what is wrong) and returns what the engine calls in its place (``fn`` itself, or an
+      adapter). A layer whose ``prepare`` returns another object keeps its own wrapper, as
+      with ``replaces_call``.
+    - ``signature(fn)`` is the ``inspect.Signature`` the decorated function presents
+      instead of ``fn``'s (``(event, context)`` for a batch handler around a function of
+      one record). It is built when first asked for (inspect costs milliseconds at cold
+      start); the decorated function's ``__annotations__`` follow it, its
+      ``__wrapped__`` stays ``fn``, and it binds as a method like a function. Such a layer
+      keeps its own wrapper, as with ``replaces_call``.
     """
 
-    __slots__ = ("after", "before", "handler_only", "mapping_event", "name", "on_error", "replaces_call")
+    __slots__ = (
+        "after",
+        "before",
+        "handler_only",
+        "mapping_event",
+        "name",
+        "on_error",
+        "prepare",
+        "replaces_call",
+        "signature",
+    )
 
     def __init__(
         self,
@@ -195,6 +234,8 @@ class Middleware:
         handler_only: bool = False,
         mapping_event: bool = False,
         replaces_call: bool = False,
+        prepare: Prepare | None = None,
+        signature: Presents | None = None,
     ) -> None:
         self.name = name
         self.before = before
@@ -203,6 +244,8 @@ class Middleware:
         self.handler_only = handler_only
         self.mapping_event = mapping_event
         self.replaces_call = replaces_call
+        self.prepare = prepare
+        self.signature = signature
 
     def __repr__(self) -> str:
         return f"Middleware({self.name!r})"
@@ -528,14 +571,70 @@ def _generator_wrapper(chain: _Chain, target: Callable[..., Any]) -> Callable[..
     return wrapper
 
 
+class _Presented:
+    """A wrapper presenting another signature than the function it wraps (a layer with
+    ``signature``).
+
+    A function's ``__signature__`` must be set when it is made, and building one imports
+    inspect; this object answers it only when asked. Each one has a class of its own
+    whose ``__call__`` is the engine's wrapper itself, so calling it runs no frame
+    between the caller and the engine (a ``BaseException`` landing there, such as the
+    timeout guard's, meets the engine's handling at once). It carries the wrapper's
+    attributes, so a layer stacked on top flattens into the same chain.
+    """
+
+    def __init__(self, wrapper: Callable[..., Any], presents: Presents) -> None:
+        self.__dict__.update(wrapper.__dict__)  # the chain, the target, __wrapped__...
+        for attribute in _WRAPPER_ASSIGNMENTS:
+            value = getattr(wrapper, attribute, None)
+            if value is not None:
+                self.__dict__[attribute] = value
+        self.__dict__[_PRESENTS_ATTR] = presents
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        from types import MethodType  # loaded by the runtime already (functools imports it)
+
+        return MethodType(self, instance)  # type: ignore[arg-type]  # callable through its class
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        found: inspect.Signature | None = self.__dict__.get(_SIGNATURE_ATTR)
+        if found is None:  # inspect.signature asks twice: built once
+            presents: Presents = self.__dict__[_PRESENTS_ATTR]
+            found = self.__dict__[_SIGNATURE_ATTR] = presents(self.__dict__["__wrapped__"])
+        return found
+
+    @property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        signature = self.__signature__
+        empty = signature.empty
+        found = {name: p.annotation for name, p in signature.parameters.items() if p.annotation is not empty}
+        if signature.return_annotation is not empty:
+            found["return"] = signature.return_annotation
+        return found
+
+    def __repr__(self) -> str:
+        chain: _Chain = self.__dict__[_CHAIN_ATTR]
+        return f"<{chain.label} handler {self.__dict__.get('__qualname__', '?')}>"
+
+
+def _presented(wrapper: Callable[..., Any], presents: Presents) -> Callable[..., Any]:
+    cls = type("Presented", (_Presented,), {"__call__": staticmethod(wrapper), "__module__": __name__})
+    presented: Callable[..., Any] = cls(wrapper, presents)
+    return presented
+
+
 def apply_middleware(layer: Middleware, fn: F) -> F:
     """Wrap ``fn`` in ``layer``, flattening into ``fn``'s chain when it already has one."""
+    target: Callable[..., Any] = fn if layer.prepare is None else layer.prepare(fn)
     if not callable(fn):
         raise ConfigurationError(f"{layer.name} can only decorate a callable, got {type(fn).__name__}")
     middlewares: tuple[Middleware, ...] = (layer,)
-    target: Callable[..., Any] = fn
     inner: _Chain | None = getattr(fn, _CHAIN_ATTR, None)
-    if inner is not None and not layer.replaces_call:
+    own_wrapper = layer.replaces_call or layer.signature is not None or target is not fn
+    if inner is not None and not own_wrapper:
         middlewares += inner.middlewares
         target = getattr(fn, _TARGET_ATTR)
     chain = _Chain(middlewares)
@@ -557,26 +656,79 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     _update_wrapper(wrapper, fn)
     setattr(wrapper, _CHAIN_ATTR, chain)
     setattr(wrapper, _TARGET_ATTR, target)
+    if layer.signature is not None:
+        return _presented(wrapper, layer.signature)  # type: ignore[return-value]
     return wrapper  # type: ignore[return-value]
+
+
+def option_error(
+    where: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> ConfigurationError | None:
+    """The ConfigurationError for options ``fn`` cannot take (a misspelt or missing
+    option, one too many), or None when they bind (a TypeError raised inside ``fn`` is then
+    its own). For the error path only: it imports inspect."""
+    import inspect
+
+    signature = inspect.signature(fn)
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as bind_error:
+        names = [
+            name
+            for name, parameter in signature.parameters.items()
+            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        ]
+        unknown = [name for name in kwargs if name not in names]
+        if unknown and not any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return ConfigurationError(
+                f"{where}: unknown option {unknown[0]!r}{hint}; the options are {', '.join(names)}"
+            )
+        return ConfigurationError(f"{where}: {bind_error}")
+    return None
+
+
+def call_with_options(where: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(*args, **kwargs)``, where a misspelt, missing or extra option is a
+    ConfigurationError naming it (and the closest known option), prefixed by ``where``.
+
+    What the middleware factory does with a builder's options, for a setup function that
+    is not a decorator (``process_batch`` checks its options with it).
+    """
+    try:
+        return fn(*args, **kwargs)
+    except TypeError:
+        error = option_error(where, fn, args, kwargs)
+        if error is not None:
+            raise error from None
+        raise
 
 
 class MiddlewareDecorator(Generic[P]):
     """A decorator usable bare (``@name``) or with options (``@name(...)``).
 
     Options are validated against the builder's signature when the decorator is set up,
-    so a misspelt option fails at import time, not at the first request.
+    so a misspelt option fails at import time, not at the first request, with a
+    ConfigurationError naming the closest option.
+
+    For type checkers, bare use is only allowed when the builder needs no argument
+    (``@idempotent`` without its store fails mypy, as it fails at run time), and a class
+    given alone is an option, never the decorated function (as at run time).
     """
 
     def __init__(self, build: Callable[P, Middleware], name: str | None = None) -> None:
         self._build = build
         _update_wrapper(self, build)
-        self.__name__ = name or getattr(build, "__name__", "middleware")
+        self.__name__: str = name or str(getattr(build, "__name__", "middleware"))
 
     @overload
-    def __call__(self, fn: F, /) -> F: ...
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[F], F]: ...
 
     @overload
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[F], F]: ...  # noqa: F811
+    def __call__(self: MiddlewareDecorator[[]], fn: F, /) -> F: ...  # noqa: F811
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:  # noqa: F811 (ruff cannot see the run-time overload)
         if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], type):
@@ -593,13 +745,9 @@ class MiddlewareDecorator(Generic[P]):
             return self._build(*args, **kwargs)
         except TypeError as exc:
             # Tell a misspelt or missing option apart from a TypeError inside the builder.
-            # inspect is imported only here, on the error path (cold start).
-            import inspect
-
-            try:
-                inspect.signature(self._build).bind(*args, **kwargs)
-            except TypeError as bind_error:
-                raise ConfigurationError(f"{self.__name__}: {bind_error}") from None
+            error = option_error(self.__name__, self._build, args, kwargs)
+            if error is not None:
+                raise error from None
             raise exc from None
 
     def __repr__(self) -> str:

@@ -308,3 +308,18 @@ def test_a_misspelt_option_of_the_async_entry_point_is_a_configuration_error() -
 
     with pytest.raises(ConfigurationError, match="process_batch_async: unknown option 'deadline_margin'"):
         asyncio.run(process_batch_async(_events.sqs(1), record_function, source="sqs", deadline_margin=5))  # type: ignore[call-arg]
+
+
+def test_the_three_entry_points_share_one_option_definition() -> None:
+    import inspect
+
+    from lambda_toolkit.batch import BatchOptions, process_batch
+    from lambda_toolkit.batch._options import make_plan
+
+    keywords = [p.name for p in inspect.signature(make_plan).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    assert set(BatchOptions.__optional_keys__) == set(keywords)
+    # the same message from every entry point, naming the options make_plan defines
+    with pytest.raises(ConfigurationError, match=f"the options are source, model, {', '.join(keywords)}$"):
+        batch("sqs", all_fail="report")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match=f"the options are source, model, {', '.join(keywords)}$"):
+        process_batch(_events.sqs(1), lambda record: None, source="sqs", all_fail="report")  # type: ignore[call-arg]

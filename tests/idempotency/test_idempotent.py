@@ -614,11 +614,11 @@ def test_bad_options_fail_at_setup(memory_store: MemoryStore, options: dict[str,
 def test_the_store_is_required_and_unknown_options_fail_at_setup(memory_store: MemoryStore) -> None:
     with pytest.raises(ConfigurationError, match="store"):
 
-        @idempotent
+        @idempotent  # type: ignore[call-arg, arg-type]  # mypy sees the missing store too
         def handler(event: Any, context: Any) -> None: ...
 
     with pytest.raises(ConfigurationError, match="ttl"):
-        idempotent(store=memory_store, ttl=5)  # type: ignore[call-overload]
+        idempotent(store=memory_store, ttl=5)  # type: ignore[call-arg]
 
 
 def test_a_handler_must_be_called_with_a_context(memory_store: MemoryStore) -> None:
