@@ -25,7 +25,7 @@ from lambda_toolkit.idempotency._errors import (
 )
 from lambda_toolkit.idempotency._keys import KeySpec
 from lambda_toolkit.idempotency._memory import MemoryStore
-from lambda_toolkit.idempotency._policy import ReplayHook
+from lambda_toolkit.idempotency._options import IdempotencyOptions, ReplayHook
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, IdempotencyStore, Record
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "IdempotencyError",
     "IdempotencyInProgressError",
     "IdempotencyKeyError",
+    "IdempotencyOptions",
     "IdempotencyPayloadMismatchError",
     "IdempotencySerializationError",
     "IdempotencyStore",

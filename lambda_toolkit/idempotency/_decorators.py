@@ -9,17 +9,15 @@ exception on this path) so that a retry can run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, ParamSpec
 
-from lambda_toolkit.core.middleware import Call, Middleware, middleware
-from lambda_toolkit.idempotency._keys import KeySpec
-from lambda_toolkit.idempotency._policy import Policy, ReplayHook
-from lambda_toolkit.idempotency._store import IdempotencyStore
+from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, middleware
+from lambda_toolkit.idempotency._options import IdempotencyOptions
+from lambda_toolkit.idempotency._policy import Policy
 
 __all__ = ["idempotent", "idempotent_function", "replayed_header"]
 
-DEFAULT_EXPIRES_AFTER = 3600.0
-DEFAULT_IN_PROGRESS_TIMEOUT = 900.0
+P = ParamSpec("P")
 
 
 def _event_of(call: Call) -> Any:
@@ -32,107 +30,61 @@ def _first_argument(call: Call) -> Any:
     return next(iter(call.kwargs.values()), None)
 
 
-def _layer(name: str, policy: Policy, *, handler_only: bool) -> Middleware:
-    return Middleware(
-        name, before=policy.before, after=policy.after, on_error=policy.on_error, handler_only=handler_only
-    )
-
-
-@middleware
-def idempotent(
+def _decorator(
+    options: Callable[P, IdempotencyOptions],
+    name: str,
+    summary: str,
     *,
-    store: IdempotencyStore,
-    key: KeySpec = None,
-    payload: KeySpec = None,
-    name: str | None = None,
-    key_prefix: str | None = None,
-    expires_after: float = DEFAULT_EXPIRES_AFTER,
-    in_progress_timeout: float = DEFAULT_IN_PROGRESS_TIMEOUT,
-    on_missing_key: Literal["raise", "warn"] = "raise",
-    output_type: Any = None,
-    store_errors: tuple[type[BaseException], ...] = (),
-    wait: float = 0.0,
-    on_replay: ReplayHook | None = None,
-) -> Middleware:
-    """Make a Lambda handler run once per key; duplicates get the stored result.
+    source: Callable[[Call], Any],
+    handler_only: bool,
+) -> MiddlewareDecorator[P]:
+    """A middleware decorator taking exactly ``options``' parameters (``IdempotencyOptions``):
+    its signature is the one definition of the options of both decorators."""
 
-    ``key``: JMESPath over the event (``"json_decode(body).order_id"``), a list of
-    paths, a callable ``event -> material``, or None for the whole event. ``payload``:
-    an optional second key whose hash must match on a replay
-    (``IdempotencyPayloadMismatchError`` otherwise). ``name``: the stable namespace of the
-    keys (default: ``key_prefix`` or ``$AWS_LAMBDA_FUNCTION_NAME``, then the function's
-    qualified name). ``expires_after``: seconds a result is kept. ``in_progress_timeout``:
-    seconds a lock lasts when the invocation has no deadline. ``on_missing_key``: raise
-    ``IdempotencyKeyError`` or run without idempotency and log a warning.
-    ``output_type``: the type results are rebuilt as (default: the return annotation).
-    ``store_errors``: exception types whose outcome is stored and re-raised on replays.
-    ``wait``: seconds a duplicate waits for an in-progress result before raising
-    ``IdempotencyInProgressError``. ``on_replay``: adjusts a replayed response (see
-    ``replayed_header``).
-    """
-    return _layer(
-        "idempotent",
-        Policy(
-            store=store,
-            key=key,
-            payload=payload,
-            name=name,
-            key_prefix=key_prefix,
-            expires_after=expires_after,
-            in_progress_timeout=in_progress_timeout,
-            on_missing_key=on_missing_key,
-            output_type=output_type,
-            store_errors=store_errors,
-            wait=wait,
-            on_replay=on_replay,
-            source=_event_of,
-        ),
-        handler_only=True,
-    )
+    def build(*args: P.args, **kwargs: P.kwargs) -> Middleware:
+        policy = Policy(options(*args, **kwargs), source=source)
+        return Middleware(
+            name, before=policy.before, after=policy.after, on_error=policy.on_error, handler_only=handler_only
+        )
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = f"{summary}\n\n    {options.__doc__}"  # indented as the rest: cleandoc aligns it
+    # inspect.signature follows __wrapped__: the decorator shows, and binds a misspelt
+    # option against, the options' own signature (a ConfigurationError at decoration).
+    setattr(build, "__wrapped__", options)  # noqa: B010 (mypy: a function has no __wrapped__)
+    return middleware(build)
 
 
-@middleware
-def idempotent_function(
-    *,
-    store: IdempotencyStore,
-    key: KeySpec = None,
-    payload: KeySpec = None,
-    name: str | None = None,
-    key_prefix: str | None = None,
-    expires_after: float = DEFAULT_EXPIRES_AFTER,
-    in_progress_timeout: float = DEFAULT_IN_PROGRESS_TIMEOUT,
-    on_missing_key: Literal["raise", "warn"] = "raise",
-    output_type: Any = None,
-    store_errors: tuple[type[BaseException], ...] = (),
-    wait: float = 0.0,
-    on_replay: ReplayHook | None = None,
-) -> Middleware:
-    """Make any function run once per key of its first argument (a dict, a pydantic model, a dataclass).
+idempotent = _decorator(
+    IdempotencyOptions,
+    "idempotent",
+    "Make a Lambda handler run once per key of its event; duplicates get the stored result.",
+    source=_event_of,
+    handler_only=True,
+)
+"""Make a Lambda handler run once per key of its event; duplicates get the stored result.
 
-    The options are those of ``idempotent``; the key expression applies to the first
-    argument (a model is seen as ``model_dump(mode="json", by_alias=True)``). Inside a
-    Lambda invocation the lock ends at its deadline; outside one, after
-    ``in_progress_timeout`` seconds.
-    """
-    return _layer(
-        "idempotent_function",
-        Policy(
-            store=store,
-            key=key,
-            payload=payload,
-            name=name,
-            key_prefix=key_prefix,
-            expires_after=expires_after,
-            in_progress_timeout=in_progress_timeout,
-            on_missing_key=on_missing_key,
-            output_type=output_type,
-            store_errors=store_errors,
-            wait=wait,
-            on_replay=on_replay,
-            source=_first_argument,
-        ),
-        handler_only=False,
-    )
+``@idempotent(store=..., key="json_decode(body).order_id")``. The options, all
+keyword-only, are those of ``IdempotencyOptions`` (the same as ``idempotent_function``'s).
+"""
+
+idempotent_function = _decorator(
+    IdempotencyOptions,
+    "idempotent_function",
+    "Make any function run once per key of its first argument (a dict, a pydantic model, a "
+    "dataclass; a model is seen as model_dump(mode='json', by_alias=True)). Inside a Lambda "
+    "invocation the lock ends at its deadline; outside one, after in_progress_timeout seconds.",
+    source=_first_argument,
+    handler_only=False,
+)
+"""Make any function run once per key of its first argument (a dict, a pydantic model, a
+dataclass; a model is seen as ``model_dump(mode="json", by_alias=True)``).
+
+``@idempotent_function(store=..., key="order_id")``. The options, all keyword-only, are
+those of ``IdempotencyOptions`` (the same as ``idempotent``'s), the key expression applied
+to the first argument. Inside a Lambda invocation the lock ends at its deadline; outside
+one, after ``in_progress_timeout`` seconds.
+"""
 
 
 def replayed_header(name: str = "Idempotency-Replayed", *, value: str = "true") -> Callable[[Any], Any]:

@@ -23,10 +23,9 @@ import os
 import time
 from collections.abc import Callable
 from os import urandom
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 from lambda_toolkit.core.middleware import Call, Slot
-from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.idempotency._cache import CachedStore
 from lambda_toolkit.idempotency._errors import (
     IdempotencyConfigurationError,
@@ -37,21 +36,16 @@ from lambda_toolkit.idempotency._errors import (
     IdempotencyStoreError,
 )
 from lambda_toolkit.idempotency._hashing import digest
-from lambda_toolkit.idempotency._keys import MISSING, KeySpec, compile_key
+from lambda_toolkit.idempotency._keys import MISSING
+from lambda_toolkit.idempotency._options import IdempotencyOptions
 from lambda_toolkit.idempotency._serialize import Decoder, dump_result, load_result, make_decoder, return_type_of
-from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, IdempotencyStore, Record
+from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, Record
 
-__all__ = ["Policy", "ReplayHook"]
+__all__ = ["Policy"]
 
 logger = logging.getLogger("lambda_toolkit.idempotency")
 
-ReplayHook: TypeAlias = Callable[[Any], Any]
-"""An ``on_replay`` hook: the replayed value in, what the duplicate caller gets out."""
 _MAX_WAIT_STEP = 1.0
-
-
-def _seconds(name: str, value: object, *, allow_zero: bool = False) -> float:
-    return check_seconds(f"idempotency {name}", value, allow_zero=allow_zero, error=IdempotencyConfigurationError)
 
 
 def _completed(lock: Record, *, result: str | None = None, error: str | None = None) -> Record:
@@ -73,51 +67,23 @@ def _is_fallback(response: Any, fallback: Any) -> bool:
 
 
 class Policy:
-    """One decorator's idempotency settings and the hooks that apply them."""
+    """One decorator's idempotency settings (checked ``IdempotencyOptions``) and the hooks
+    that apply them; ``source`` picks the data the key is read from out of a call."""
 
-    def __init__(
-        self,
-        *,
-        store: IdempotencyStore,
-        key: KeySpec,
-        payload: KeySpec,
-        name: str | None,
-        key_prefix: str | None,
-        expires_after: float,
-        in_progress_timeout: float,
-        on_missing_key: Literal["raise", "warn"],
-        output_type: Any,
-        store_errors: tuple[type[BaseException], ...],
-        wait: float,
-        on_replay: ReplayHook | None,
-        source: Callable[[Call], Any],
-    ) -> None:
-        if not isinstance(store, IdempotencyStore):
-            raise IdempotencyConfigurationError(
-                f"idempotency: store must have acquire/complete/release methods, got {type(store).__name__}"
-            )
-        if on_missing_key not in ("raise", "warn"):
-            raise IdempotencyConfigurationError("idempotency: on_missing_key must be 'raise' or 'warn'")
-        if not isinstance(store_errors, tuple) or not all(
-            isinstance(t, type) and issubclass(t, Exception) for t in store_errors
-        ):
-            raise IdempotencyConfigurationError("idempotency: store_errors must be a tuple of exception classes")
-        if name is not None and (not isinstance(name, str) or not name):
-            raise IdempotencyConfigurationError("idempotency: name must be a non-empty string")
-        if on_replay is not None and not callable(on_replay):
-            raise IdempotencyConfigurationError("idempotency: on_replay must be a callable")
-        self.store = store
-        self.extract_key = compile_key(key, "key")
-        self.extract_payload = None if payload is None else compile_key(payload, "payload")
-        self.name = name
-        self.key_prefix = key_prefix
-        self.expires_after = _seconds("expires_after", expires_after)
-        self.in_progress_timeout = _seconds("in_progress_timeout", in_progress_timeout)
-        self.on_missing_key = on_missing_key
-        self.output_type = output_type
-        self.store_errors = store_errors
-        self.wait = _seconds("wait", wait, allow_zero=True)
-        self.on_replay = on_replay
+    def __init__(self, options: IdempotencyOptions, *, source: Callable[[Call], Any]) -> None:
+        # Copied onto the policy: the hooks read them on every call.
+        store = self.store = options.store
+        self.extract_key = options.extract_key
+        self.extract_payload = options.extract_payload
+        self.name = options.name
+        self.key_prefix = options.key_prefix
+        self.expires_after = options.expires_after
+        self.in_progress_timeout = options.in_progress_timeout
+        self.on_missing_key = options.on_missing_key
+        self.output_type = options.output_type
+        self.store_errors = options.store_errors
+        self.wait = options.wait
+        self.on_replay = options.on_replay
         self.source = source
         # The lock taken by this layer for a call: its own slot, so two stacked @idempotent
         # (which share one Call) never take each other's lock.
