@@ -272,6 +272,7 @@ BAD_SETUPS: dict[str, Any] = {
     "parameters": lambda m: m.ExtensionProvider(port=0),
     "idempotency": lambda m: m.idempotent(store=m.MemoryStore(), key=""),
     "http": lambda m: m.App().get("no-slash")(lambda: None),
+    "validation": lambda m: m.validate(inbound={"type": "not-a-type"}),
 }
 
 # Utilities whose setup errors are their own ConfigurationError subclass.

@@ -120,6 +120,11 @@ def compile_schema(
         else:
             validator = jsonschema_rs.validator_for(document, **options)
     except jsonschema_rs.ValidationError as exc:
+        if refused and isinstance(document, dict) and refused[0] == document.get("$schema"):
+            raise SchemaError(
+                name,
+                [("$schema", "$schema", f"unknown draft {refused[0]!r}: use draft-07 or 2020-12 (the default)")],
+            ) from None
         if refused:
             raise SchemaError(
                 name,
@@ -175,7 +180,9 @@ def _violations(error: Any, prefix: str) -> list[Violation]:
     if rule in ("additionalProperties", "unevaluatedProperties"):
         return [Violation(_join(prefix, [*path, key]), rule, "unexpected property") for key in kind.unexpected]
     if rule == "unevaluatedItems":
-        return [Violation(_join(prefix, [*path, index]), rule, "unexpected item") for index in kind.unexpected]
+        # kind.unexpected holds the items themselves (values), not their indexes: only counted
+        count = len(kind.unexpected)
+        return [Violation(_join(prefix, path), rule, f"has {count} unexpected item{'s' if count > 1 else ''}")]
     if rule == "required":
         return [Violation(_join(prefix, [*path, kind.property]), rule, "required property is missing")]
     if rule == "oneOf":

@@ -23,13 +23,18 @@ from lambda_toolkit.validation._schema import Schema, compile_schema
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Any, TypeAlias, TypeVar, overload
+    from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar, overload
 
     from lambda_toolkit.events.envelopes import Envelope
     from lambda_toolkit.validation._envelope import Unwrap
 
-    F = TypeVar("F", bound=Callable[..., Any])
+    P = ParamSpec("P")
+    R = TypeVar("R")
     SchemaLike: TypeAlias = "Schema | Mapping[str, Any] | bool"
+    # The decorated handler takes any event first (with an envelope the handler's own first
+    # parameter is the payload, not what its callers pass); with http_errors its result may
+    # also be the error answer.
+    Handler: TypeAlias = Callable[Concatenate[Any, P], R]
 else:
 
     def overload(function: object) -> object:
@@ -59,8 +64,18 @@ def validate(  # noqa: F811 (ruff cannot see the run-time overload)
     inbound: SchemaLike | None = None,
     outbound: SchemaLike | None = None,
     envelope: Envelope | str | None = None,
-    http_errors: int | None = None,
-) -> Callable[[F], F]: ...
+    http_errors: None = None,
+) -> Callable[[Handler[P, R]], Handler[P, R]]: ...
+
+
+@overload
+def validate(  # noqa: F811
+    *,
+    inbound: SchemaLike | None = None,
+    outbound: SchemaLike | None = None,
+    envelope: Envelope | str | None = None,
+    http_errors: int,
+) -> Callable[[Handler[P, R]], Handler[P, R | dict[str, Any]]]: ...
 
 
 def validate(*args: Any, **kwargs: Any) -> Any:  # noqa: F811
