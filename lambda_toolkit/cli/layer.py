@@ -29,7 +29,7 @@ from typing import Any
 
 from lambda_toolkit import __version__
 
-__all__ = ["DISTRIBUTION", "LayerSpec", "build_layer", "register", "run", "wheel_from_installed"]
+__all__ = ["DISTRIBUTION", "LayerSpec", "build_layer", "register", "run", "run_publish", "wheel_from_installed"]
 
 # The name on the package index (``lambda-toolkit`` there is an unrelated project); the
 # import package is still ``lambda_toolkit``.
@@ -49,22 +49,58 @@ MANIFEST_NAME = "lambda-toolkit-layer.json"
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``layer`` subcommand."""
-    parser = subparsers.add_parser("layer", help="build a Lambda layer zip")
+    """Add the ``layer`` subcommand and its actions ``build`` and ``publish``."""
+    parser = subparsers.add_parser("layer", help="build a Lambda layer zip, or publish one")
     actions = parser.add_subparsers(dest="layer_command", metavar="ACTION", required=True)
     build = actions.add_parser("build", help="build the layer zip")
-    build.add_argument("--python", default="3.12", help=f"target Python version ({', '.join(PYTHON_VERSIONS)})")
-    build.add_argument("--arch", default="x86_64", help="target architecture (x86_64 or arm64)")
+    _build_options(build, defaults=True)
     build.add_argument("--output", default=None, help="zip path (default lambda-toolkit-layer-PY-ARCH.zip)")
-    build.add_argument("--extras", default="", help=f"comma-separated extras to include ({', '.join(EXTRAS)})")
-    build.add_argument(
+    build.set_defaults(run=run)
+    publish = actions.add_parser(
+        "publish",
+        help="publish the layer as a new layer version (built now, or --zip)",
+        description="Publish a layer version and print its ARN on stdout (the steps go to stderr).",
+    )
+    publish.add_argument("--zip", default=None, help="a layer zip made by 'layer build' (default: build one now)")
+    _build_options(publish, defaults=False)
+    publish.add_argument("--layer-name", default=None, help="the layer's name (default lambda-toolkit-pyXY-ARCH)")
+    publish.add_argument("--region", default=None, help="the AWS region (default: AWS_REGION or the profile's)")
+    publish.add_argument("--profile", default=None, help="the AWS profile (default: AWS_PROFILE or the default)")
+    publish.add_argument("--runtimes", default=None, help="compatible runtimes (default: the layer's Python)")
+    publish.add_argument("--architectures", default=None, help="compatible architectures (default: the layer's)")
+    publish.add_argument("--description", default=None, help="the version's description")
+    publish.add_argument("--license-info", default="Apache-2.0", help="the version's license (default Apache-2.0)")
+    publish.add_argument("--s3-bucket", default=None, help="upload through this S3 bucket (needed above 50 MB)")
+    publish.add_argument("--s3-key", default=None, help="the S3 key (default lambda-toolkit/layers/NAME/HASH.zip)")
+    publish.add_argument(
+        "--grant-account",
+        action="append",
+        default=[],
+        metavar="ACCOUNT_ID",
+        help="let this account (or '*', everyone) use the version; repeatable",
+    )
+    publish.add_argument("--grant-org", default=None, metavar="ORG_ID", help="let this organization use the version")
+    publish.add_argument("--ssm-parameter", default=None, metavar="NAME", help="store the version's ARN in SSM")
+    publish.set_defaults(run=run_publish)
+
+
+def _build_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    parser.add_argument(
+        "--python",
+        default="3.12" if defaults else None,
+        help=f"target Python version ({', '.join(PYTHON_VERSIONS)}; default 3.12)",
+    )
+    parser.add_argument(
+        "--arch", default="x86_64" if defaults else None, help="target architecture (x86_64 (default) or arm64)"
+    )
+    parser.add_argument("--extras", default="", help=f"comma-separated extras to include ({', '.join(EXTRAS)})")
+    parser.add_argument(
         "--source",
         default=None,
         help=f"a {DISTRIBUTION} source tree, wheel, or requirement to fetch from the index "
         "(default: the copy running this command, never an index lookup)",
     )
-    build.add_argument("--no-compile", action="store_true", help="ship sources only, no bytecode")
-    build.set_defaults(run=run)
+    parser.add_argument("--no-compile", action="store_true", help="ship sources only, no bytecode")
 
 
 def _command_error(message: str) -> Exception:
@@ -404,4 +440,66 @@ def run(args: argparse.Namespace) -> int:
     print(f"  {zipped:.2f} MB zipped, {unzipped:.2f} MB unzipped, {manifest['files']} files")
     print(f"  bytecode: {manifest['bytecode'] or 'none (no python' + spec.python + ' here)'}")
     print(f"  packages: {packages}")
+    return 0
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    """Publish a layer version (building the zip first unless ``--zip``); print its ARN."""
+    from lambda_toolkit.cli._publish import PublishError, PublishSpec, publish_layer
+
+    build_given = [
+        option
+        for option, given in (
+            ("--python", args.python is not None),
+            ("--arch", args.arch is not None),
+            ("--extras", bool(args.extras)),
+            ("--source", args.source is not None),
+            ("--no-compile", args.no_compile),
+        )
+        if given
+    ]
+    if args.zip is not None and build_given:
+        raise _command_error(f"{build_given[0]} is a build option: it cannot go with --zip (a layer already built)")
+    python, arch = args.python or "3.12", args.arch or "x86_64"
+    spec = PublishSpec(
+        zip_path=Path(args.zip) if args.zip is not None else None,
+        layer_name=args.layer_name,
+        region=args.region,
+        profile=args.profile,
+        runtimes=_names(args.runtimes),
+        architectures=_names(args.architectures),
+        description=args.description,
+        license_info=args.license_info,
+        s3_bucket=args.s3_bucket,
+        s3_key=args.s3_key,
+        grant_accounts=tuple(args.grant_account),
+        grant_organization=args.grant_org,
+        ssm_parameter=args.ssm_parameter,
+        build_python=python,
+        build_arch=arch,
+    )
+    with tempfile.TemporaryDirectory(prefix="lambda-toolkit-publish-") as scratch:
+        layer_spec = LayerSpec(
+            python, arch, _names(args.extras), Path(scratch) / "layer.zip", args.source, not args.no_compile
+        )
+        if args.zip is None:
+            layer_spec.check()  # bad build options fail before any AWS check
+
+        def build() -> Path:
+            manifest = build_layer(layer_spec, _print_progress)
+            _print_progress(f"built {manifest['zipped_bytes']:,} bytes ({manifest['files']} files)")
+            return layer_spec.output
+
+        try:
+            published = publish_layer(spec, _print_progress, build)
+        except PublishError as exc:
+            if exc.arn is not None:
+                print(exc.arn, flush=True)  # the version exists: say which, whatever failed after
+            print(f"lambda-toolkit layer publish: error: {exc}", file=sys.stderr)
+            return 1
+    print(published.arn, flush=True)
     return 0
