@@ -7,7 +7,7 @@
     flags = FeatureFlags(store=lambda: get_app_config("orders", "prod", "flags", transform="json"))
 
     def handler(event, context):
-        tier = flags.evaluate("premium_checkout", context={"tier": event["tier"]}, default=False)
+        premium = flags.evaluate("premium_checkout", context={"tier": event["tier"]}, default=False)
 
 The document follows Powertools' feature flags schema (``default``, named ``rules`` with
 ``when_match`` and ``conditions``), extended with JSON value flags, schedule windows that
