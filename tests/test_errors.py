@@ -272,11 +272,16 @@ BAD_SETUPS: dict[str, Any] = {
     "parameters": lambda m: m.ExtensionProvider(port=0),
     "idempotency": lambda m: m.idempotent(store=m.MemoryStore(), key=""),
     "http": lambda m: m.App().get("no-slash")(lambda: None),
+    "feature_flags": lambda m: m.FeatureFlags(store=42),
     "validation": lambda m: m.validate(inbound={"type": "not-a-type"}),
 }
 
 # Utilities whose setup errors are their own ConfigurationError subclass.
-CONFIGURATION_ROOTS = {"metrics": "MetricsError", "idempotency": "IdempotencyError"}
+CONFIGURATION_ROOTS = {
+    "metrics": "MetricsError",
+    "idempotency": "IdempotencyError",
+    "feature_flags": "FeatureFlagsError",
+}
 
 
 @pytest.mark.parametrize("utility", sorted(BAD_SETUPS))
