@@ -1,5 +1,11 @@
 """Running a batch concurrently: a bounded thread pool, or asyncio with bounded in-flight.
 
+Both runners share one schedule (``_schedule``): which record a worker runs next, the
+deadline and stop rules, and the failure path; a worker only calls or awaits the record
+function. The sequential loop (``_processor.run_sequential``) shares the classification
+and the failure path, but keeps its own flat loop: handing each record through a
+schedule costs a generator switch per record, a measurable share of the hot path.
+
 Records that must keep their order (a FIFO message group, a Kinesis partition key, a
 DynamoDB item, a Kafka partition) form one unit that a single worker processes in
 order; concurrency only happens across units. Workers pull units from a shared queue,
@@ -16,7 +22,7 @@ import asyncio
 import contextvars
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Generator, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
@@ -124,14 +130,32 @@ def _next_unit(shared: Shared, units: deque[list[int]]) -> list[int] | None:
         return None
 
 
-def _record_failed(shared: Shared, run: Run, index: int, exc: Exception, code: Any) -> bool:
-    """Report record ``index`` as failed, classified as the sequential loop does; True
-    when the whole run must stop (the timeout guard interrupted the record)."""
-    reason, error, stop = classify(run, index, exc, code)
-    shared.failure(index, reason, error)
-    if stop:
-        shared.stop("timeout")
-    return stop
+def _schedule(shared: Shared, run: Run, units: deque[list[int]], code: Any) -> Generator[int, Exception | None, None]:
+    """One worker's records, for threads and asyncio alike: yields the index of each
+    record to run, and is sent back what the record raised (None for a success).
+
+    The deadline is checked before every record, no record starts once the batch halted,
+    and a failure is classified as the sequential loop does, then stops its unit (an
+    ordered key), the whole batch or nothing, as the stop rules say. The worker only
+    calls (or awaits) the record function: the one difference between the two runners.
+    """
+    while (unit := _next_unit(shared, units)) is not None:
+        for position, index in enumerate(unit):
+            if shared.halt:
+                return
+            if run.reached():
+                shared.stop("timeout" if run.interrupted else "deadline")
+                return
+            error = yield index
+            if error is None:
+                continue
+            reason, reported, stop = classify(run, index, error, code)
+            shared.failure(index, reason, reported)
+            if stop:  # the timeout guard interrupted the record: the whole run stops
+                shared.stop("timeout")
+                return
+            if shared.after_failure(unit, position):
+                break
 
 
 def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared) -> BatchOutcome:
@@ -141,22 +165,18 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared
     code = record_function_code(fn)
 
     def work() -> None:
+        schedule = _schedule(shared, run, units, code)
         try:
-            while (unit := _next_unit(shared, units)) is not None:
-                for position, index in enumerate(unit):
-                    if shared.halt:
-                        return
-                    if run.reached():
-                        shared.stop("timeout" if run.interrupted else "deadline")
-                        return
-                    try:
-                        shared.success(index, fn(convert(records[index])))
-                        continue
-                    except Exception as exc:
-                        if _record_failed(shared, run, index, exc, code):
-                            return
-                    if shared.after_failure(unit, position):
-                        break
+            index = next(schedule)
+            while True:  # run the record, hand its outcome back, get the next one
+                try:
+                    shared.success(index, fn(convert(records[index])))
+                except Exception as exc:
+                    index = schedule.send(exc)
+                    continue
+                index = schedule.send(None)
+        except StopIteration:
+            pass
         except BaseException as exc:  # SystemExit, KeyboardInterrupt...: raised in the handler's thread
             shared.abort(exc)
 
@@ -194,22 +214,18 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
     code = record_function_code(fn)
 
     async def work() -> None:
+        schedule = _schedule(shared, run, units, code)
         try:
-            while (unit := _next_unit(shared, units)) is not None:
-                for position, index in enumerate(unit):
-                    if shared.halt:
-                        return
-                    if run.reached():
-                        shared.stop("timeout" if run.interrupted else "deadline")
-                        return
-                    try:
-                        shared.success(index, await fn(convert(records[index])))
-                        continue
-                    except Exception as exc:
-                        if _record_failed(shared, run, index, exc, code):
-                            return
-                    if shared.after_failure(unit, position):
-                        break
+            index = next(schedule)
+            while True:  # as run_threads' worker, awaiting the record
+                try:
+                    shared.success(index, await fn(convert(records[index])))
+                except Exception as exc:
+                    index = schedule.send(exc)
+                    continue
+                index = schedule.send(None)
+        except StopIteration:
+            pass
         except InvocationTimeout:  # the timeout guard's signal landed between two records
             shared.stop("timeout")
         except BaseException as exc:
