@@ -33,16 +33,34 @@ def document() -> dict[str, Any]:
     return {"premium_checkout": {"default": False, "rules": rules}, "dark_mode": {"default": True}}
 
 
-def _ours() -> Any:
+def scheduled_document(rollout: dict[str, Any]) -> dict[str, Any]:
+    """One rule: a time-of-day window in a time zone, a weekday list and a rollout condition."""
+    window = {"START": "00:00", "END": "23:59", "TIMEZONE": "Europe/Paris"}
+    days = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    conditions = [
+        {"action": "SCHEDULE_BETWEEN_TIME_RANGE", "key": "CURRENT_TIME", "value": window},
+        {"action": "SCHEDULE_BETWEEN_DAYS_OF_WEEK", "key": "CURRENT_DAY_OF_WEEK", "value": {"DAYS": days}},
+        rollout,
+    ]
+    return {"new_search": {"default": False, "rules": {"rollout": {"when_match": True, "conditions": conditions}}}}
+
+
+# lambda-toolkit buckets users by a hash of their id; Powertools by a modulo of a numeric id.
+OURS_ROLLOUT = {"action": "PERCENTAGE_ROLLOUT", "key": "user_id", "value": {"PERCENTAGE": 100}}
+THEIRS_ROLLOUT = {"action": "MODULO_RANGE", "key": "account", "value": {"BASE": 100, "START": 0, "END": 99}}
+SCHEDULE_CONTEXT = {"user_id": "user-42", "account": 42}
+
+
+def _ours(make: Any = None) -> Any:
     from lambda_toolkit.feature_flags import FeatureFlags
 
-    cached = document()
+    cached = make() if make else document()
     flags = FeatureFlags(store=lambda: cached)
-    assert flags.evaluate("premium_checkout", context=CONTEXT, default=False) is True
+    assert flags.check()
     return flags
 
 
-def _theirs() -> Any:
+def _theirs(make: Any = None) -> Any:
     from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
     from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 
@@ -57,9 +75,7 @@ def _theirs() -> Any:
         def get_configuration(self) -> dict[str, Any]:
             return self.cached
 
-    flags = FeatureFlags(store=CachedStore(document()))
-    assert flags.evaluate(name="premium_checkout", context=CONTEXT, default=False) is True
-    return flags
+    return FeatureFlags(store=CachedStore(make() if make else document()))
 
 
 _OURS_MODULE = """
@@ -86,6 +102,12 @@ def scenarios() -> list[Scenario]:
     # As on Lambda, the root logger only lets warnings through (Powertools logs at DEBUG).
     logging.getLogger().setLevel(logging.WARNING)
     ours, theirs = _ours(), _theirs()
+    assert ours.evaluate("premium_checkout", context=CONTEXT, default=False) is True
+    assert theirs.evaluate(name="premium_checkout", context=CONTEXT, default=False) is True
+    ours_scheduled = _ours(lambda: scheduled_document(OURS_ROLLOUT))
+    theirs_scheduled = _theirs(lambda: scheduled_document(THEIRS_ROLLOUT))
+    assert ours_scheduled.evaluate("new_search", context=SCHEDULE_CONTEXT, default=False) is True
+    assert theirs_scheduled.evaluate(name="new_search", context=SCHEDULE_CONTEXT, default=False) is True
     return [
         Scenario(
             "feature flags: evaluate a 20-rule document from cache",
@@ -99,6 +121,18 @@ def scenarios() -> list[Scenario]:
             "µs/call",
             lambda: per_call(lambda: ours.enabled_features(CONTEXT)) * 1e6,
             lambda: per_call(lambda: theirs.get_enabled_features(context=CONTEXT)) * 1e6,
+            goal="reported",
+        ),
+        Scenario(
+            "feature flags: time window + weekdays + rollout (one rule)",
+            "µs/call",
+            lambda: (
+                per_call(lambda: ours_scheduled.evaluate("new_search", context=SCHEDULE_CONTEXT, default=False)) * 1e6
+            ),
+            lambda: (
+                per_call(lambda: theirs_scheduled.evaluate(name="new_search", context=SCHEDULE_CONTEXT, default=False))
+                * 1e6
+            ),
             goal="reported",
         ),
         Scenario(

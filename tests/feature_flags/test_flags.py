@@ -11,9 +11,12 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.feature_flags import (
+    ACTIONS,
     FeatureFlags,
     FeatureFlagsConfigurationError,
     FeatureFlagsError,
@@ -226,3 +229,47 @@ def test_importing_the_utility_loads_no_schedule_hash_or_typing_module() -> None
     )
     heavy = {"boto3", "botocore", "pydantic", "hashlib", "zoneinfo", "datetime", "typing", "lambda_toolkit.parameters"}
     assert not loaded & heavy
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=12,
+)
+ACTION_NAMES = st.sampled_from(sorted(ACTIONS))
+conditions = st.fixed_dictionaries(
+    {"action": ACTION_NAMES, "key": st.sampled_from(["k", "CURRENT_TIME"]), "value": json_values}
+)
+near_valid_documents = st.dictionaries(
+    st.sampled_from(["a", "b"]),
+    st.fixed_dictionaries(
+        {"default": json_values},
+        optional={
+            "rules": st.dictionaries(
+                st.text(max_size=3),
+                st.fixed_dictionaries({"when_match": json_values, "conditions": st.lists(conditions, max_size=3)}),
+                max_size=3,
+            )
+        },
+    ),
+    max_size=2,
+)
+
+
+@settings(max_examples=300)
+@given(
+    document=st.one_of(json_values, near_valid_documents),
+    context=st.dictionaries(st.sampled_from(["k", "x"]), json_values),
+)
+def test_no_document_and_no_context_makes_evaluate_raise(document: Any, context: dict[str, Any]) -> None:
+    sentinel = object()
+    flags = FeatureFlags(store=lambda: document)
+    value = flags.evaluate("a", context=context, default=sentinel)
+    enabled = flags.enabled_features(context)
+    try:
+        names = flags.check()
+    except FlagDocumentError:
+        assert value is sentinel and enabled == []
+    else:
+        assert isinstance(document, dict) and names == list(document)
+        assert set(enabled) <= set(names)
