@@ -69,6 +69,8 @@ def read_document(source: object) -> Mapping[str, Any]:
     if isinstance(source, (str, bytes, bytearray)):
         try:
             source = json.loads(source)
+        except RecursionError:
+            raise FlagDocumentError("the flag document is nested too deeply to be read") from None
         except (ValueError, UnicodeDecodeError) as error:
             # The position only: the decoder's message never quotes the document, but its
             # document attribute would, so the error is not chained.

@@ -138,7 +138,11 @@ class FeatureFlags:
         if source is not known:
             # A store that hands a new object each time (a copy, fresh JSON text) with the
             # same content must not cost a compilation per evaluation: compare first.
-            if type(source) is not type(known) or source != known:
+            try:
+                same = type(source) is type(known) and bool(source == known)
+            except Exception:  # a mapping whose comparison fails: take it as new
+                same = False
+            if not same:
                 flags = self._compile(source)
             self._compiled = (source, flags)
         if flags is not None and self._reported is not None:
@@ -150,6 +154,12 @@ class FeatureFlags:
             return compile_document(source, self._clock)
         except FlagDocumentError as error:
             self._report(("document", str(error)), f"the flag document is invalid: {error}")
+            return None
+        except InvocationTimeout:
+            raise
+        except Exception as error:  # a mapping that fails when read: never the function's crash
+            name = type(error).__name__
+            self._report(("document", name), f"the flag document could not be read ({name})")
             return None
 
     def _report(self, problem: object, message: str) -> None:

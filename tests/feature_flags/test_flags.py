@@ -273,3 +273,35 @@ def test_no_document_and_no_context_makes_evaluate_raise(document: Any, context:
     else:
         assert isinstance(document, dict) and names == list(document)
         assert set(enabled) <= set(names)
+
+
+def test_a_document_nested_too_deeply_is_a_document_error() -> None:
+    text = "[" * 100_000 + "]" * 100_000
+    flags = FeatureFlags(store=text)
+    assert flags.evaluate("a", default="d") == "d"
+    with pytest.raises(FlagDocumentError, match="nested too deeply"):
+        flags.check()
+
+
+class HostileMapping(dict[str, Any]):
+    """A mapping that fails when compared or read, as a buggy store's object might."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("cannot compare")
+
+    __hash__ = None
+
+    def items(self) -> Any:
+        raise RuntimeError("cannot read")
+
+
+def test_a_mapping_that_fails_when_read_gives_the_defaults_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(HostileMapping(a={"default": True}))
+    flags = FeatureFlags(store=store)
+    assert flags.evaluate("a", default="d") == "d"
+    store.document = HostileMapping(a={"default": True})  # another one: compared, fails, compiled again
+    assert flags.evaluate("a", default="d") == "d"
+    assert warnings_of(caplog) == [
+        "feature flags: the flag document could not be read (RuntimeError); "
+        "every flag evaluates to the default given in the call"
+    ]
