@@ -22,7 +22,11 @@ parentheses; ``tests/test_errors.py`` checks this drawing against the code)::
     │   ├── BatchProcessingError
     │   └── DeadlineMarginError (ConfigurationError)
     ├── MetricsError (ValueError)                        metrics
-    │   └── MetricsConfigurationError (ConfigurationError)
+    │   ├── MetricsConfigurationError (ConfigurationError)
+    │   └── MetricValidationError                        a call broke a rule: .metric, .rule
+    │       ├── DimensionLimitError
+    │       ├── DuplicateDimensionSetError
+    │       └── MetricTimestampError
     ├── ParameterError                                   parameters
     │   ├── ParameterNotFoundError (LookupError)
     │   ├── ParameterAccessDeniedError (PermissionError)

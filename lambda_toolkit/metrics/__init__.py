@@ -1,4 +1,5 @@
-"""Custom metrics in CloudWatch's Embedded Metric Format (EMF).
+"""Custom metrics, written once per invocation: CloudWatch's Embedded Metric Format by
+default, Datadog or OpenTelemetry through a provider.
 
 EMF writes metrics as one structured JSON line per document on stdout; CloudWatch Logs
 extracts them asynchronously, so recording a metric costs no API call and needs no IAM
@@ -9,11 +10,74 @@ permission::
     @metrics.log_metrics(capture_cold_start=True)
     def handler(event, context):
         metrics.add_metric("OrdersCreated", "Count", 1)
+
+The provider protocol, the type aliases and the OpenTelemetry provider are loaded on first
+access (PEP 562): they need ``typing`` or ``opentelemetry``, which recording does not.
 """
 
 from __future__ import annotations
 
-from lambda_toolkit.metrics._metrics import Metrics
-from lambda_toolkit.metrics._rules import MetricsConfigurationError, MetricsError, MetricUnit
+import importlib
 
-__all__ = ["MetricUnit", "Metrics", "MetricsConfigurationError", "MetricsError"]
+from lambda_toolkit.metrics._datadog import DatadogProvider
+from lambda_toolkit.metrics._emf import EMFProvider
+from lambda_toolkit.metrics._metrics import Metrics, SingleMetric
+from lambda_toolkit.metrics._model import MetricSeries, MetricSet
+from lambda_toolkit.metrics._rules import (
+    DimensionLimitError,
+    DuplicateDimensionSetError,
+    MetricsConfigurationError,
+    MetricsError,
+    MetricTimestampError,
+    MetricUnit,
+    MetricValidationError,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambda_toolkit.metrics._otel import OpenTelemetryProvider
+    from lambda_toolkit.metrics._types import Dimensions, LineWriter, MetricsProvider, MetricValue, Timestamp
+
+_LAZY = {
+    "OpenTelemetryProvider": "lambda_toolkit.metrics._otel",
+    "Dimensions": "lambda_toolkit.metrics._types",
+    "LineWriter": "lambda_toolkit.metrics._types",
+    "MetricValue": "lambda_toolkit.metrics._types",
+    "MetricsProvider": "lambda_toolkit.metrics._types",
+    "Timestamp": "lambda_toolkit.metrics._types",
+}
+
+__all__ = [
+    "DatadogProvider",
+    "DimensionLimitError",
+    "Dimensions",
+    "DuplicateDimensionSetError",
+    "EMFProvider",
+    "LineWriter",
+    "MetricSeries",
+    "MetricSet",
+    "MetricTimestampError",
+    "MetricUnit",
+    "MetricValidationError",
+    "MetricValue",
+    "Metrics",
+    "MetricsConfigurationError",
+    "MetricsError",
+    "MetricsProvider",
+    "OpenTelemetryProvider",
+    "SingleMetric",
+    "Timestamp",
+]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,7 +1,8 @@
-"""Rendering recorded metrics as Embedded Metric Format documents.
+"""CloudWatch's Embedded Metric Format: the default provider.
 
 One document holds at most 100 metrics and at most 100 values per metric; more are
-spread over several documents, never dropped.
+spread over several documents, never dropped. Every dimension set of a ``MetricSet`` is
+written in the document's one directive, the dimension values once, at the top level.
 """
 
 from __future__ import annotations
@@ -9,123 +10,154 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring as _string
 
-from lambda_toolkit.metrics._rules import MAX_METRICS_PER_DOCUMENT, MAX_VALUES_PER_METRIC
+from lambda_toolkit.metrics._rules import (
+    EMF_TIMESTAMP_WINDOW,
+    MAX_METRICS_PER_DOCUMENT,
+    MAX_VALUES_PER_METRIC,
+    MetricsConfigurationError,
+    check_metric_name,
+    check_namespace,
+    check_value,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
-__all__ = ["MetricSeries", "render"]
+    from lambda_toolkit.metrics._model import MetricSeries, MetricSet
 
+__all__ = ["NAMESPACE_ENV", "EMFProvider", "render"]
 
-class MetricSeries:
-    """The values of one metric within an invocation, with its unit and resolution."""
-
-    __slots__ = ("resolution", "unit", "unit_given", "values")
-
-    def __init__(self, unit: str, resolution: int, unit_given: object = None) -> None:
-        self.unit = unit
-        self.resolution = resolution
-        self.unit_given = unit_given if unit_given is not None else unit  # as the caller spelt it
-        self.values: list[float | int] = []
+NAMESPACE_ENV = "LAMBDA_TOOLKIT_METRICS_NAMESPACE"
 
 
 _encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
-_DIRECTIVES: dict[tuple[Any, ...], str] = {}  # the "CloudWatchMetrics" JSON of a document shape
-_STATIC: dict[tuple[Any, ...], tuple[str, list[str]]] = {}  # see _static_part
-_MAX_DIRECTIVES = 256
+# A function writes the same few document shapes over and over: their JSON is kept.
+_MAX_CACHED = 256
+_METRIC_PARTS: dict[tuple[str, str, int], tuple[str, str]] = {}  # see _metric_parts
+_FRAMES: dict[tuple[Any, ...], tuple[str, str]] = {}  # see _frame
 
 
-def _directive(namespace: str, dimension_names: tuple[str, ...], definitions: tuple[tuple[str, str, int], ...]) -> str:
-    """The ``CloudWatchMetrics`` array of a document; a function writes the same few shapes
-    over and over, so their JSON is kept."""
-    key = (namespace, dimension_names, definitions)
-    text = _DIRECTIVES.get(key)
-    if text is None:
-        metrics = []
-        for name, unit, resolution in definitions:
-            definition: dict[str, Any] = {"Name": name, "Unit": unit}
-            if resolution == 1:
-                definition["StorageResolution"] = 1
-            metrics.append(definition)
-        directive = {"Namespace": namespace, "Dimensions": [list(dimension_names)], "Metrics": metrics}
-        text = _encode([directive])
-        if len(_DIRECTIVES) < _MAX_DIRECTIVES:
-            _DIRECTIVES[key] = text
-    return text
+def _metric_parts(name: str, unit: str, resolution: int) -> tuple[str, str]:
+    """A metric's definition in the directive, and the ``,"name":`` before its values."""
+    key = (name, unit, resolution)
+    parts = _METRIC_PARTS.get(key)
+    if parts is None:
+        definition: dict[str, Any] = {"Name": name, "Unit": unit}
+        if resolution == 1:
+            definition["StorageResolution"] = 1
+        parts = (_encode(definition), f",{_string(name)}:")
+        if len(_METRIC_PARTS) < _MAX_CACHED:
+            _METRIC_PARTS[key] = parts
+    return parts
 
 
-def _number(value: float | int) -> str:
-    # Values were checked finite, so Python's repr is valid JSON; int/float's own repr
-    # also covers subclasses such as IntEnum.
-    return float.__repr__(value) if isinstance(value, float) else int.__repr__(value)
+def _frame(
+    namespace: str, dimensions: Mapping[str, str], dimension_sets: tuple[tuple[str, ...], ...]
+) -> tuple[str, str]:
+    """What a document holds before its metric definitions (the directive's namespace and
+    dimension sets) and after them (the end of ``_aws``, then the dimension values)."""
+    key = (namespace, tuple(dimensions.items()), dimension_sets)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        sets = _encode([list(names) for names in dimension_sets])
+        values = "".join(f",{_string(name)}:{_string(value)}" for name, value in dimensions.items())
+        frame = (f'[{{"Namespace":{_string(namespace)},"Dimensions":{sets},"Metrics":[', "]}]}" + values)
+        if len(_FRAMES) < _MAX_CACHED:
+            _FRAMES[key] = frame
+    return frame
 
 
 def _values(values: list[float | int]) -> str:
+    # Values were checked finite and made plain int/float (check_value), so repr is JSON.
     if len(values) == 1:
-        return _number(values[0])
-    return "[" + ",".join(map(_number, values)) + "]"
+        return repr(values[0])
+    return "[" + ",".join(map(repr, values)) + "]"
 
 
-def _pack(metrics: Mapping[str, MetricSeries]) -> list[dict[str, list[float | int]]]:
-    """Spread the (name, values) pairs over documents within EMF's two limits."""
-    if len(metrics) <= MAX_METRICS_PER_DOCUMENT:
-        for series in metrics.values():
-            if len(series.values) > MAX_VALUES_PER_METRIC:
-                break
-        else:
-            return [{name: series.values for name, series in metrics.items()}]
-    documents: list[dict[str, list[float | int]]] = []
+def _pack(metrics: Mapping[str, MetricSeries]) -> list[list[tuple[str, MetricSeries, list[float | int]]]]:
+    """Spread the metrics' values over documents within EMF's two limits."""
+    documents: list[list[tuple[str, MetricSeries, list[float | int]]]] = []
     for name, series in metrics.items():
-        chunks = [
-            series.values[i : i + MAX_VALUES_PER_METRIC] for i in range(0, len(series.values), MAX_VALUES_PER_METRIC)
-        ]
-        for chunk in chunks:
+        values = series.values
+        for start in range(0, len(values), MAX_VALUES_PER_METRIC):
+            chunk = (name, series, values[start : start + MAX_VALUES_PER_METRIC])
             for document in documents:
-                if name not in document and len(document) < MAX_METRICS_PER_DOCUMENT:
-                    document[name] = chunk
+                if len(document) < MAX_METRICS_PER_DOCUMENT and all(entry[0] != name for entry in document):
+                    document.append(chunk)
                     break
             else:
-                documents.append({name: chunk})
+                documents.append([chunk])
     return documents
 
 
-def _static_part(
-    namespace: str, dimensions: Mapping[str, str], definitions: tuple[tuple[str, str, int], ...]
-) -> tuple[str, list[str]]:
-    """What a document of this shape always holds after its timestamp (the directive and
-    the dimension values), and the encoded ``"name":`` of each metric."""
-    key = (namespace, tuple(dimensions.items()), definitions)
-    found = _STATIC.get(key)
-    if found is None:
-        dimension_fields = "".join(f",{_string(name)}:{_string(value)}" for name, value in dimensions.items())
-        found = (
-            _directive(namespace, tuple(dimensions), definitions) + "}" + dimension_fields,
-            [f",{_string(name)}:" for name, _, _ in definitions],
-        )
-        if len(_STATIC) < _MAX_DIRECTIVES:
-            _STATIC[key] = found
-    return found
-
-
-def render(
-    *,
-    namespace: str,
-    dimensions: Mapping[str, str],
-    metrics: Mapping[str, MetricSeries],
-    metadata: Mapping[str, Any],
-    timestamp_ms: int,
-) -> list[str]:
-    """The EMF documents for one flush, as JSON lines (none when no metric was recorded)."""
-    head = f'{{"_aws":{{"Timestamp":{int(timestamp_ms)},"CloudWatchMetrics":'
-    metadata_fields = ""
-    if metadata:
-        metadata_fields = "".join(f",{_string(key)}:{_encode(value)}" for key, value in metadata.items())
+def render(metric_set: MetricSet) -> list[str]:
+    """The EMF documents of one ``MetricSet``, as JSON lines (none when it holds no metric)."""
+    metrics = metric_set.metrics
+    before, after = _frame(metric_set.namespace or "", metric_set.dimensions, metric_set.dimension_sets)
+    head = f'{{"_aws":{{"Timestamp":{int(metric_set.timestamp_ms)},"CloudWatchMetrics":{before}'
+    if metric_set.metadata:
+        after += "".join(f",{_string(key)}:{_encode(value)}" for key, value in metric_set.metadata.items())
+    parts = _METRIC_PARTS
+    if len(metrics) <= MAX_METRICS_PER_DOCUMENT:
+        # The usual case, one document: built in one pass.
+        definitions = []
+        fields = []
+        for name, series in metrics.items():
+            values = series.values
+            if len(values) > MAX_VALUES_PER_METRIC:
+                break
+            definition, prefix = parts.get((name, series.unit, series.resolution)) or _metric_parts(
+                name, series.unit, series.resolution
+            )
+            definitions.append(definition)
+            fields.append(prefix + (repr(values[0]) if len(values) == 1 else _values(values)))
+        else:
+            if not fields:
+                return []
+            return [head + ",".join(definitions) + after + "".join(fields) + "}"]
     lines = []
-    for values_by_name in _pack(metrics):
-        definitions = tuple((name, metrics[name].unit, metrics[name].resolution) for name in values_by_name)
-        static, prefixes = _static_part(namespace, dimensions, definitions)
-        fields = "".join(map(str.__add__, prefixes, map(_values, values_by_name.values())))
-        lines.append(head + static + metadata_fields + fields + "}")
+    for document in _pack(metrics):
+        definitions = []
+        fields = []
+        for name, series, values in document:
+            definition, prefix = _metric_parts(name, series.unit, series.resolution)
+            definitions.append(definition)
+            fields.append(prefix + _values(values))
+        lines.append(head + ",".join(definitions) + after + "".join(fields) + "}")
     return lines
+
+
+class EMFProvider:
+    """CloudWatch Embedded Metric Format: one JSON document per line on the ``Metrics``
+    stream, which Lambda ships to CloudWatch Logs, where the metrics are extracted.
+
+    The default provider. It needs a namespace, keeps EMF's name rules, and accepts a
+    timestamp at most two weeks in the past and two hours in the future.
+    """
+
+    __slots__ = ()
+
+    timestamp_window: tuple[float, float] | None = EMF_TIMESTAMP_WINDOW
+    check_metric_name = staticmethod(check_metric_name)
+    check_value = staticmethod(check_value)
+
+    def check_namespace(self, namespace: str | None) -> str:
+        """An EMF namespace; CloudWatch has no metric outside one."""
+        if namespace is None:
+            raise MetricsConfigurationError(f"no namespace: pass Metrics(namespace=...) or set {NAMESPACE_ENV}")
+        return check_namespace(namespace)
+
+    def publish(self, metric_sets: Sequence[MetricSet], write: Callable[[list[str]], None]) -> int:
+        """Write the documents of ``metric_sets``; return how many."""
+        if len(metric_sets) == 1:
+            lines = render(metric_sets[0])
+        else:
+            lines = [line for metric_set in metric_sets for line in render(metric_set)]
+        if lines:
+            write(lines)
+        return len(lines)
+
+    def __repr__(self) -> str:
+        return "EMFProvider()"

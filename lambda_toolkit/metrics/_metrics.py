@@ -1,4 +1,8 @@
-"""``Metrics``: record custom metrics in an invocation, write them as EMF at its end."""
+"""``Metrics``: record custom metrics in an invocation, write them at its end.
+
+Recording and validation live here; the output format is the provider's (EMF by default,
+Datadog or OpenTelemetry on request, or any object with the ``MetricsProvider`` members).
+"""
 
 from __future__ import annotations
 
@@ -7,57 +11,47 @@ import os
 import sys
 import time
 from contextvars import ContextVar
-from threading import Lock
 
 from lambda_toolkit.core import Call, Middleware, middleware
 from lambda_toolkit.core.env import env_bool
-from lambda_toolkit.core.secrets import mask_secrets
-from lambda_toolkit.metrics._emf import MetricSeries, render
+from lambda_toolkit.metrics._document import Document
+from lambda_toolkit.metrics._emf import NAMESPACE_ENV, EMFProvider
+from lambda_toolkit.metrics._model import MetricSeries, MetricSet
 from lambda_toolkit.metrics._rules import (
-    MAX_DIMENSIONS,
     MetricsConfigurationError,
     MetricsError,
     check_dimension,
-    check_metric_name,
-    check_namespace,
     check_resolution,
+    check_timestamp,
     check_unit,
-    check_value,
 )
 
 # typing costs milliseconds at cold start (the Lambda runtime has not imported it).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import TracebackType
     from typing import IO, Any
 
-__all__ = ["Metrics"]
+    from lambda_toolkit.metrics._types import MetricsProvider, Timestamp
 
-NAMESPACE_ENV = "LAMBDA_TOOLKIT_METRICS_NAMESPACE"
+__all__ = ["Metrics", "SingleMetric"]
+
 SERVICE_ENV = "LAMBDA_TOOLKIT_SERVICE"
 DISABLED_ENV = "LAMBDA_TOOLKIT_METRICS_DISABLED"
 
 
-class _Recording:
-    """What one invocation (or one thread outside an invocation) has recorded."""
-
-    __slots__ = ("dimensions", "lock", "metadata", "metrics")
-
-    def __init__(self) -> None:
-        self.metrics: dict[str, MetricSeries] = {}
-        self.dimensions: dict[str, str] = {}
-        self.metadata: dict[str, Any] = {}
-        # Worker threads that copy the invocation's context share this recording.
-        self.lock = Lock()
-
-
 class Metrics:
-    """Custom metrics written in CloudWatch's Embedded Metric Format.
+    """Custom metrics, written at the end of each invocation by a provider.
 
     ``namespace`` and ``service`` default to the ``LAMBDA_TOOLKIT_METRICS_NAMESPACE`` and
     ``LAMBDA_TOOLKIT_SERVICE`` environment variables; ``service`` is a dimension of every
-    metric. Documents go to ``stream`` (default: the process's stdout at the time of the
-    write, which the Lambda runtime ships to CloudWatch Logs). ``enabled=False`` (or
-    ``LAMBDA_TOOLKIT_METRICS_DISABLED=true``) validates everything but writes nothing.
+    metric, as are ``default_dimensions``. ``provider`` is the output format:
+    ``EMFProvider()`` (CloudWatch's Embedded Metric Format, the default),
+    ``DatadogProvider()`` or ``OpenTelemetryProvider()``. Line formats go to ``stream``
+    (default: the process's stdout at the time of the write, which the Lambda runtime
+    ships to CloudWatch Logs). ``enabled=False`` (or ``LAMBDA_TOOLKIT_METRICS_DISABLED=true``)
+    validates everything but sends nothing.
     """
 
     def __init__(
@@ -65,77 +59,105 @@ class Metrics:
         *,
         namespace: str | None = None,
         service: str | None = None,
+        provider: MetricsProvider | None = None,
+        default_dimensions: Mapping[str, str] | None = None,
         stream: IO[str] | None = None,
         enabled: bool | None = None,
     ) -> None:
+        self.provider: MetricsProvider = provider if provider is not None else EMFProvider()
         namespace = namespace if namespace is not None else os.environ.get(NAMESPACE_ENV)
-        self.namespace = check_namespace(namespace) if namespace is not None else None
+        self.namespace = self.provider.check_namespace(namespace) if namespace is not None else None
         self.service = service if service is not None else os.environ.get(SERVICE_ENV)
         self._stream = stream
         self.enabled = enabled if enabled is not None else not env_bool(DISABLED_ENV, False)
         self._persistent: dict[str, str] = {}
+        self._recording: ContextVar[Document | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
         self._checked: dict[tuple[str, str, int], tuple[str, int]] = {}
+        self._check_value = self.provider.check_value
         if self.service:
             try:
                 self._persistent["service"] = check_dimension("service", self.service)[1]
             except MetricsError as exc:  # the service is set up once: a setup error
                 raise MetricsConfigurationError(f"Metrics: service: {exc}") from None
-        self._recording: ContextVar[_Recording | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
+        if default_dimensions:
+            try:
+                self.set_default_dimensions(**default_dimensions)
+            except MetricsError as exc:
+                raise MetricsConfigurationError(f"Metrics: default_dimensions: {exc}") from None
         self.log_metrics = middleware(self._log_metrics_layer)
         self.log_metrics.__doc__ = self._log_metrics_layer.__doc__
 
     # -- recording -----------------------------------------------------------------
 
-    def _current(self) -> _Recording:
+    def _current(self) -> Document:
         recording = self._recording.get()
         if recording is None:
-            recording = _Recording()
+            recording = Document()
             self._recording.set(recording)
         return recording
 
-    def add_metric(self, name: str, unit: str, value: float, *, resolution: int = 60) -> None:
-        """Record one value; values of the same metric in an invocation are aggregated.
-
-        ``resolution=1`` stores the metric at high (1 second) resolution.
-        """
-        recording = self._recording.get() or self._current()
+    def _definition(self, name: str, unit: str, resolution: int) -> tuple[str, int]:
+        """The checked unit and resolution of a metric, checked once per shape."""
         hashable = type(name) is str and type(unit) is str and type(resolution) is int
-        series = recording.metrics.get(name) if hashable else None
-        # The hot path: a metric seen in this invocation, with the same unit/resolution.
-        if series is not None and series.unit_given is unit and series.resolution == resolution:
-            series.values.append(check_value(name, value))
-            return
-        number = check_value(name, value)
         known = self._checked.get((name, unit, resolution)) if hashable else None
         if known is None:
-            check_metric_name(name)
+            self.provider.check_metric_name(name)
             known = (check_unit(unit), check_resolution(name, resolution))
             self._require_namespace()
             if hashable and len(self._checked) < 1024:  # a function records a few metrics, over and over
                 self._checked[(name, unit, resolution)] = known
-        unit_name, seconds = known
-        if name in recording.dimensions or name in self._persistent or name in recording.metadata:
-            raise MetricsError(f"metric {name!r} has the name of a dimension or metadata key")
-        # setdefault and append are atomic: worker threads sharing the recording lose no value.
-        series = recording.metrics.setdefault(name, MetricSeries(unit_name, seconds, unit))
-        if (series.unit, series.resolution) != (unit_name, seconds):
+        return known
+
+    def add_metric(self, name: str, unit: str, value: float, *, resolution: int = 60) -> None:
+        """Record one value; values of the same metric in an invocation are aggregated.
+
+        ``resolution=1`` stores the metric at high (1 second) resolution (EMF only).
+        """
+        recording = self._recording.get() or self._current()
+        series = recording.metrics.get(name) if type(name) is str else None
+        # The hot path: a metric seen in this invocation, with the same unit/resolution.
+        if series is not None and series.unit_given is unit and series.resolution == resolution:
+            series.values.append(self._check_value(name, value))
+            return
+        number = self._check_value(name, value)
+        # The first value of a metric in an invocation: its checks are remembered per shape.
+        hashable = type(name) is str and type(unit) is str and type(resolution) is int
+        known = self._checked.get((name, unit, resolution)) if hashable else None
+        unit_name, seconds = known or self._definition(name, unit, resolution)
+        if series is None:
+            if (
+                name in recording.dimensions
+                or name in self._persistent
+                or name in recording.metadata
+                or (recording.dimension_sets and recording.uses_dimension(name))
+            ):
+                raise MetricsError(f"metric {name!r} has the name of a dimension or metadata key")
+            # setdefault and append are atomic: worker threads sharing the recording lose no value.
+            series = recording.metrics.setdefault(name, MetricSeries(unit_name, seconds, unit))
+        if series.unit != unit_name or series.resolution != seconds:
             raise MetricsError(
                 f"metric {name!r} was recorded as {series.unit} at {series.resolution}s; got {unit_name} at {seconds}s"
             )
         series.values.append(number)
 
     def add_dimension(self, name: str, value: str) -> None:
-        """Add a dimension for the metrics of the current invocation only."""
-        name, value = check_dimension(name, value)
-        recording = self._current()
-        with recording.lock:
-            self._check_dimension_room(name)
-            recording.dimensions[name] = value
+        """Add a dimension to the current invocation's first dimension set."""
+        self._current().add_dimension(self._persistent, name, value)
+
+    def add_dimension_set(self, **dimensions: str) -> None:
+        """Aggregate the current invocation's metrics by one more set of dimensions.
+
+        The set holds the default dimensions too. A dimension has one value in all the
+        sets of an invocation; the same set twice is refused (CloudWatch would count every
+        value twice).
+        """
+        self._current().add_dimension_set(self._persistent, dimensions)
 
     def set_default_dimensions(self, **dimensions: str) -> None:
-        """Add dimensions kept for every invocation of the process."""
+        """Add dimensions kept for every invocation of the process (and every set)."""
         checked = dict(check_dimension(name, value) for name, value in dimensions.items())
-        self._check_dimension_room(*checked)
+        merged = {**self._persistent, **checked}
+        (self._recording.get() or Document()).check_sets(merged, tuple(checked))
         self._persistent.update(checked)
 
     def clear_default_dimensions(self) -> None:
@@ -144,75 +166,105 @@ class Metrics:
 
     def add_metadata(self, key: str, value: Any) -> None:
         """Add a searchable key to the current invocation's documents (not a dimension)."""
-        if not isinstance(key, str) or not key or key == "_aws":
-            raise MetricsError("metadata key must be a non-empty string other than '_aws'")
+        self._current().add_metadata(self._persistent, key, value)
+
+    def set_timestamp(self, timestamp: Timestamp) -> None:
+        """Date the current invocation's metrics: a timezone-aware ``datetime`` or seconds
+        since the epoch, within what the provider's backend accepts (EMF: two weeks in the
+        past to two hours in the future). Without it, they are dated at the flush."""
         recording = self._current()
-        with recording.lock:
-            if key in recording.metrics or key in recording.dimensions or key in self._persistent:
-                raise MetricsError(f"metadata key {key!r} has the name of a metric or dimension")
-            recording.metadata[key] = mask_secrets(value)
+        window = self.provider.timestamp_window
+        recording.timestamp_ms = check_timestamp(timestamp, window, where="set_timestamp", now=time.time())
 
-    def _check_dimension_room(self, *new: str) -> None:
-        recording = self._recording.get()
-        if len(self._persistent) + (len(recording.dimensions) if recording else 0) + len(new) <= MAX_DIMENSIONS:
-            return  # the usual case, without building the union
-        names = set(self._persistent) | (set(recording.dimensions) if recording else set()) | set(new)
-        if len(names) > MAX_DIMENSIONS:
-            raise MetricsError(
-                f"dimension(s) {', '.join(new)} would make {len(names)} dimensions; EMF allows {MAX_DIMENSIONS}"
-            )
+    def single_metric(
+        self,
+        name: str,
+        unit: str,
+        value: float,
+        *,
+        resolution: int = 60,
+        dimensions: Mapping[str, str] | None = None,
+        default_dimensions: bool = True,
+        timestamp: Timestamp | None = None,
+    ) -> SingleMetric:
+        """A metric written in its own document, with its own dimensions, when the
+        ``with`` block ends (also when it raises)::
 
-    def _require_namespace(self) -> str:
+            with metrics.single_metric("Retries", "Count", 1, dimensions={"queue": "orders"}) as metric:
+                metric.add_dimension("reason", "throttled")
+
+        The document holds the default dimensions (``service`` and ``default_dimensions``)
+        unless ``default_dimensions=False``; never the invocation's ``add_dimension`` ones.
+        """
+        where = f"single_metric {name!r}: " if isinstance(name, str) else "single_metric: "
+        document = Document(where, name if isinstance(name, str) else None)
+        number = self._check_value(name, value)
+        unit_name, seconds = self._definition(name, unit, resolution)
+        series = MetricSeries(unit_name, seconds, unit)
+        series.values.append(number)
+        document.metrics[name] = series
+        metric = SingleMetric(self, document, self._persistent if default_dimensions else {})
+        if name in metric.defaults:
+            raise MetricsError(f"{where}metric {name!r} has the name of a dimension")
+        for dimension, dimension_value in (dimensions or {}).items():
+            metric.add_dimension(dimension, dimension_value)
+        if timestamp is not None:
+            metric.set_timestamp(timestamp)
+        return metric
+
+    def _require_namespace(self) -> str | None:
         if self.namespace is None:
-            raise MetricsConfigurationError(f"no namespace: pass Metrics(namespace=...) or set {NAMESPACE_ENV}")
+            return self.provider.check_namespace(None)  # raises when the provider needs one
         return self.namespace
 
     # -- writing -------------------------------------------------------------------
 
     def flush(self) -> int:
-        """Write what the current invocation (or thread) recorded; return the document count."""
+        """Send what the current invocation (or thread) recorded; return how many
+        documents, lines or measurements the provider sent (0 when disabled)."""
         recording = self._recording.get()
         if recording is None or not recording.metrics:
             if recording is not None:
                 self._recording.set(None)
             return 0
         self._recording.set(None)
-        dimensions = {**self._persistent, **recording.dimensions} if recording.dimensions else self._persistent
+        namespace = self.namespace if self.namespace is not None else self._require_namespace()
         with recording.lock:
-            documents = render(
-                namespace=self._require_namespace(),
-                dimensions=dimensions,
-                metrics=recording.metrics,
-                metadata=recording.metadata,
-                timestamp_ms=int(time.time() * 1000),
-            )
-        self._write(documents)
-        return len(documents)
+            metric_set = recording.metric_set(namespace, self._persistent, int(time.time() * 1000))
+        if not self.enabled:
+            return 0
+        return self.provider.publish([metric_set], self._write)
 
-    def _write(self, documents: list[str]) -> None:
+    def _publish(self, metric_sets: list[MetricSet]) -> int:
+        if not self.enabled:
+            return 0
+        return self.provider.publish(metric_sets, self._write)
+
+    def _write(self, lines: list[str]) -> None:
         if not self.enabled:
             return
         stream = self._stream or sys.stdout
-        stream.write(documents[0] + "\n" if len(documents) == 1 else "".join(line + "\n" for line in documents))
+        stream.write(lines[0] + "\n" if len(lines) == 1 else "".join(line + "\n" for line in lines))
         stream.flush()
 
-    def _cold_start_document(self, function_name: str) -> str:
+    def _cold_start_set(self, function_name: str) -> MetricSet:
         dimensions = {"function_name": function_name}
         if "service" in self._persistent:
             dimensions["service"] = self._persistent["service"]
         series = MetricSeries("Count", 60)
         series.values.append(1)
-        return render(
+        return MetricSet(
             namespace=self._require_namespace(),
             dimensions=dimensions,
+            dimension_sets=(tuple(dimensions),),
             metrics={"ColdStart": series},
             metadata={},
             timestamp_ms=int(time.time() * 1000),
-        )[0]
+        )
 
     # -- the decorator -------------------------------------------------------------
 
-    def _log_metrics_layer(self, capture_cold_start: bool = False, warn_when_empty: bool = False) -> Middleware:
+    def _log_metrics_layer(self, *, capture_cold_start: bool = False, warn_when_empty: bool = False) -> Middleware:
         """Write the invocation's metrics once at its end, also when the handler raises.
 
         ``capture_cold_start`` writes a ``ColdStart`` metric (its own document, with the
@@ -231,17 +283,79 @@ class Metrics:
             invocation = call.invocation
             if invocation is not None and invocation.cold_start:
                 function_name = getattr(invocation.context, "function_name", "") or "unknown"
-                self._write([self._cold_start_document(function_name)])
+                self._publish([self._cold_start_set(function_name)])
 
         def finish(call: Call) -> None:
-            if self.flush() == 0 and warn_when_empty:
+            self.flush()
+
+        def finish_or_warn(call: Call) -> None:
+            current = recording.get()
+            if current is None or not current.metrics:
                 logging.getLogger("lambda_toolkit.metrics").warning(
                     "no metrics were recorded in this invocation (namespace %s)", self.namespace
                 )
+            self.flush()
 
+        after = finish_or_warn if warn_when_empty else finish
         return Middleware(
             "log_metrics",
             before=before_with_cold_start if capture_cold_start else before,
-            after=finish,
-            on_error=finish,
+            after=after,
+            on_error=after,
         )
+
+
+class SingleMetric:
+    """One metric in its own document, written when its ``with`` block ends.
+
+    Given by ``Metrics.single_metric``; its dimensions, dimension sets, metadata and
+    timestamp are its own, never the invocation's.
+    """
+
+    __slots__ = ("_document", "_metrics", "defaults")
+
+    def __init__(self, metrics: Metrics, document: Document, defaults: dict[str, str]) -> None:
+        self._metrics = metrics
+        self._document = document
+        self.defaults = defaults
+
+    @property
+    def name(self) -> str:
+        """The metric's name."""
+        return next(iter(self._document.metrics))
+
+    def add_dimension(self, name: str, value: str) -> None:
+        """Add a dimension to this metric's first dimension set."""
+        self._document.add_dimension(self.defaults, name, value)
+
+    def add_dimension_set(self, **dimensions: str) -> None:
+        """Aggregate this metric by one more set of dimensions (see ``Metrics.add_dimension_set``)."""
+        self._document.add_dimension_set(self.defaults, dimensions)
+
+    def add_metadata(self, key: str, value: Any) -> None:
+        """Add a searchable key to this metric's document."""
+        self._document.add_metadata(self.defaults, key, value)
+
+    def set_timestamp(self, timestamp: Timestamp) -> None:
+        """Date this metric (see ``Metrics.set_timestamp``)."""
+        document = self._document
+        document.timestamp_ms = check_timestamp(
+            timestamp,
+            self._metrics.provider.timestamp_window,
+            where=document.where.rstrip(": "),
+            metric=document.metric,
+            now=time.time(),
+        )
+
+    def __enter__(self) -> SingleMetric:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        metrics = self._metrics
+        metric_set = self._document.metric_set(metrics._require_namespace(), self.defaults, int(time.time() * 1000))
+        metrics._publish([metric_set])
+
+    def __repr__(self) -> str:
+        return f"<SingleMetric {self.name!r}>"
