@@ -1,12 +1,13 @@
-"""Parameters and secrets: TTL-cached SSM Parameter Store and Secrets Manager lookups.
+"""Parameters and secrets: TTL-cached SSM Parameter Store, Secrets Manager and AppConfig lookups.
 
 ::
 
-    from lambda_toolkit.parameters import get_parameter, get_secret
+    from lambda_toolkit.parameters import get_app_config, get_parameter, get_secret
 
     table = get_parameter("/app/prod/table")                 # cached 300 s by default
     db = get_secret("prod/db", transform="json")             # a dict; refreshed after max_age
     password = get_secret("prod/db-password")                # a MaskedStr: repr is masked
+    flags = get_app_config("orders", "prod", "flags", transform="json")
 
 Values are cached per sandbox in a bounded, thread-safe TTL cache shared by all
 invocations. Lookups go through the AWS Parameters and Secrets Lambda Extension when it
@@ -17,8 +18,10 @@ use. Importing this package imports neither boto3, botocore, pydantic nor cachet
 from __future__ import annotations
 
 from lambda_toolkit.parameters._api import (
+    AppConfigStore,
     clear_cache,
     configure_cache,
+    get_app_config,
     get_default_provider,
     get_parameter,
     get_parameters,
@@ -27,6 +30,7 @@ from lambda_toolkit.parameters._api import (
     get_secrets,
     set_default_provider,
 )
+from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider, AppConfigProvider
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._errors import (
     InvalidParameterNameError,
@@ -45,11 +49,22 @@ from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from lambda_toolkit.parameters._protocols import BatchResult, Lookup, ParameterProvider, SecretProvider, Transform
+    from lambda_toolkit.parameters._protocols import (
+        BatchResult,
+        ConfigurationProvider,
+        Lookup,
+        ParameterProvider,
+        SecretProvider,
+        Transform,
+    )
 
 __all__ = [
+    "AppConfigExtensionProvider",
+    "AppConfigProvider",
+    "AppConfigStore",
     "AutoProvider",
     "BatchResult",
+    "ConfigurationProvider",
     "ExtensionProvider",
     "ExtensionUnavailableError",
     "InvalidParameterNameError",
@@ -72,6 +87,7 @@ __all__ = [
     "TransformError",
     "clear_cache",
     "configure_cache",
+    "get_app_config",
     "get_default_provider",
     "get_parameter",
     "get_parameters",
@@ -86,7 +102,7 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     # The protocols and type aliases need typing, which lookups never do: load them when asked for.
-    if name in ("BatchResult", "Lookup", "ParameterProvider", "SecretProvider", "Transform"):
+    if name in ("BatchResult", "ConfigurationProvider", "Lookup", "ParameterProvider", "SecretProvider", "Transform"):
         from lambda_toolkit.parameters import _protocols
 
         value = getattr(_protocols, name)

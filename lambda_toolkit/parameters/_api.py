@@ -11,8 +11,9 @@ Values are made read-only before they are cached (``_readonly``): every caller s
 from __future__ import annotations
 
 from lambda_toolkit.core.env import env_float, env_int
-from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
+from lambda_toolkit.parameters._appconfig import check_profile
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (
@@ -35,10 +36,17 @@ if TYPE_CHECKING:
     from typing import Any
 
     from lambda_toolkit.parameters._cache import Entry
-    from lambda_toolkit.parameters._protocols import ParameterProvider, SecretProvider, Transform
+    from lambda_toolkit.parameters._protocols import (
+        ConfigurationProvider,
+        ParameterProvider,
+        SecretProvider,
+        Transform,
+    )
 
 __all__ = [
     "DEFAULT_MAX_AGE",
+    "AppConfigStore",
+    "get_app_config",
     "MAX_AGE_VARIABLE",
     "clear_cache",
     "configure_cache",
@@ -247,6 +255,92 @@ def get_secret(
         max_age,
         force_fetch,
     )
+
+
+def get_app_config(
+    application: str,
+    environment: str,
+    profile: str,
+    *,
+    max_age: float | None = None,
+    transform: Transform = None,
+    force_fetch: bool = False,
+    provider: ConfigurationProvider | None = None,
+) -> Any:
+    """The content of the AWS AppConfig configuration profile ``profile`` deployed to
+    ``environment`` of ``application`` (names or ids), cached for ``max_age`` seconds.
+
+    Read through the AppConfig Lambda extension when it answers, else AppConfig Data (one
+    configuration session per profile; an unchanged configuration costs no transfer and
+    AppConfig's poll interval is respected). The content is ``MaskedBytes``;
+    ``transform="json"`` parses it (a profile that is not JSON is a ``TransformError``
+    naming the profile). The other options are those of ``get_parameter``. IAM:
+    ``appconfig:StartConfigurationSession`` and ``appconfig:GetLatestConfiguration``.
+    """
+    source = provider or _provider
+    key = (source, "appconfig", application, environment, profile, transform)
+    if not force_fetch:
+        value = _cache.fresh(key, max_age)
+        if value is not MISSING:
+            return value
+    name = check_profile(application, environment, profile)
+    check_transform(transform)
+    read = getattr(source, "get_configuration", None)
+    if read is None:
+        raise ConfigurationError(
+            f"AppConfig configuration {name!r}: the provider {type(source).__name__} cannot read AppConfig "
+            "(it has no get_configuration): pass provider=AutoProvider() or an AppConfigProvider"
+        )
+    return _lookup(
+        key,
+        name,
+        lambda: read(application, environment, profile),
+        transform,
+        max_age,
+        force_fetch,
+        what="AppConfig configuration",
+    )
+
+
+class AppConfigStore:
+    """An AppConfig profile as a zero-argument callable: ``store()`` is its current JSON
+    document (a read-only dict), through ``get_app_config`` and its cache.
+
+    For whatever takes a document source, such as ``FeatureFlags(store=AppConfigStore(...))``.
+    ``max_age`` and ``provider`` are those of ``get_app_config``.
+    """
+
+    __slots__ = ("application", "environment", "max_age", "profile", "provider")
+
+    def __init__(
+        self,
+        application: str,
+        environment: str,
+        profile: str,
+        *,
+        max_age: float | None = None,
+        provider: ConfigurationProvider | None = None,
+    ) -> None:
+        check_profile(application, environment, profile)
+        self.application = application
+        self.environment = environment
+        self.profile = profile
+        self.max_age = None if max_age is None else check_seconds("AppConfigStore max_age", max_age)
+        self.provider = provider
+
+    def __call__(self) -> Any:
+        """The profile's document, parsed from JSON."""
+        return get_app_config(
+            self.application,
+            self.environment,
+            self.profile,
+            max_age=self.max_age,
+            transform="json",
+            provider=self.provider,
+        )
+
+    def __repr__(self) -> str:
+        return f"AppConfigStore({self.application!r}, {self.environment!r}, {self.profile!r})"
 
 
 def get_parameters(

@@ -6,6 +6,10 @@ If nothing answers on the port, it uses the SDK and asks the extension again onl
 ``retry_after`` seconds (it may still have been starting). Reads by path always use the
 SDK: the extension has no such API. ``LAMBDA_TOOLKIT_PARAMETERS_PROVIDER`` forces a source:
 ``extension``, ``sdk`` or ``auto`` (the default).
+
+AppConfig profiles follow the same rule with the AppConfig extension (inside Lambda, or
+with ``AWS_APPCONFIG_EXTENSION_HTTP_PORT`` set; it needs no token), tried and skipped
+apart from the Parameters and Secrets one: a function may have either layer.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_seconds
+from lambda_toolkit.parameters._appconfig import APPCONFIG_PORT_VARIABLE, AppConfigExtensionProvider, AppConfigProvider
 from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailableError
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
@@ -33,11 +38,62 @@ __all__ = ["PROVIDER_VARIABLE", "AutoProvider"]
 PROVIDER_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_PROVIDER"
 
 
+class _Switch:
+    """Whether to try one extension now: the environment's rule, and a pause after it failed to answer."""
+
+    def __init__(self, port_variable: str, needs_token: bool, label: str, owner: AutoProvider) -> None:
+        self.port_variable = port_variable
+        self.needs_token = needs_token
+        self.label = label
+        self._owner = owner
+        self._lock = Lock()
+        self.unavailable_until: float | None = None
+
+    def uses_extension(self) -> bool:
+        mode = _mode()
+        if mode != "auto":
+            return mode == "extension"
+        if self.needs_token and not os.environ.get("AWS_SESSION_TOKEN"):
+            return False
+        if "AWS_LAMBDA_FUNCTION_NAME" not in os.environ and self.port_variable not in os.environ:
+            return False
+        until = self.unavailable_until
+        return until is None or self._owner._clock() >= until
+
+    def route(self, through_extension: Callable[[], T], through_sdk: Callable[[], T]) -> T:
+        if self.uses_extension():
+            try:
+                result = through_extension()
+            except ExtensionUnavailableError:
+                if _mode() == "extension":
+                    raise
+                with self._lock:
+                    self.unavailable_until = self._owner._clock() + self._owner.retry_after
+                import logging
+
+                logging.getLogger("lambda_toolkit.parameters").info(
+                    "parameters: the %s extension did not answer, using the AWS SDK", self.label
+                )
+            else:
+                self.unavailable_until = None
+                return result
+        return through_sdk()
+
+
+def _mode() -> str:
+    mode = os.environ.get(PROVIDER_VARIABLE, "auto").strip().lower() or "auto"
+    if mode not in ("auto", "extension", "sdk"):
+        raise ConfigurationError(f"environment variable {PROVIDER_VARIABLE} must be auto, extension or sdk")
+    return mode
+
+
 class AutoProvider:
-    """Reads through the extension when it answers, through boto3 otherwise.
+    """Reads through the extensions when they answer, through boto3 otherwise.
 
     ``extension``, ``ssm`` and ``secrets`` default to an ``ExtensionProvider``, an
-    ``SSMProvider`` and a ``SecretsProvider`` (their boto3 clients made on first use).
+    ``SSMProvider`` and a ``SecretsProvider``; ``appconfig_extension`` and ``appconfig``
+    to an ``AppConfigExtensionProvider`` and an ``AppConfigProvider`` (boto3 clients
+    made on first use). Writes (``set_parameter``, ``set_secret``) always use boto3.
     """
 
     def __init__(
@@ -46,52 +102,38 @@ class AutoProvider:
         extension: ExtensionProvider | None = None,
         ssm: SSMProvider | None = None,
         secrets: SecretsProvider | None = None,
+        appconfig_extension: AppConfigExtensionProvider | None = None,
+        appconfig: AppConfigProvider | None = None,
         retry_after: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.extension = extension or ExtensionProvider()
         self.ssm = ssm or SSMProvider()
         self.secrets = secrets or SecretsProvider()
+        self.appconfig_extension = appconfig_extension or AppConfigExtensionProvider()
+        self.appconfig = appconfig or AppConfigProvider()
         self.retry_after = check_seconds("AutoProvider retry_after", retry_after)
         self._clock = clock
-        self._lock = Lock()
-        self._unavailable_until: float | None = None
+        self._parameters_switch = _Switch(PORT_VARIABLE, True, "Parameters and Secrets", self)
+        self._appconfig_switch = _Switch(APPCONFIG_PORT_VARIABLE, False, "AppConfig", self)
 
     def uses_extension(self) -> bool:
-        """True when the next lookup will be sent to the extension."""
-        mode = os.environ.get(PROVIDER_VARIABLE, "auto").strip().lower() or "auto"
-        if mode == "sdk":
-            return False
-        if mode == "extension":
-            return True
-        if mode != "auto":
-            raise ConfigurationError(f"environment variable {PROVIDER_VARIABLE} must be auto, extension or sdk")
-        if not os.environ.get("AWS_SESSION_TOKEN"):
-            return False
-        if "AWS_LAMBDA_FUNCTION_NAME" not in os.environ and PORT_VARIABLE not in os.environ:
-            return False
-        until = self._unavailable_until
-        return until is None or self._clock() >= until
+        """True when the next parameter or secret lookup will be sent to the extension."""
+        return self._parameters_switch.uses_extension()
+
+    def uses_appconfig_extension(self) -> bool:
+        """True when the next AppConfig read will be sent to the AppConfig extension."""
+        return self._appconfig_switch.uses_extension()
 
     def _route(self, through_extension: Callable[[], T], through_sdk: Callable[[], T]) -> T:
-        if self.uses_extension():
-            forced = os.environ.get(PROVIDER_VARIABLE, "").strip().lower() == "extension"
-            try:
-                result = through_extension()
-            except ExtensionUnavailableError:
-                if forced:
-                    raise
-                with self._lock:
-                    self._unavailable_until = self._clock() + self.retry_after
-                import logging
+        return self._parameters_switch.route(through_extension, through_sdk)
 
-                logging.getLogger("lambda_toolkit.parameters").info(
-                    "parameters: the Parameters and Secrets extension did not answer, using the AWS SDK"
-                )
-            else:
-                self._unavailable_until = None
-                return result
-        return through_sdk()
+    def get_configuration(self, application: str, environment: str, profile: str) -> bytes:
+        """An AppConfig profile's content, through the AppConfig extension or AppConfig Data."""
+        return self._appconfig_switch.route(
+            lambda: self.appconfig_extension.get_configuration(application, environment, profile),
+            lambda: self.appconfig.get_configuration(application, environment, profile),
+        )
 
     def get_parameter(self, name: str, *, decrypt: bool) -> str | bytes:
         """One parameter, through the extension or ``ssm:GetParameter``."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from lambda_toolkit.parameters._provider import BatchResult
 
-__all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailableError", "extension_port"]
+__all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailableError", "extension_port", "http_errors", "request"]
 
 DEFAULT_PORT = 2773
 # The largest answer read: a secret is at most 64 KiB, in base64 and JSON well under this.
@@ -55,7 +55,8 @@ _ERROR_CODES = (
 
 
 class ExtensionUnavailableError(ParameterFetchError):
-    """Nothing answers on the extension's port (not installed, or not started yet)."""
+    """Nothing answers on an extension's port (not installed, or not started yet): the
+    Parameters and Secrets extension, or AppConfig's."""
 
 
 def extension_port() -> int:
@@ -163,8 +164,10 @@ class ExtensionProvider:
         port = self.port or extension_port()
         target = f"{path}?{urlencode(query)}"
         try:
-            status, body = _request(self.host, port, target, self.timeout)
-        except (OSError, _http_errors()) as exc:
+            status, body = request(
+                self.host, port, target, self.timeout, {TOKEN_HEADER: os.environ.get("AWS_SESSION_TOKEN", "")}
+            )
+        except (OSError, http_errors()) as exc:
             within = f" within {self.timeout:g} s" if isinstance(exc, TimeoutError) else ""
             raise ExtensionUnavailableError(
                 f"{what} {name!r}: the Parameters and Secrets extension did not answer{within} on "
@@ -189,18 +192,21 @@ class ExtensionProvider:
         return f"ExtensionProvider(host={self.host!r}, port={self.port or extension_port()})"
 
 
-def _http_errors() -> type[Exception]:
+def http_errors() -> type[Exception]:
     import http.client
 
     return http.client.HTTPException
 
 
-def _request(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
-    """GET ``target`` from ``host:port``; the status and body, all within ``timeout`` seconds.
+def request(
+    host: str, port: int, target: str, timeout: float, headers: dict[str, str], *, limit: int = MAX_ANSWER
+) -> tuple[int, bytes]:
+    """GET ``target`` from ``host:port`` with ``headers``; the status and body, all within
+    ``timeout`` seconds (the local extensions' HTTP: this one and AppConfig's).
 
     A socket timeout bounds each read, so a server sending one byte at a time could hold
     a call for ever: every read here waits only for what is left of one deadline. At most
-    ``MAX_ANSWER + 1`` bytes of the body are read. Plain ``http.client`` (no urllib opener):
+    ``limit + 1`` bytes of the body are read. Plain ``http.client`` (no urllib opener):
     no proxy setting ever sees the token or the names.
     """
     import http.client
@@ -211,11 +217,9 @@ def _request(host: str, port: int, target: str, timeout: float) -> tuple[int, by
     connection = http.client.HTTPConnection(host, port)
     connection.sock = _DeadlineSocket(raw, deadline)
     try:
-        connection.request(
-            "GET", target, headers={TOKEN_HEADER: os.environ.get("AWS_SESSION_TOKEN", ""), "Connection": "close"}
-        )
+        connection.request("GET", target, headers={**headers, "Connection": "close"})
         response = connection.getresponse()
-        return response.status, response.read(MAX_ANSWER + 1)
+        return response.status, response.read(limit + 1)
     finally:
         connection.close()
         raw.close()

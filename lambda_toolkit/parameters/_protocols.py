@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 from lambda_toolkit.parameters._inject import Parameter, Secret
 from lambda_toolkit.parameters._provider import BatchResult
 
-__all__ = ["BatchResult", "Lookup", "ParameterProvider", "SecretProvider", "Transform"]
+__all__ = ["BatchResult", "ConfigurationProvider", "Lookup", "ParameterProvider", "SecretProvider", "Transform"]
 
 Transform: TypeAlias = Literal["json", "binary"] | Callable[[Any], Any] | Any | None
 """What ``transform=`` accepts: None (the value as fetched), ``"json"``, ``"binary"``
@@ -54,4 +54,13 @@ class SecretProvider(Protocol):
 
     def get_secrets(self, names: Sequence[str]) -> BatchResult:
         """The current values of several secrets, and an error for each name that failed."""
+        ...
+
+
+@runtime_checkable
+class ConfigurationProvider(Protocol):
+    """Reads AWS AppConfig configuration profiles."""
+
+    def get_configuration(self, application: str, environment: str, profile: str) -> bytes:
+        """The current content of ``profile`` deployed to ``environment`` of ``application``."""
         ...

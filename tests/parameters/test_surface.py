@@ -28,10 +28,20 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_the_built_in_providers_satisfy_the_protocols() -> None:
-    from lambda_toolkit.parameters import AutoProvider, ParameterProvider, SecretProvider
+    from lambda_toolkit.parameters import (
+        AppConfigExtensionProvider,
+        AppConfigProvider,
+        AutoProvider,
+        ConfigurationProvider,
+        ParameterProvider,
+        SecretProvider,
+    )
 
     for provider in (SSMProvider(), ExtensionProvider(), AutoProvider()):
         assert isinstance(provider, ParameterProvider)
+    for source in (AppConfigProvider(), AppConfigExtensionProvider(), AutoProvider()):
+        assert isinstance(source, ConfigurationProvider)
+    assert not isinstance(SSMProvider(), ConfigurationProvider)
     for secret_provider in (SecretsProvider(), ExtensionProvider(), AutoProvider()):
         assert isinstance(secret_provider, SecretProvider)
     assert not isinstance(SSMProvider(), SecretProvider)
@@ -75,6 +85,8 @@ def test_options_after_the_first_argument_are_keyword_only() -> None:
     from lambda_toolkit.parameters import AutoProvider
 
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    # An AppConfig profile is named by three identifiers, and a write by a name and a value.
+    leading = {"get_app_config": 3, "AppConfigStore": 3, "set_parameter": 2, "set_secret": 2}
     for name in parameters.__all__:
         target = getattr(parameters, name)
         if not callable(target) or (isinstance(target, type) and issubclass(target, BaseException)):
@@ -83,7 +95,7 @@ def test_options_after_the_first_argument_are_keyword_only() -> None:
             signature = inspect.signature(target)
         except (TypeError, ValueError):  # the protocols, type aliases
             continue
-        later = [p.name for p in list(signature.parameters.values())[1:] if p.kind in positional]
+        later = [p.name for p in list(signature.parameters.values())[leading.get(name, 1) :] if p.kind in positional]
         assert later == [], (name, later)
     with pytest.raises(TypeError):
         AutoProvider(ExtensionProvider())  # type: ignore[call-arg]
