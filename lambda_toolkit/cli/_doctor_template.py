@@ -292,10 +292,8 @@ class Template:
             managed = self.target(arn)
             if managed is not None and self.type_of(managed) == "AWS::IAM::ManagedPolicy":
                 permissions.statements += _statements(self.properties(managed).get("PolicyDocument"))
-            elif isinstance(arn, str):
-                _add_managed(permissions, arn)
-            elif isinstance(arn, dict) and "Fn::Sub" in arn and isinstance(arn["Fn::Sub"], str):
-                _add_managed(permissions, arn["Fn::Sub"])
+            elif _arn_text(arn) is not None:
+                _add_managed(permissions, str(_arn_text(arn)))
             else:
                 permissions.unknown.append("a managed policy doctor cannot read")
         permissions.statements += self._attached_policies(role_id, None)
@@ -350,6 +348,18 @@ def _merge_globals(globals_: dict[str, Any], own: dict[str, Any]) -> dict[str, A
 def _is_intrinsic(value: dict[str, Any]) -> bool:
     key = next(iter(value), "")
     return len(value) == 1 and (key in ("Ref", "Condition") or key.startswith("Fn::"))
+
+
+def _arn_text(value: Any) -> str | None:
+    """An ARN written out, in a ``!Sub``, or in a ``!Join`` (as the CDK writes managed policy ARNs)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    join = value.get("Fn::Join") if isinstance(value, dict) else None
+    if isinstance(join, list) and len(join) == 2 and isinstance(join[1], list):
+        return "".join(part if isinstance(part, str) else "*" for part in join[1])
+    return None
 
 
 def _mapping(value: Any) -> dict[str, Any]:
