@@ -13,7 +13,8 @@ import time
 from contextvars import ContextVar
 
 from lambda_toolkit.core import Call, Middleware, middleware
-from lambda_toolkit.core.env import env_bool
+from lambda_toolkit.core.env import env_bool, service_name
+from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.metrics._document import Document
 from lambda_toolkit.metrics._emf import NAMESPACE_ENV, EMFProvider
 from lambda_toolkit.metrics._model import MetricSeries, MetricSet
@@ -37,16 +38,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Metrics", "SingleMetric"]
 
-SERVICE_ENV = "LAMBDA_TOOLKIT_SERVICE"
 DISABLED_ENV = "LAMBDA_TOOLKIT_METRICS_DISABLED"
 
 
 class Metrics:
     """Custom metrics, written at the end of each invocation by a provider.
 
-    ``namespace`` and ``service`` default to the ``LAMBDA_TOOLKIT_METRICS_NAMESPACE`` and
-    ``LAMBDA_TOOLKIT_SERVICE`` environment variables; ``service`` is a dimension of every
-    metric, as are ``default_dimensions``. ``provider`` is the output format:
+    ``namespace`` defaults to the ``LAMBDA_TOOLKIT_METRICS_NAMESPACE`` environment variable;
+    ``service`` is resolved as everywhere in the package (``core.env.service_name``:
+    ``LAMBDA_TOOLKIT_SERVICE``, ``POWERTOOLS_SERVICE_NAME``, the function name, then
+    ``"service"``) and is a dimension of every metric, as are ``default_dimensions``. ``provider`` is the output format:
     ``EMFProvider()`` (CloudWatch's Embedded Metric Format, the default),
     ``DatadogProvider()`` or ``OpenTelemetryProvider()``. Line formats go to ``stream``
     (default: the process's stdout at the time of the write, which the Lambda runtime
@@ -67,18 +68,20 @@ class Metrics:
         self.provider: MetricsProvider = provider if provider is not None else EMFProvider()
         namespace = namespace if namespace is not None else os.environ.get(NAMESPACE_ENV)
         self.namespace = self.provider.check_namespace(namespace) if namespace is not None else None
-        self.service = service if service is not None else os.environ.get(SERVICE_ENV)
+        try:
+            self.service = service_name(service, option="Metrics: service")
+        except ConfigurationError as exc:  # the utility's own configuration error, as for every option
+            raise MetricsConfigurationError(str(exc)) from None
         self._stream = stream
         self.enabled = enabled if enabled is not None else not env_bool(DISABLED_ENV, False)
         self._persistent: dict[str, str] = {}
         self._recording: ContextVar[Document | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
         self._checked: dict[tuple[str, str, int], tuple[str, int]] = {}
         self._check_value = self.provider.check_value
-        if self.service:
-            try:
-                self._persistent["service"] = check_dimension("service", self.service)[1]
-            except MetricsError as exc:  # the service is set up once: a setup error
-                raise MetricsConfigurationError(f"Metrics: service: {exc}") from None
+        try:
+            self._persistent["service"] = check_dimension("service", self.service)[1]
+        except MetricsError as exc:  # the service is set up once: a setup error
+            raise MetricsConfigurationError(f"Metrics: service: {exc}") from None
         if default_dimensions:
             try:
                 self.set_default_dimensions(**default_dimensions)
@@ -249,8 +252,7 @@ class Metrics:
 
     def _cold_start_set(self, function_name: str) -> MetricSet:
         dimensions = {"function_name": function_name}
-        if "service" in self._persistent:
-            dimensions["service"] = self._persistent["service"]
+        dimensions["service"] = self.service
         series = MetricSeries("Count", 60)
         series.values.append(1)
         return MetricSet(

@@ -95,8 +95,18 @@ def traced_service(spans: Any, monkeypatch: pytest.MonkeyPatch) -> str:
 SERVICE_OF: dict[str, Callable[[Any, pytest.MonkeyPatch], str | None]] = {
     "logging": lambda spans, monkeypatch: logged_service(),
     "tracing": traced_service,
-    # metrics joins with "metrics": ... once it resolves its service through core.env
+    "metrics": lambda spans, monkeypatch: metrics_service(),
 }
+
+
+def metrics_service() -> str:
+    from lambda_toolkit.metrics import Metrics
+
+    out = io.StringIO()
+    metrics = Metrics(namespace="Service", stream=out)
+    metrics.add_metric("Calls", "Count", 1)
+    metrics.flush()
+    return str(json.loads(out.getvalue())["service"])
 
 
 @pytest.mark.parametrize(("environment", "expected"), ENVIRONMENTS)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lambda_toolkit.metrics import Metrics, MetricsError, MetricUnit
+from lambda_toolkit.metrics import Metrics, MetricsConfigurationError, MetricsError, MetricUnit
 from lambda_toolkit.testing import FakeContext
 from tests.metrics.conftest import EMFStream
 
@@ -246,12 +246,42 @@ def test_namespace_and_service_from_the_environment(monkeypatch: pytest.MonkeyPa
 
 
 def test_default_stream_is_stdout_at_write_time(capsys: pytest.CaptureFixture[str]) -> None:
-    metrics = Metrics(namespace="Orders")
+    metrics = Metrics(namespace="Orders", service="orders")
     metrics.add_metric("Orders", "Count", 1)
     metrics.flush()
     document = json.loads(capsys.readouterr().out)
     assert document["Orders"] == 1
-    assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[]]
+    assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+
+
+@pytest.mark.parametrize(
+    ("environment", "service"),
+    [
+        ({}, "service"),
+        ({"AWS_LAMBDA_FUNCTION_NAME": "create-order"}, "create-order"),
+        ({"POWERTOOLS_SERVICE_NAME": "moved", "AWS_LAMBDA_FUNCTION_NAME": "create-order"}, "moved"),
+    ],
+)
+def test_the_service_dimension_is_resolved_as_everywhere_in_the_package(
+    monkeypatch: pytest.MonkeyPatch, stream: EMFStream, environment: dict[str, str], service: str
+) -> None:
+    for name in ("LAMBDA_TOOLKIT_SERVICE", "POWERTOOLS_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    metrics = Metrics(namespace="Orders", stream=stream)
+    assert metrics.service == service
+    metrics.add_metric("Orders", "Count", 1)
+    metrics.flush()
+    [document] = stream.documents()
+    assert document["service"] == service
+    assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+
+
+@pytest.mark.parametrize("service", ["", "  ", 3])
+def test_a_blank_service_is_a_configuration_error(service: Any) -> None:
+    with pytest.raises(MetricsConfigurationError, match="Metrics: service must be a non-empty str"):
+        Metrics(namespace="Orders", service=service)
 
 
 def test_flush_without_metrics_writes_nothing(stream: EMFStream) -> None:

@@ -72,12 +72,12 @@ def test_datadog_writes_one_json_line_per_value_with_tags() -> None:
 
 def test_datadog_without_a_namespace_and_with_an_explicit_timestamp() -> None:
     out = io.StringIO()
-    metrics = Metrics(provider=DatadogProvider(), stream=out)
+    metrics = Metrics(service="checkout", provider=DatadogProvider(), stream=out)
     when = time.time() - 1800
     with metrics.single_metric("checkout.retries", "Count", 2, dimensions={"queue": "q"}, timestamp=when):
         pass
     [line] = datadog_lines(out)
-    assert line == {"m": "checkout.retries", "v": 2, "e": int(when), "t": ["queue:q"]}
+    assert line == {"m": "checkout.retries", "v": 2, "e": int(when), "t": ["service:checkout", "queue:q"]}
 
 
 def test_datadog_cold_start() -> None:
