@@ -20,9 +20,14 @@ route the library's own lines through it, unless ``library_logs=False`` or
 from __future__ import annotations
 
 from lambda_toolkit.core.state import get_correlation_id, set_correlation_id
+from lambda_toolkit.logging._keys import ScopedKeys
 from lambda_toolkit.logging._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from lambda_toolkit.logging._logger import Logger
 from lambda_toolkit.logging._redaction import DEFAULT_REDACT_KEYS, MASK
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambda_toolkit.logging._types import CorrelationIdSpec
 
 __all__ = [
     "CRITICAL",
@@ -32,7 +37,19 @@ __all__ = [
     "INFO",
     "MASK",
     "WARNING",
+    "CorrelationIdSpec",
     "Logger",
+    "ScopedKeys",
     "get_correlation_id",
     "set_correlation_id",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The type aliases need typing, which the logger does not import (cold start): loaded
+    # only when asked for.
+    if name == "CorrelationIdSpec":
+        from lambda_toolkit.logging import _types
+
+        return _types.CorrelationIdSpec
+    raise AttributeError(f"module 'lambda_toolkit.logging' has no attribute {name!r}")

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from typing import Any, Literal, Protocol, TextIO, overload
 
     from lambda_toolkit.core.state import Invocation
+    from lambda_toolkit.logging._types import CorrelationIdSpec
 
     class _BoundLevelMethod(Protocol):
         def __call__(
@@ -533,7 +534,7 @@ class Logger:
     def _inject_context(
         self,
         *,
-        correlation_id: str | Callable[[Any], Any] | None = "auto",
+        correlation_id: CorrelationIdSpec = "auto",
         correlation_header: str = "x-correlation-id",
         correlation_attributes: Iterable[str] = _DEFAULT_ATTRIBUTES,
         log_event: bool = False,

@@ -21,12 +21,13 @@ from __future__ import annotations
 from lambda_toolkit.core.aws import protect
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.timeout._deadline import Deadline, WorkLoop
-from lambda_toolkit.timeout._guard import DEFAULT_MARGIN_MS, TimeoutInfo, timeout_guard
+from lambda_toolkit.timeout._guard import DEFAULT_MARGIN_MS, OnTimeout, TimeoutInfo, timeout_guard
 
 __all__ = [
     "DEFAULT_MARGIN_MS",
     "Deadline",
     "InvocationTimeout",
+    "OnTimeout",
     "TimeoutInfo",
     "WorkLoop",
     "protect",

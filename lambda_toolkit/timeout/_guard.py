@@ -21,7 +21,7 @@ from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.timeout import _alarm
 from lambda_toolkit.timeout._deadline import check_margin, remaining_ms_of
 
-__all__ = ["DEFAULT_MARGIN_MS", "TimeoutInfo", "timeout_guard"]
+__all__ = ["DEFAULT_MARGIN_MS", "OnTimeout", "TimeoutInfo", "timeout_guard"]
 
 DEFAULT_MARGIN_MS = 500
 logger = logging.getLogger("lambda_toolkit.timeout")
@@ -48,6 +48,8 @@ class TimeoutInfo:
 
 
 OnTimeout = Callable[[TimeoutInfo], Any]
+"""What ``timeout_guard(on_timeout=...)`` accepts: called with the ``TimeoutInfo`` when the
+guard interrupted the handler; a non-None return value is sent as the response."""
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -246,3 +248,11 @@ if TYPE_CHECKING:
 # replaces the handler's result, so timeout_guard is typed by _TimeoutGuard instead.
 _decorator = MiddlewareDecorator(_timeout_guard_layer, "timeout_guard")
 timeout_guard: _TimeoutGuard = _decorator
+"""Interrupt the handler ``margin_ms`` before the invocation's deadline.
+
+``@timeout_guard`` (500 ms) or ``@timeout_guard(margin_ms=..., on_timeout=...)``; both
+options keyword-only. ``margin_ms``: milliseconds, the unit Lambda reports the remaining
+time in (finite, >= 0). ``on_timeout`` (an ``OnTimeout``) runs when the handler was
+interrupted; a non-None return value is sent as the response (e.g. an HTTP 503), None lets
+the ``InvocationTimeout`` propagate.
+"""

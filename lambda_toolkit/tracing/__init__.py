@@ -37,12 +37,14 @@ from lambda_toolkit.tracing._runtime import (
     SERVICE_ENV,
     configure,
 )
+from lambda_toolkit.tracing._types import AnnotationValue
 
 __all__ = [
     "BACKEND_ENV",
     "DISABLED_ENV",
     "METADATA_MAX_ENV",
     "SERVICE_ENV",
+    "AnnotationValue",
     "Subsegment",
     "SubsegmentScope",
     "configure",

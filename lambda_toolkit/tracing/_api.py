@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from lambda_toolkit.tracing._backend import Span
+    from lambda_toolkit.tracing._types import AnnotationValue
 
 __all__ = [
     "PATCHABLE",
@@ -122,7 +123,7 @@ def _current_span(what: str) -> Span | None:
     return span
 
 
-def put_annotation(key: str, value: str | int | float | bool) -> None:
+def put_annotation(key: str, value: AnnotationValue) -> None:
     """Add an indexed annotation (searchable in X-Ray) to the current subsegment.
 
     Keys are letters, digits and underscores (others are replaced by ``_``); values are

@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+from lambda_toolkit.tracing._types import AnnotationValue
 from lambda_toolkit.tracing._warn import warn_once
 
 __all__ = [
@@ -43,8 +44,6 @@ _MAX_DEPTH = 32
 
 _INVALID_KEY_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _PLAIN_SCALARS = (str, int, bool, type(None))
-
-AnnotationValue = str | int | float | bool
 
 
 def clean_annotation(key: object, value: object) -> tuple[str, AnnotationValue] | None:

@@ -26,6 +26,7 @@ def test_the_public_names() -> None:
         "DEFAULT_MARGIN_MS",
         "Deadline",
         "InvocationTimeout",
+        "OnTimeout",
         "TimeoutInfo",
         "WorkLoop",
         "protect",
