@@ -17,6 +17,7 @@ import json
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
+from lambda_toolkit.validation._envelope import unwrapper
 from lambda_toolkit.validation._errors import ValidationError
 from lambda_toolkit.validation._schema import Schema, compile_schema
 
@@ -95,6 +96,8 @@ def validate(*args: Any, **kwargs: Any) -> Any:  # noqa: F811
     A schema is a JSON Schema dict (draft from ``$schema``; 2020-12 when absent), a
     boolean, or a ``Schema`` from ``compile_schema``.
     """
+    if not kwargs and 2 <= len(args) <= 3:  # the common call, validate(data, schema[, envelope])
+        return _run(args[0], _cached_schema(args[1]), args[2] if len(args) == 3 else None)
     if args or "data" in kwargs or "schema" in kwargs:
         return _validate_now(args, kwargs)
     return _decorator(**kwargs)
@@ -125,12 +128,14 @@ def _validate_now(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         raise ConfigurationError("validate(data, schema): the schema is missing")
     if "data" not in given:
         raise ConfigurationError("validate(data, schema): the data is missing")
-    schema = _cached_schema(given["schema"])
-    envelope = given.get("envelope")
+    return _run(given["data"], _cached_schema(given["schema"]), given.get("envelope"))
+
+
+def _run(data: Any, schema: Schema, envelope: Any) -> Any:
     if envelope is None:
-        schema.validate(given["data"])
-        return given["data"]
-    return _check(schema, _cached_unwrapper(envelope), given["data"], "data")
+        schema.validate(data)
+        return data
+    return _check(schema, _cached_unwrapper(envelope), data, "data")
 
 
 def _cached_schema(schema: Any) -> Schema:
@@ -147,8 +152,6 @@ def _cached_schema(schema: Any) -> Schema:
 
 
 def _cached_unwrapper(envelope: Any) -> Unwrap:
-    from lambda_toolkit.validation._envelope import unwrapper
-
     try:
         return _unwrappers[envelope]
     except KeyError:
@@ -212,11 +215,7 @@ def _validate_layer(
         raise ConfigurationError("validate: envelope and http_errors apply to the inbound event; give inbound=")
     inbound_schema = None if inbound is None else compile_schema(inbound, name="inbound schema")
     outbound_schema = None if outbound is None else compile_schema(outbound, name="outbound schema")
-    unwrap = None
-    if envelope is not None:
-        from lambda_toolkit.validation._envelope import unwrapper
-
-        unwrap = unwrapper(envelope, "inbound")
+    unwrap = None if envelope is None else unwrapper(envelope, "inbound")
     is_http: Callable[[Any], str | None] | None = None
     if http_errors is not None:
         from lambda_toolkit.events import HTTP_TRIGGERS, detect

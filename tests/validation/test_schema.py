@@ -92,6 +92,24 @@ def test_a_dynamic_reference_resolves_inside_the_schema() -> None:
     assert not schema.is_valid({"value": 1, "children": [{}]})
 
 
+@pytest.mark.parametrize(
+    ("schema_uri", "draft", "valid", "invalid"),
+    [
+        # draft 4: exclusiveMaximum is a boolean beside maximum
+        ("http://json-schema.org/draft-04/schema#", "draft-04", 9, 10),
+        # 2019-09: dependentRequired
+        ("https://json-schema.org/draft/2019-09/schema", "2019-09", {"a": 1, "b": 2}, {"a": 1}),
+    ],
+)
+def test_the_other_drafts_the_validator_knows_are_accepted(
+    schema_uri: str, draft: str, valid: Any, invalid: Any
+) -> None:
+    keywords = {"maximum": 10, "exclusiveMaximum": True} if draft == "draft-04" else {"dependentRequired": {"a": ["b"]}}
+    schema = compile_schema({"$schema": schema_uri, **keywords})
+    assert schema.draft == draft
+    assert schema.is_valid(valid) and not schema.is_valid(invalid)
+
+
 def test_an_unknown_dollar_schema_is_a_schema_error() -> None:
     with pytest.raises(SchemaError) as caught:
         compile_schema({"$schema": "https://example.com/my-draft"})
