@@ -17,6 +17,7 @@ Importing this package is cheap: pydantic is only imported when a model is given
 from __future__ import annotations
 
 from lambda_toolkit.batch._api import batch, process_batch, process_batch_async
+from lambda_toolkit.batch._backoff import Backoff
 from lambda_toolkit.batch._errors import (
     BatchError,
     BatchProcessingError,
@@ -45,6 +46,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "OUTCOME_KEY",
+    "Backoff",
     "BatchError",
     "BatchHandler",
     "BatchOptions",

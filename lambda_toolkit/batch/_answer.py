@@ -62,6 +62,7 @@ class Answer:
     outcome: BatchOutcome | None = None
     interrupted = False
     notified = False
+    backed_off = False
 
     def __init__(self, plan: Plan, event: Mapping[str, Any]) -> None:
         self.plan = plan
@@ -133,5 +134,11 @@ class Answer:
         if not self.notified:
             self.notified = True  # the hook runs at most once, even when interrupted
             notify(self.plan, outcome)
+        backoff = self.plan.backoff
+        if backoff is not None and not self.backed_off and outcome.failed_count:
+            self.backed_off = True  # once, even when interrupted; before a raise for all failed
+            from lambda_toolkit.batch._backoff import backoff_outcome
+
+            backoff_outcome(backoff, outcome)
         raise_if_all_failed(self.plan, outcome)
         return outcome

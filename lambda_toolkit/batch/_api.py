@@ -201,8 +201,10 @@ if TYPE_CHECKING:
         so Lambda retries the batch, or ``"report"`` every record as failed);
         ``deadline_margin_ms`` (start no record with less time than this left; a margin not
         below the invocation's whole time raises DeadlineMarginError at the first batch);
-        ``on_outcome`` (called with the BatchOutcome of every batch). A misspelt option is a
-        ConfigurationError when the decorator is set up.
+        ``on_outcome`` (called with the BatchOutcome of every batch); ``backoff`` (SQS only:
+        a ``Backoff`` gives each failed message a visibility timeout growing with its
+        receive count, before the answer). A misspelt option is a ConfigurationError when
+        the decorator is set up.
 
         An ``Exception`` from the record function fails that record; ``InvocationTimeout``
         stops the batch and the handler answers with the partial response, whatever moment

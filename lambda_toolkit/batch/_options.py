@@ -8,6 +8,7 @@ for type checkers, is checked against this signature by mypy and by a test).
 
 from __future__ import annotations
 
+from lambda_toolkit.batch._backoff import Backoff
 from lambda_toolkit.batch._convert import model_converter
 from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.batch._records import record_converter
@@ -41,6 +42,7 @@ def make_plan(
     all_failed: Literal["raise", "report"] = "raise",
     deadline_margin_ms: float = 1000,
     on_outcome: Callable[[BatchOutcome], object] | None = None,
+    backoff: Backoff | None = None,
 ) -> Plan:
     """Check every option once, at set-up, and build the plan (``where`` names the entry
     point in the errors)."""
@@ -66,6 +68,11 @@ def make_plan(
         raise ConfigurationError(f"{where}: deadline_margin_ms must be a number >= 0")
     if on_outcome is not None and not callable(on_outcome):
         raise ConfigurationError(f"{where}: on_outcome must be callable")
+    if backoff is not None:
+        if not isinstance(backoff, Backoff):
+            raise ConfigurationError(f"{where}: backoff must be a Backoff(...) or None, got {type(backoff).__name__}")
+        if spec.name != "sqs":
+            raise ConfigurationError(f"{where}: backoff is for SQS (a stream retries by position, not per record)")
     convert = record_converter(spec.name) if model is None else model_converter(spec, model, where)
     return Plan(
         where=where,
@@ -77,6 +84,7 @@ def make_plan(
         all_failed=all_failed,
         deadline_margin_ms=float(deadline_margin_ms),
         on_outcome=on_outcome,
+        backoff=backoff,
     )
 
 

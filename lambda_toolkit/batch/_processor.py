@@ -28,6 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Literal
 
+    from lambda_toolkit.batch._backoff import Backoff
     from lambda_toolkit.batch._convert import Converter
     from lambda_toolkit.batch._sources import SourceSpec
     from lambda_toolkit.batch._types import FailureEntry, FailureReason, ItemId, StoppedBy, StopScope
@@ -75,6 +76,7 @@ class Plan:
 
     __slots__ = (
         "all_failed",
+        "backoff",
         "concurrency",
         "convert",
         "deadline_margin_ms",
@@ -97,6 +99,7 @@ class Plan:
         all_failed: Literal["raise", "report"],
         deadline_margin_ms: float,
         on_outcome: Callable[[BatchOutcome], object] | None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.where = where
         self.spec = spec
@@ -107,6 +110,7 @@ class Plan:
         self.all_failed = all_failed
         self.deadline_margin_ms = deadline_margin_ms
         self.on_outcome = on_outcome
+        self.backoff = backoff
 
 
 class Run:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, Protocol, TypedDict
 
+from lambda_toolkit.batch._backoff import Backoff
 from lambda_toolkit.batch._outcome import BatchOutcome
 
 __all__ = [
@@ -64,3 +65,4 @@ class BatchOptions(TypedDict, total=False):
     all_failed: Literal["raise", "report"]
     deadline_margin_ms: float
     on_outcome: Callable[[BatchOutcome], object] | None
+    backoff: Backoff | None
