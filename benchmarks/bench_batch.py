@@ -83,6 +83,23 @@ async def _io_bound_async(record: Any) -> None:
     await asyncio.sleep(0.001)
 
 
+def _record_function_alone() -> Callable[[], None]:
+    """The typed-record scenario's record function over the same 10,000 bodies, without any
+    processor: the floor of both libraries' time. A library with no cost at all would run
+    at (this figure / Powertools') times Powertools: the most any processor can reach."""
+    bodies = [record["body"] for record in EVENT["Records"]]
+    record_function = _every_tenth_fails(lambda body: int(json.loads(body)["quantity"]))
+
+    def alone() -> None:
+        for body in bodies:
+            try:
+                record_function(body)
+            except ValueError:
+                pass
+
+    return alone
+
+
 def _ours(model: Any = None, **options: Any) -> Callable[[], dict[str, Any]]:
     read = _decoded_quantity if model is None else _model_quantity
     handler = batch("sqs", model=model, **options)(_every_tenth_fails(read))
@@ -151,9 +168,20 @@ class _Pair:
     """Measures two batch runners alternately; ``ours``/``theirs`` give records per second."""
 
     def __init__(
-        self, ours: Callable[[], Any], theirs: Callable[[], Any], records: int, rounds: int, extra: Any = None
+        self,
+        ours: Callable[[], Any],
+        theirs: Callable[[], Any],
+        records: int,
+        rounds: int,
+        extra: Any = None,
+        alone: Any = None,
     ) -> None:
-        self._runners = {"ours": ours, "theirs": theirs, **({"extra": extra} if extra else {})}
+        self._runners = {
+            "ours": ours,
+            "theirs": theirs,
+            **({"extra": extra} if extra else {}),
+            **({"alone": alone} if alone else {}),
+        }
         self._records = records
         self._rounds = rounds
         self._medians: dict[str, float] | None = None
@@ -180,6 +208,9 @@ class _Pair:
     def extra(self) -> float:
         return self._measure()["extra"]
 
+    def alone(self) -> float:
+        return self._measure()["alone"]
+
 
 def _check_same_answers() -> None:
     for ours, theirs in ((_ours(), _theirs()), (_ours(Order), _theirs(_theirs_model()))):
@@ -204,7 +235,7 @@ class _NullStream(io.TextIOBase):
 def scenarios() -> list[Scenario]:
     _lambda_like_logging()
     _check_same_answers()
-    plain = _Pair(_ours(), _theirs(), RECORDS, rounds=15, extra=_ours_quiet())
+    plain = _Pair(_ours(), _theirs(), RECORDS, rounds=15, extra=_ours_quiet(), alone=_record_function_alone())
     model = _Pair(_ours(Order), _theirs(_theirs_model()), RECORDS, rounds=9, extra=_ours_quiet(Order))
     threads = _Pair(_ours_io(_io_bound), _theirs_io(), IO_RECORDS, rounds=3)
     asyncio_pair = _Pair(
@@ -225,7 +256,10 @@ def scenarios() -> list[Scenario]:
             plain.theirs,
             goal=">= 2x",
             higher_is_better=True,
-            extra={"toolkit, failed-record warnings filtered out": plain.extra},
+            extra={
+                "toolkit, failed-record warnings filtered out": plain.extra,
+                "the record function alone, no processor (the ceiling)": plain.alone,
+            },
         ),
         Scenario(
             "batch: 10,000 SQS records, every 10th fails, pydantic model",
