@@ -16,21 +16,7 @@ from typing import Any
 from lambda_toolkit.cli._doctor_scan import Call, Usage, Value
 from lambda_toolkit.cli._doctor_template import DEFAULT_SQS_VISIBILITY_S, FunctionSpec, Template
 
-__all__ = ["CHECKS", "Finding", "Note", "check_function"]
-
-# The check names, as reported (``check`` in the JSON output).
-CHECKS = (
-    "batch-report-failures",
-    "sqs-visibility-timeout",
-    "timeout-guard-margin",
-    "batch-deadline-margin",
-    "tracing-inactive",
-    "idempotency-table-key",
-    "idempotency-table-ttl",
-    "iam-missing",
-    "layer-runtime",
-    "layer-architecture",
-)
+__all__ = ["Finding", "Note", "check_function"]
 
 # The library's defaults (timeout_guard's margin_ms, batch's deadline_margin_ms, the store's names).
 GUARD_MARGIN_MS = 500.0

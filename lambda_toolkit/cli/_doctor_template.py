@@ -74,6 +74,7 @@ class FunctionSpec:
     timeout_s: float | None  # None: not known from the template
     tracing_active: bool
     code_dir: Path | None
+    inline: bool  # InlineCode (SAM) or Code.ZipFile: no module file to read
     environment: dict[str, Any]
     layers: list[Any]
     event_sources: list[EventSource]
@@ -191,6 +192,7 @@ class Template:
             timeout_s=self._timeout(props),
             tracing_active=self.scalar(props.get("Tracing")) == "Active",
             code_dir=code_dir,
+            inline="InlineCode" in props,
             environment=_variables(props.get("Environment")),
             layers=list(props.get("Layers") or []),
             event_sources=sources,
@@ -245,6 +247,7 @@ class Template:
             timeout_s=self._timeout(props),
             tracing_active=isinstance(tracing, dict) and self.scalar(tracing.get("Mode")) == "Active",
             code_dir=code_dir,
+            inline=isinstance(code, dict) and "ZipFile" in code,
             environment=_variables(props.get("Environment")),
             layers=list(props.get("Layers") or []),
             event_sources=self._mappings_of(name),
@@ -322,7 +325,8 @@ class Template:
 
     def _architectures(self, value: Any) -> list[str]:
         if isinstance(value, list) and value:
-            return [str(self.scalar(item)) for item in value]
+            # an architecture from an unreadable intrinsic is left out (not compared)
+            return [item for item in map(self.scalar, value) if isinstance(item, str)]
         return [DEFAULT_ARCHITECTURE]
 
     def _timeout(self, props: dict[str, Any]) -> float | None:

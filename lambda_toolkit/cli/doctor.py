@@ -14,14 +14,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambda_toolkit.cli._doctor_checks import CHECKS, Finding, Note, check_function
-from lambda_toolkit.cli._doctor_scan import ScanError, scan_handler
-from lambda_toolkit.cli._doctor_template import TemplateError, load_template
-
-__all__ = ["REPORT_SCHEMA", "register", "run"]
+__all__ = ["CHECKS", "REPORT_SCHEMA", "diagnose", "register", "run"]
 
 CLEAN = 0
 FINDINGS = 1
+
+# The check names, as reported (``check`` in the JSON output). The checks themselves, the
+# template reader and the code scanner are imported when the command runs: building the
+# parser for another subcommand does not pay for them.
+CHECKS = (
+    "batch-report-failures",
+    "sqs-visibility-timeout",
+    "timeout-guard-margin",
+    "batch-deadline-margin",
+    "tracing-inactive",
+    "idempotency-table-key",
+    "idempotency-table-ttl",
+    "iam-missing",
+    "layer-runtime",
+    "layer-architecture",
+)
 
 # The shape of ``--format json`` (JSON Schema), for CI scripts that read it.
 REPORT_SCHEMA: dict[str, Any] = {
@@ -98,13 +110,17 @@ def _command_error(message: str) -> Exception:
 
 
 def diagnose(template_path: Path, handler_root: Path | None) -> dict[str, Any]:
-    """The report (``REPORT_SCHEMA``) of one template."""
+    """The report (``REPORT_SCHEMA``) of one template; TemplateError or ScanError on bad input."""
+    from lambda_toolkit.cli._doctor_checks import Finding, Note, check_function
+    from lambda_toolkit.cli._doctor_scan import scan_handler
+    from lambda_toolkit.cli._doctor_template import load_template
+
     template = load_template(template_path)
     report: dict[str, Any] = {"template": str(template_path), "functions": [], "findings": [], "notes": []}
     for function in template.functions(handler_root):
         entry: dict[str, Any] = {"name": function.name, "handler": function.handler, "module": None, "uses": []}
         report["functions"].append(entry)
-        skipped = _skipped(function.runtime, function.handler, function.code_dir)
+        skipped = _skipped(function.runtime, function.handler, function.code_dir, function.inline)
         if skipped:
             report["notes"].append(Note(function.name, skipped).as_dict())
             continue
@@ -119,13 +135,15 @@ def diagnose(template_path: Path, handler_root: Path | None) -> dict[str, Any]:
     return report
 
 
-def _skipped(runtime: str | None, handler: str | None, code_dir: Path | None) -> str | None:
+def _skipped(runtime: str | None, handler: str | None, code_dir: Path | None, inline: bool) -> str | None:
     if runtime is None:
         return "no Runtime (a container image, or set by a parameter doctor cannot read): not checked"
     if not runtime.startswith("python"):
         return f"runtime {runtime} is not Python: not checked"
     if handler is None:
         return "no Handler: not checked"
+    if inline:
+        return "its code is inline in the template: not checked"
     if code_dir is None:
         return "its code is not in a local directory (give --handler-root): not checked"
     return None
@@ -136,6 +154,9 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.handler_root) if args.handler_root else None
     if root is not None and not root.is_dir():
         raise _command_error(f"--handler-root {args.handler_root!r} is not a directory")
+    from lambda_toolkit.cli._doctor_scan import ScanError
+    from lambda_toolkit.cli._doctor_template import TemplateError
+
     try:
         report = diagnose(Path(args.template), root)
     except (TemplateError, ScanError) as exc:

@@ -487,11 +487,14 @@ def test_functions_doctor_cannot_read_are_noted(app: Doctor) -> None:
         "  Node:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: nodejs20.x, Handler: index.h}\n"
         "  Remote:\n    Type: AWS::Lambda::Function\n"
         "    Properties: {Runtime: python3.12, Handler: app.h, Code: {S3Bucket: b, S3Key: k}}\n"
+        "  Inline:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: index.h, InlineCode: 'def h(e, c): pass'}\n"
     )
     code, report = app.run(template=app.root / "other.yaml")
     assert (code, report["findings"]) == (0, [])
-    assert [note["function"] for note in report["notes"]] == ["Node", "Remote"]
+    assert [note["function"] for note in report["notes"]] == ["Node", "Remote", "Inline"]
     assert "not Python" in report["notes"][0]["message"] and "--handler-root" in report["notes"][1]["message"]
+    assert "inline" in report["notes"][2]["message"]
 
 
 def test_handler_root_locates_code_elsewhere(app: Doctor, tmp_path: Path) -> None:
@@ -592,3 +595,88 @@ def test_yaml_short_form_tags_become_their_long_form(tmp_path: Path) -> None:
 def test_yaml_without_pyyaml_says_what_to_install(app: Doctor, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml raises ImportError
     assert "reading a YAML template needs PyYAML: pip install pyyaml" in app.fails(str(app.template))
+
+
+def cdk_stack() -> dict[str, Any]:
+    """The shape `cdk synth` gives cdk/app.py's API function (trimmed): code in an asset
+    directory named by metadata, a role whose managed policy ARN is a !Join, and the
+    grants in a separate AWS::IAM::Policy attached to the role."""
+    join = ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]]
+    return {
+        "Resources": {
+            "Table1A": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+                },
+            },
+            "ApiRole2B": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [{"Fn::Join": join}]}},
+            "ApiRoleDefaultPolicy3C": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "PolicyDocument": {
+                        "Statement": [
+                            {
+                                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                                "Effect": "Allow",
+                                "Resource": "*",
+                            },
+                            {
+                                "Action": [
+                                    "dynamodb:GetItem",
+                                    "dynamodb:PutItem",
+                                    "dynamodb:UpdateItem",
+                                    "dynamodb:DeleteItem",
+                                ],
+                                "Effect": "Allow",
+                                "Resource": {"Fn::GetAtt": ["Table1A", "Arn"]},
+                            },
+                            {
+                                "Action": ["secretsmanager:GetSecretValue"],
+                                "Effect": "Allow",
+                                "Resource": "arn:aws:secretsmanager:*",
+                            },
+                        ]
+                    },
+                    "Roles": [{"Ref": "ApiRole2B"}],
+                },
+            },
+            "Api4D": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Code": {"S3Bucket": {"Fn::Sub": "cdk-assets-${AWS::AccountId}"}, "S3Key": "abc.zip"},
+                    "Handler": "orders.api.create_order",
+                    "Runtime": "python3.12",
+                    "Timeout": 10,
+                    "Role": {"Fn::GetAtt": ["ApiRole2B", "Arn"]},
+                    "TracingConfig": {"Mode": "Active"},
+                    "Environment": {"Variables": {"IDEMPOTENCY_TABLE": {"Ref": "Table1A"}}},
+                },
+                "Metadata": {"aws:asset:path": "asset.abc", "aws:asset:property": "Code"},
+            },
+        }
+    }
+
+
+def test_a_synthesized_cdk_stack(app: Doctor) -> None:
+    out = app.root / "cdk.out"
+    shutil.copytree(app.root / "orders", out / "asset.abc" / "orders")
+    stack = cdk_stack()
+    (out / "Stack.template.json").write_text(json.dumps(stack))
+    code, report = app.run(template=out / "Stack.template.json")
+    assert (code, report["findings"], report["notes"]) == (0, [], [])
+    assert report["functions"][0]["module"] == str((out / "asset.abc" / "orders" / "api.py").resolve())
+    # the grants live in the attached policy: without its DynamoDB statement, a finding
+    del stack["Resources"]["ApiRoleDefaultPolicy3C"]["Properties"]["PolicyDocument"]["Statement"][1]
+    (out / "Stack.template.json").write_text(json.dumps(stack))
+    finding = only(app.run(template=out / "Stack.template.json")[1]["findings"], "iam-missing", "Api4D", "Api4D")
+    assert (
+        "dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem on Table1A" in finding["message"]
+    )
+    # and so without the X-Ray one (a plain CloudFormation function: nobody adds it)
+    del stack["Resources"]["ApiRoleDefaultPolicy3C"]["Properties"]["PolicyDocument"]["Statement"][0]
+    (out / "Stack.template.json").write_text(json.dumps(stack))
+    findings = app.run(template=out / "Stack.template.json")[1]["findings"]
+    assert any("xray:PutTraceSegments" in finding["message"] for finding in findings)
