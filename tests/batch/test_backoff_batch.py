@@ -192,3 +192,47 @@ def test_no_failure_makes_no_call() -> None:
 def test_bad_backoff_options_fail_at_setup(source: str, backoff: object, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         batch(source, backoff=backoff)  # type: ignore[arg-type]
+
+
+def test_an_interruption_during_the_visibility_call_still_answers_with_the_failures(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from lambda_toolkit.core.errors import InvocationTimeout
+    from lambda_toolkit.testing.events import sqs_event
+
+    class Interrupted:
+        calls = 0
+
+        def change_message_visibility_batch(self, **_: Any) -> Any:
+            Interrupted.calls += 1
+            raise InvocationTimeout("the guard's margin was reached")
+
+    def fail_two(record: Any) -> None:
+        if record.json_body()["n"] == 2:
+            raise ValueError("no")
+
+    event = sqs_event([{"n": 1}, {"n": 2}])
+    handler = batch("sqs", backoff=Backoff(client=Interrupted()))(fail_two)
+    with caplog.at_level(logging.WARNING, logger="lambda_toolkit.batch"):
+        answer = handler(event, FakeContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert Interrupted.calls == 1  # tried once, never again
+    assert any("(InvocationTimeout)" in r.getMessage() for r in caplog.records)
+
+
+def test_records_that_do_not_fit_the_model_back_off_too(sqs: Any) -> None:
+    from pydantic import BaseModel
+
+    class Order(BaseModel):
+        n: int
+
+    url, arn = make_queue(sqs)
+    sqs.send_message(QueueUrl=url, MessageBody='{"n": 1}')
+    sqs.send_message(QueueUrl=url, MessageBody='{"n": "not a number"}')
+    event = lambda_event(receive(sqs, url), arn)
+    calls = record_calls(sqs)
+    handler = batch("sqs", Order, backoff=Backoff(client=sqs, random=always(ALMOST_ONE)))(lambda order: None)
+    answer = handler(event, FakeContext())
+    invalid = next(r for r in event["Records"] if "not a number" in r["body"])
+    assert answer == {"batchItemFailures": [{"itemIdentifier": invalid["messageId"]}]}
+    assert [e["ReceiptHandle"] for e in calls[0]["Entries"]] == [invalid["receiptHandle"]]
