@@ -13,10 +13,14 @@ from lambda_toolkit.events import envelopes
 from lambda_toolkit.testing.events import (
     api_gateway_http_event,
     api_gateway_rest_event,
+    cloudwatch_logs_event,
     dynamodb_stream_event,
     eventbridge_event,
+    firehose_event,
+    kafka_event,
     kinesis_event,
     sns_event,
+    sns_notification,
     sqs_event,
 )
 from lambda_toolkit.validation import ValidationError, Violation, compile_schema, validate
@@ -152,6 +156,29 @@ def test_every_envelope_of_the_events_layer_is_usable(
     with pytest.raises(ValidationError) as caught:
         validate(event, order_schema, envelope=envelope)
     assert caught.value.errors == [Violation(path, "type", "expected string")]
+
+
+@pytest.mark.parametrize(
+    ("make", "envelope", "path"),
+    [
+        (lambda payloads: firehose_event(payloads), "kinesis-firehose", "records.1.data"),
+        (lambda payloads: kafka_event(payloads), "kafka", "records.my-topic-0.1.value"),
+        (
+            lambda payloads: cloudwatch_logs_event([json.dumps(p) for p in payloads]),
+            "cloudwatch-logs",
+            "awslogs.data.logEvents.1.message",
+        ),
+        (lambda payloads: sqs_event([sns_notification(p) for p in payloads]), "sns-in-sqs", "Records.1.body.Message"),
+    ],
+)
+def test_the_records_envelopes_return_each_payload_and_name_the_failing_record(
+    make: Any, envelope: str, path: str, order_schema: dict[str, Any]
+) -> None:
+    good = [{"order_id": "o-1"}, {"order_id": "o-2"}]
+    assert validate(make(good), order_schema, envelope=envelope) == good
+    with pytest.raises(ValidationError) as caught:
+        validate(make([{"order_id": "o-1"}, {"order_id": 2}]), order_schema, envelope=envelope)
+    assert caught.value.errors == [Violation(f"{path}.order_id", "type", "expected string")]
 
 
 def test_a_dynamodb_change_without_the_image_is_not_checked(order_schema: dict[str, Any]) -> None:
