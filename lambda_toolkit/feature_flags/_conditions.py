@@ -16,12 +16,13 @@ should not import.
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 
 from lambda_toolkit.feature_flags._errors import FlagDocumentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from datetime import datetime
     from typing import Any, TypeAlias
 
@@ -86,7 +87,7 @@ class _Members:
 
     __slots__ = ("items", "lookup")
 
-    def __init__(self, items: list[Any]) -> None:
+    def __init__(self, items: list[Any] | tuple[Any, ...]) -> None:
         self.items = tuple(items)
         try:
             self.lookup: frozenset[Any] | tuple[Any, ...] = frozenset(items)
@@ -101,7 +102,7 @@ class _Members:
 
 
 def _container(value: Any, action: str) -> _Members | str:
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return _Members(value)
     if isinstance(value, str):  # substring semantics, as the Powertools schema allows
         return value
@@ -141,7 +142,7 @@ def _value_in_key(negate: bool) -> Builder:
 
 def _array_in_value(mode: str) -> Builder:
     def build(key: str, value: Any, flag: str, clock: Callable[[], datetime] | None) -> Test:
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):
             raise FlagDocumentError(f"the value of {mode}_IN_VALUE must be an array")
         members = _Members(value)
 
@@ -164,7 +165,7 @@ def _array_in_value(mode: str) -> Builder:
 
 
 def _modulo_range(key: str, value: Any, flag: str, clock: Callable[[], datetime] | None) -> Test:
-    if not isinstance(value, dict) or not {"BASE", "START", "END"} <= value.keys():
+    if not isinstance(value, Mapping) or not {"BASE", "START", "END"} <= value.keys():
         raise FlagDocumentError("the value of MODULO_RANGE must be an object with BASE, START and END")
     base: int = value["BASE"]
     start: int = value["START"]

@@ -27,13 +27,14 @@ flag, the rule and the condition.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from lambda_toolkit.feature_flags._conditions import ACTIONS
 from lambda_toolkit.feature_flags._errors import FlagDocumentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from datetime import datetime
     from typing import Any
 
@@ -77,7 +78,7 @@ def read_document(source: object) -> Mapping[str, Any]:
             where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
             problem = f"the flag document is not JSON{where}; YAML and other formats are not read"
             raise FlagDocumentError(problem) from None
-    if not isinstance(source, dict):
+    if not isinstance(source, Mapping):
         raise FlagDocumentError(f"the flag document must be a JSON object of flags, not {_kind(source)}")
     return source
 
@@ -94,7 +95,7 @@ def compile_document(source: object, clock: Callable[[], datetime] | None) -> di
 
 
 def _flag(name: str, definition: object, clock: Callable[[], datetime] | None) -> Flag:
-    if not isinstance(definition, dict):
+    if not isinstance(definition, Mapping):
         raise FlagDocumentError(f"a flag must be an object with a default, not {_kind(definition)}", flag=name)
     if "default" not in definition:
         raise FlagDocumentError("the flag has no default", flag=name)
@@ -108,7 +109,7 @@ def _flag(name: str, definition: object, clock: Callable[[], datetime] | None) -
     rules = definition.get("rules")
     if rules is None:
         return Flag(name, default, boolean, ())
-    if not isinstance(rules, dict):
+    if not isinstance(rules, Mapping):
         raise FlagDocumentError(f"rules must be an object of named rules, not {_kind(rules)}", flag=name)
     compiled = tuple(_rule(name, rule_name, rule, boolean, clock) for rule_name, rule in rules.items())
     return Flag(name, default, boolean, compiled)
@@ -117,7 +118,7 @@ def _flag(name: str, definition: object, clock: Callable[[], datetime] | None) -
 def _rule(
     flag: str, name: str, rule: object, boolean: bool, clock: Callable[[], datetime] | None
 ) -> tuple[Any, tuple[Test, ...]]:
-    if not isinstance(rule, dict):
+    if not isinstance(rule, Mapping):
         raise FlagDocumentError(f"a rule must be an object, not {_kind(rule)}", flag=flag, rule=name)
     if "when_match" not in rule:
         raise FlagDocumentError("the rule has no when_match", flag=flag, rule=name)
@@ -125,7 +126,7 @@ def _rule(
     if boolean and not isinstance(value, bool):
         raise FlagDocumentError("when_match of a boolean flag must be true or false", flag=flag, rule=name)
     conditions = rule.get("conditions")
-    if not isinstance(conditions, list) or not conditions:
+    if not isinstance(conditions, (list, tuple)) or not conditions:
         raise FlagDocumentError("conditions must be a non-empty array", flag=flag, rule=name)
     tests = []
     for index, condition in enumerate(conditions):
@@ -137,7 +138,7 @@ def _rule(
 
 
 def _condition(condition: object, flag: str, clock: Callable[[], datetime] | None) -> Test:
-    if not isinstance(condition, dict):
+    if not isinstance(condition, Mapping):
         raise FlagDocumentError(f"a condition must be an object, not {_kind(condition)}")
     action = condition.get("action")
     if not isinstance(action, str):
@@ -173,6 +174,6 @@ def _kind(value: object) -> str:
         return "a string"
     if isinstance(value, (list, tuple)):
         return "an array"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "an object"
     return type(value).__name__

@@ -18,6 +18,7 @@ Imported only by documents that use a rollout (``hashlib`` loads OpenSSL).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from hashlib import sha256
 
 from lambda_toolkit.feature_flags._conditions import is_number
@@ -25,7 +26,6 @@ from lambda_toolkit.feature_flags._errors import FlagDocumentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from typing import Any
 
     from lambda_toolkit.feature_flags._conditions import Test
@@ -47,7 +47,7 @@ def rollout_bucket(value: str | int, *, seed: str) -> int:
 
 def build(key: str, value: Any, flag: str) -> Test:
     """The test of one ``PERCENTAGE_ROLLOUT`` condition, its value checked."""
-    if not isinstance(value, dict) or "PERCENTAGE" not in value:
+    if not isinstance(value, Mapping) or "PERCENTAGE" not in value:
         raise FlagDocumentError("the value of PERCENTAGE_ROLLOUT must be an object with PERCENTAGE")
     percentage = value["PERCENTAGE"]
     if not is_number(percentage) or not 0 <= percentage <= 100:

@@ -11,6 +11,7 @@ evaluation, so daylight saving changes are followed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +19,7 @@ from lambda_toolkit.feature_flags._errors import FlagDocumentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from datetime import tzinfo
     from typing import Any
 
@@ -46,7 +47,7 @@ def build(action: str, key: str, value: Any, clock: Callable[[], datetime] | Non
     """The test of one schedule condition, its value checked (``FlagDocumentError``)."""
     if key != KEYS[action]:
         raise FlagDocumentError(f"the key of {action} must be {KEYS[action]}")
-    if not isinstance(value, dict):
+    if not isinstance(value, Mapping):
         raise FlagDocumentError(f"the value of {action} must be an object")
     zone = _zone(value)
     now = _local_clock(clock or utc_now, zone)
@@ -139,7 +140,7 @@ def _datetime_range(value: Mapping[str, Any], zone: tzinfo, now: Callable[[], da
 
 def _days_of_week(value: Mapping[str, Any], now: Callable[[], datetime | None]) -> Test:
     days = value.get("DAYS")
-    if not isinstance(days, list) or not days or not all(isinstance(day, str) and day in DAYS for day in days):
+    if not isinstance(days, (list, tuple)) or not days or not all(isinstance(day, str) and day in DAYS for day in days):
         raise FlagDocumentError(f"DAYS of SCHEDULE_BETWEEN_DAYS_OF_WEEK must be a non-empty array of {', '.join(DAYS)}")
     weekdays = frozenset(DAYS.index(day) for day in days)
 

@@ -380,3 +380,17 @@ def test_long_names_are_cut_in_messages() -> None:
     error = _error({"x" * 500: {"rules": {}}})
     assert error.flag == "x" * 500
     assert len(str(error)) < 150
+
+
+def test_read_only_mappings_and_tuples_are_read_like_objects_and_arrays() -> None:
+    # What a store that freezes its cached values hands back.
+    from types import MappingProxyType as Frozen
+
+    condition = Frozen({"action": "IN", "key": "tier", "value": ("gold", "platinum")})
+    rollout = Frozen({"action": "PERCENTAGE_ROLLOUT", "key": "user", "value": Frozen({"PERCENTAGE": 100})})
+    rule = Frozen({"when_match": True, "conditions": (condition, rollout)})
+    document = Frozen({"beta": Frozen({"default": False, "rules": Frozen({"gold": rule})})})
+    flags = FeatureFlags(store=document)
+    assert flags.check() == ["beta"]
+    assert flags.evaluate("beta", context={"tier": "gold", "user": "u1"}, default=None) is True
+    assert flags.evaluate("beta", context={"tier": "silver", "user": "u1"}, default=None) is False
