@@ -236,3 +236,23 @@ def test_records_that_do_not_fit_the_model_back_off_too(sqs: Any) -> None:
     invalid = next(r for r in event["Records"] if "not a number" in r["body"])
     assert answer == {"batchItemFailures": [{"itemIdentifier": invalid["messageId"]}]}
     assert [e["ReceiptHandle"] for e in calls[0]["Entries"]] == [invalid["receiptHandle"]]
+
+
+def test_process_batch_async_backs_off_too(sqs: Any) -> None:
+    import asyncio
+
+    from lambda_toolkit.batch import process_batch_async
+
+    url, arn = make_queue(sqs)
+    sqs.send_message(QueueUrl=url, MessageBody="bad")
+    sqs.send_message(QueueUrl=url, MessageBody="good")
+    event = lambda_event(receive(sqs, url), arn)
+
+    async def fail_bad_async(record: Any) -> None:
+        fail_bad(record)
+
+    outcome = asyncio.run(
+        process_batch_async(event, fail_bad_async, source="sqs", backoff=Backoff(client=sqs, random=always(ALMOST_ONE)))
+    )
+    assert outcome.failed_count == 1
+    assert [m["Body"] for m in receive(sqs, url)] == ["good"]
