@@ -10,8 +10,8 @@
         premium = flags.evaluate("premium_checkout", context={"tier": event["tier"]}, default=False)
 
 The document follows Powertools' feature flags schema (``default``, named ``rules`` with
-``when_match`` and ``conditions``), extended with JSON value flags, schedule windows that
-cross midnight and ``PERCENTAGE_ROLLOUT`` conditions. It is checked and compiled once per
+``when_match`` and ``conditions``), extended with JSON value flags known by their
+default's type and ``PERCENTAGE_ROLLOUT`` conditions. It is checked and compiled once per
 document; evaluating is a walk over prepared tests. A document that cannot be loaded or
 is invalid never raises from ``evaluate``: every flag takes the call's default and one
 warning is logged. Importing this package imports nothing beyond the core.
