@@ -204,7 +204,7 @@ class _SchemaServer(BaseHTTPRequestHandler):
 @pytest.fixture
 def schema_server() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on 127.0.0.1 that would serve a schema (and counts requests)."""
-    requests: ClassVar[list[str]] = []
+    requests: list[str] = []
     handler = type("Handler", (_SchemaServer,), {"requests": requests})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
