@@ -75,7 +75,8 @@ class Schema:
                 found.extend(_violations(error, path))
                 if len(found) >= MAX_ERRORS:
                     return found[:MAX_ERRORS]
-            return found
+            # is_valid said no: whatever the second pass finds, the data is never let through
+            return found or [Violation(path, "schema", "does not match the schema")]
         except ValueError as exc:  # data JSON cannot represent, or nested too deeply
             return [Violation(path, "json", _not_json(exc))]
 

@@ -385,3 +385,13 @@ def test_data_the_validator_gives_up_on_is_a_violation() -> None:
     with pytest.raises(ValidationError) as caught:
         schema.validate(deep)
     assert caught.value.errors == [Violation("", "json", "not JSON data (nested too deeply)")]
+
+
+def test_data_refused_once_is_never_let_through() -> None:
+    # a custom format that answers differently on the second look (a check with state):
+    # the first answer stands, even when the pass that lists the failures finds none
+    answers = iter([False, True])
+    schema = compile_schema({"type": "string", "format": "flaky"}, formats={"flaky": lambda text: next(answers)})
+    with pytest.raises(ValidationError) as caught:
+        schema.validate("x")
+    assert caught.value.errors == [Violation("", "schema", "does not match the schema")]
