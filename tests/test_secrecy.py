@@ -109,6 +109,47 @@ def test_a_validation_error_escaping_the_handler_is_logged_without_the_input(sec
 
 @SETTINGS
 @given(secret=secrets)
+def test_json_schema_failures_never_repeat_the_rejected_values(secret: str) -> None:
+    from lambda_toolkit.validation import validate
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "password": {"type": "string", "maxLength": 4, "pattern": "^[0-9]+$"},
+            "pin": {"type": "integer"},
+            "role": {"enum": ["admin"]},
+            "tuple": {"prefixItems": [{}], "unevaluatedItems": False},
+        },
+        "required": ["missing"],
+    }
+    stream = io.StringIO()
+    log = Logger(service="secrecy", stream=stream)
+
+    @log.inject_context
+    @validate(inbound=schema, envelope="http", http_errors=422)
+    def answered(order: Any, context: Any) -> dict[str, Any]:
+        raise AssertionError("never runs")
+
+    @log.inject_context
+    @validate(inbound=schema, envelope="http")
+    def raised(order: Any, context: Any) -> None:
+        raise AssertionError("never runs")
+
+    body = {"password": secret, "pin": secret, "role": secret, "tuple": [1, secret]}
+    for event in http_events(secret):
+        event["body"] = json.dumps(body)
+        event.pop("isBase64Encoded", None)
+        answer = answered(event, FakeContext())
+        assert answer["statusCode"] == 422 and secret not in json.dumps(answer)
+        with pytest.raises(Exception) as caught:
+            raised(event, FakeContext())
+        assert secret not in str(caught.value) and secret not in repr(caught.value.args)
+    assert "ValidationError" in stream.getvalue()  # the escaping errors were logged
+    assert secret not in stream.getvalue()
+
+
+@SETTINGS
+@given(secret=secrets)
 def test_parsed_http_events_never_show_credentials_in_repr_or_str(secret: str) -> None:
     for event in http_events(secret):
         model = parse(event)
