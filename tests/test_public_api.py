@@ -110,3 +110,34 @@ def test_the_type_aliases_are_public_and_real_types(module_name: str, alias: str
     value = getattr(module, alias)
     # usable at run time: a union or a Callable[...] generic, not a string
     assert typing.get_origin(value) is not None or isinstance(value, type)
+
+
+# (key, value) is one argument in two parts; data records list fields, not options; the
+# rest are built by the library and handed to users.
+POSITIONAL_ALLOWED = {
+    "lambda_toolkit.tracing:put_annotation": 2,
+    "lambda_toolkit.tracing:put_metadata": 2,
+    "lambda_toolkit.timeout:WorkLoop": 2,
+    "lambda_toolkit.tracing:Subsegment": 2,
+    "lambda_toolkit.logging:ScopedKeys": 2,
+}
+DATA_RECORDS = {"lambda_toolkit.timeout:TimeoutInfo", "lambda_toolkit.idempotency:Record"}
+
+
+@pytest.mark.parametrize("module_name", CHECKED)
+def test_options_are_keyword_only_after_the_obvious_positional(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    too_many = {}
+    for name in module.__all__:
+        value = getattr(module, name)
+        label = f"{module_name}:{name}"
+        if not callable(value) or label in DATA_RECORDS or (inspect.isclass(value) and issubclass(value, Exception)):
+            continue
+        try:
+            parameters = inspect.signature(value).parameters.values()
+        except (TypeError, ValueError):  # a type alias such as Callable[...]
+            continue
+        positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(positional) > POSITIONAL_ALLOWED.get(label, 1):
+            too_many[name] = positional
+    assert not too_many, f"make these keyword-only (after the first): {too_many}"

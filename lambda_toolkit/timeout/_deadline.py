@@ -63,7 +63,7 @@ class Deadline:
     __slots__ = ("_at", "_clock", "_invocation")
 
     def __init__(
-        self, at: float | None, invocation: Invocation | None = None, clock: Callable[[], float] | None = None
+        self, at: float | None, *, invocation: Invocation | None = None, clock: Callable[[], float] | None = None
     ) -> None:
         """``at`` is an instant on ``clock`` (default: the invocation's clock, else
         ``time.monotonic``), or None when unknown."""
@@ -80,7 +80,7 @@ class Deadline:
                 "Deadline.current() was called outside an invocation: decorate the handler with a "
                 "lambda_toolkit decorator (e.g. @timeout_guard) or use Deadline.from_context(context)"
             )
-        return cls(invocation.deadline, invocation)
+        return cls(invocation.deadline, invocation=invocation)
 
     @classmethod
     def from_context(cls, context: LambdaContext) -> Deadline:
@@ -90,7 +90,7 @@ class Deadline:
         if invocation is not None and invocation.context is not context:
             invocation = None
         clock = clock_of(context)
-        return cls(clock() + remaining / 1000.0, invocation, clock)
+        return cls(clock() + remaining / 1000.0, invocation=invocation, clock=clock)
 
     @property
     def known(self) -> bool:
@@ -137,7 +137,7 @@ class Deadline:
                 process(record)
             retry_later(work.left)  # not started, or interrupted mid-way
         """
-        return WorkLoop(self, items, check_margin(margin_ms, "Deadline.iterate"))
+        return WorkLoop(self, items, margin_ms=check_margin(margin_ms, "Deadline.iterate"))
 
     def _stop_point(self, margin_ms: float) -> tuple[float | None, Invocation | None, Callable[[], float]]:
         """The instant ``margin_ms`` before the deadline, the invocation whose flag to
@@ -162,7 +162,7 @@ class WorkLoop(Iterator[T], Generic[T]):
 
     __slots__ = ("_clock", "_in_hand", "_invocation", "_items", "_limit", "_next", "stopped")
 
-    def __init__(self, deadline: Deadline, items: Iterable[T], margin_ms: float) -> None:
+    def __init__(self, deadline: Deadline, items: Iterable[T], *, margin_ms: float) -> None:
         # Resolved once: each step is then one field read and one clock read.
         self._limit, self._invocation, self._clock = deadline._stop_point(margin_ms)
         self._items: list[T] = list(items)

@@ -135,7 +135,7 @@ def put_annotation(key: str, value: AnnotationValue) -> None:
         annotate(span, key, value)
 
 
-def put_metadata(key: str, value: Any, namespace: str | None = None) -> None:
+def put_metadata(key: str, value: Any, *, namespace: str | None = None) -> None:
     """Add a structured, non-indexed value to the current subsegment.
 
     ``namespace`` defaults to the service name. The value is turned into JSON (dates,
@@ -175,7 +175,7 @@ class Subsegment:
         if self._span is not NOOP_SPAN:
             annotate(self._span, key, value)
 
-    def put_metadata(self, key: str, value: Any, namespace: str | None = None) -> None:
+    def put_metadata(self, key: str, value: Any, *, namespace: str | None = None) -> None:
         """Add a structured value to this subsegment (see ``put_metadata``)."""
         if self._span is not NOOP_SPAN:
             attach_metadata(self._span, key, value, namespace)
@@ -189,7 +189,7 @@ class SubsegmentScope:
 
     __slots__ = ("_capture_error", "_name", "_segment")
 
-    def __init__(self, name: str, capture_error: bool) -> None:
+    def __init__(self, name: str, *, capture_error: bool) -> None:
         self._name = name
         self._capture_error = capture_error
         self._segment: Subsegment | None = None
@@ -233,7 +233,7 @@ def subsegment(name: str, *, capture_error: bool = True) -> SubsegmentScope:
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigurationError("tracing.subsegment: name must be a non-empty str")
-    return SubsegmentScope(name, capture_error)
+    return SubsegmentScope(name, capture_error=capture_error)
 
 
 def patch(*modules: str, eager: bool = False) -> None:

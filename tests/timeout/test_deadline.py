@@ -190,7 +190,7 @@ def test_check_on_a_flagged_unknown_deadline_has_no_remaining_time() -> None:
         invocation = current_invocation()
         assert invocation is not None
         invocation.interrupted = True
-        Deadline(None, invocation).check()
+        Deadline(None, invocation=invocation).check()
 
     with pytest.raises(InvocationTimeout) as caught:
         run_in_invocation(check, FakeContext())
