@@ -39,12 +39,23 @@ class Document:
     concern (a ``single_metric``'s); an invocation's document has neither.
     """
 
-    __slots__ = ("dimension_sets", "dimensions", "lock", "metadata", "metric", "metrics", "timestamp_ms", "where")
+    __slots__ = (
+        "dimension_sets",
+        "dimensions",
+        "lock",
+        "metadata",
+        "metric",
+        "metrics",
+        "set_names",
+        "timestamp_ms",
+        "where",
+    )
 
     def __init__(self, where: str = "", metric: str | None = None) -> None:
         self.metrics: dict[str, MetricSeries] = {}
         self.dimensions: dict[str, str] = {}  # the first dimension set, beside the defaults
         self.dimension_sets: list[dict[str, str]] = []  # the further sets, beside the defaults
+        self.set_names: set[str] = set()  # every name of the further sets, for quick checks
         self.metadata: dict[str, Any] = {}
         self.timestamp_ms: int | None = None
         self.where = where
@@ -73,14 +84,27 @@ class Document:
             name, checked[name] = check_dimension(name, value)
         with self.lock:
             others = self.dimension_sets
+            first = self.dimensions
+            within_first_set = True  # no name of its own: it could be the first set again
             for name, value in checked.items():
-                self._refuse_taken_name("dimension", name)
-                if self.dimensions.get(name, defaults.get(name, value)) != value:
-                    self._raise_other_value(name)
+                if name in self.metrics or name in self.metadata:
+                    self._refuse_taken_name("dimension", name)
+                if name in first:
+                    if first[name] != value:
+                        self._raise_other_value(name)
+                elif name in defaults:
+                    if defaults[name] != value:
+                        self._raise_other_value(name)
+                else:
+                    within_first_set = False
             if others:
                 self._refuse_other_values(checked, others)
-            self.check_sets(defaults, tuple(checked), extras=[*others, checked])
+                self.check_sets(defaults, tuple(checked), extras=[*others, checked])
+            elif within_first_set or len(defaults) + len(checked) > MAX_DIMENSIONS:
+                # Only then can the first further set break a rule.
+                self.check_sets(defaults, tuple(checked), extras=[checked])
             others.append(checked)
+            self.set_names.update(checked)
 
     def check_sets(
         self,
@@ -133,7 +157,7 @@ class Document:
         )
 
     def uses_dimension(self, name: str) -> bool:
-        return name in self.dimensions or any(name in other for other in self.dimension_sets)
+        return name in self.dimensions or name in self.set_names
 
     # -- metadata ------------------------------------------------------------------
 
@@ -157,5 +181,9 @@ class Document:
         sets = [tuple(values)]
         for other in self.dimension_sets:
             values.update(other)
-            sets.append(tuple(dict.fromkeys([*defaults, *other])))
+            # A set's own names follow the defaults, once each.
+            if defaults.keys().isdisjoint(other):
+                sets.append((*defaults, *other))
+            else:
+                sets.append(tuple(dict.fromkeys([*defaults, *other])))
         return MetricSet(namespace, values, tuple(sets), self.metrics, self.metadata, timestamp_ms)

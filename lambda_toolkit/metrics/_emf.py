@@ -36,6 +36,8 @@ _encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 # A function writes the same few document shapes over and over: their JSON is kept.
 _MAX_CACHED = 256
 _METRIC_PARTS: dict[tuple[str, str, int], tuple[str, str]] = {}  # see _metric_parts
+# The parts of each name's last shape: one lookup by the name's (cached) hash, no tuple.
+_LAST_PARTS: dict[str, tuple[str, int, str, str]] = {}
 _FRAMES: dict[tuple[Any, ...], tuple[str, str]] = {}  # see _frame
 
 
@@ -99,7 +101,7 @@ def render(metric_set: MetricSet) -> list[str]:
     head = f'{{"_aws":{{"Timestamp":{int(metric_set.timestamp_ms)},"CloudWatchMetrics":{before}'
     if metric_set.metadata:
         after += "".join(f",{_string(key)}:{_encode(value)}" for key, value in metric_set.metadata.items())
-    parts = _METRIC_PARTS
+    last = _LAST_PARTS
     if len(metrics) <= MAX_METRICS_PER_DOCUMENT:
         # The usual case, one document: built in one pass.
         definitions = []
@@ -108,9 +110,13 @@ def render(metric_set: MetricSet) -> list[str]:
             values = series.values
             if len(values) > MAX_VALUES_PER_METRIC:
                 break
-            definition, prefix = parts.get((name, series.unit, series.resolution)) or _metric_parts(
-                name, series.unit, series.resolution
-            )
+            known = last.get(name)
+            if known is not None and known[0] == series.unit and known[1] == series.resolution:
+                definition, prefix = known[2], known[3]
+            else:
+                definition, prefix = _metric_parts(name, series.unit, series.resolution)
+                if len(last) < _MAX_CACHED or name in last:
+                    last[name] = (series.unit, series.resolution, definition, prefix)
             definitions.append(definition)
             fields.append(prefix + (repr(values[0]) if len(values) == 1 else _values(values)))
         else:

@@ -76,7 +76,7 @@ class Metrics:
         self.enabled = enabled if enabled is not None else not env_bool(DISABLED_ENV, False)
         self._persistent: dict[str, str] = {}
         self._recording: ContextVar[Document | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
-        self._checked: dict[tuple[str, str, int], tuple[str, int]] = {}
+        self._checked: dict[str, tuple[str, int, str, int]] = {}  # name -> unit, resolution as given and checked
         self._check_value = self.provider.check_value
         try:
             self._persistent["service"] = check_dimension("service", self.service)[1]
@@ -100,16 +100,14 @@ class Metrics:
         return recording
 
     def _definition(self, name: str, unit: str, resolution: int) -> tuple[str, int]:
-        """The checked unit and resolution of a metric, checked once per shape."""
-        hashable = type(name) is str and type(unit) is str and type(resolution) is int
-        known = self._checked.get((name, unit, resolution)) if hashable else None
-        if known is None:
-            self.provider.check_metric_name(name)
-            known = (check_unit(unit), check_resolution(name, resolution))
-            self._require_namespace()
-            if hashable and len(self._checked) < 1024:  # a function records a few metrics, over and over
-                self._checked[(name, unit, resolution)] = known
-        return known
+        """The checked unit and resolution of a metric; the last shape of each name is kept
+        (a function records a few metrics, over and over)."""
+        self.provider.check_metric_name(name)
+        unit_name, seconds = check_unit(unit), check_resolution(name, resolution)
+        self._require_namespace()
+        if type(unit) is str and type(resolution) is int and (len(self._checked) < 1024 or name in self._checked):
+            self._checked[name] = (unit, resolution, unit_name, seconds)
+        return unit_name, seconds
 
     def add_metric(self, name: str, unit: str, value: float, *, resolution: int = 60) -> None:
         """Record one value; values of the same metric in an invocation are aggregated.
@@ -117,22 +115,27 @@ class Metrics:
         ``resolution=1`` stores the metric at high (1 second) resolution (EMF only).
         """
         recording = self._recording.get() or self._current()
-        series = recording.metrics.get(name) if type(name) is str else None
-        # The hot path: a metric seen in this invocation, with the same unit/resolution.
-        if series is not None and series.unit_given is unit and series.resolution == resolution:
-            series.values.append(self._check_value(name, value))
-            return
+        series = None
+        known = None
+        if type(name) is str:
+            series = recording.metrics.get(name)
+            # The hot path: a metric seen in this invocation, with the same unit/resolution.
+            if series is not None and series.unit_given is unit and series.resolution == resolution:
+                series.values.append(self._check_value(name, value))
+                return
+            known = self._checked.get(name)
         number = self._check_value(name, value)
-        # The first value of a metric in an invocation: its checks are remembered per shape.
-        hashable = type(name) is str and type(unit) is str and type(resolution) is int
-        known = self._checked.get((name, unit, resolution)) if hashable else None
-        unit_name, seconds = known or self._definition(name, unit, resolution)
+        # The first value of a metric in an invocation: its checks are remembered per name.
+        if known is not None and known[0] == unit and known[1] == resolution:
+            unit_name, seconds = known[2], known[3]
+        else:
+            unit_name, seconds = self._definition(name, unit, resolution)
         if series is None:
             if (
                 name in recording.dimensions
                 or name in self._persistent
                 or name in recording.metadata
-                or (recording.dimension_sets and recording.uses_dimension(name))
+                or name in recording.set_names
             ):
                 raise MetricsError(f"metric {name!r} has the name of a dimension or metadata key")
             # setdefault and append are atomic: worker threads sharing the recording lose no value.
