@@ -156,9 +156,9 @@ def _margins(template: Template, function: FunctionSpec, usage: Usage) -> Result
             value = call.args.get(option)
             margin = _number(_resolve(value, function, template)) if value is not None else default
             if margin is None:
-                yield Note(
-                    function.name, f"{call.where}: {label}'s {option} is computed ({value and value.text}): not checked"
-                )
+                text = value.text if value is not None else option
+                why = "not a number" if value is not None and value.kind == "literal" else "computed"
+                yield Note(function.name, f"{call.where}: {label}'s {option} is {why} ({text}): not checked")
                 continue
             if function.timeout_s is None:
                 yield Note(function.name, f"the function's Timeout is not known: {label}'s {option} not checked")
@@ -226,15 +226,12 @@ def _table_findings(
             "HASH": (primary.get("Name", "id"), "S" if primary.get("Type", "String") == "String" else "N")
         }
     else:
-        types = {
-            item.get("AttributeName"): item.get("AttributeType")
-            for item in props.get("AttributeDefinitions") or []
-            if isinstance(item, dict)
-        }
+        definitions = [item for item in _list(props.get("AttributeDefinitions")) if isinstance(item, dict)]
+        types = {str(item.get("AttributeName")): item.get("AttributeType") for item in definitions}
+        keys = [item for item in _list(props.get("KeySchema")) if isinstance(item, dict)]
         schema = {
-            item.get("KeyType"): (item.get("AttributeName"), types.get(item.get("AttributeName")))
-            for item in props.get("KeySchema") or []
-            if isinstance(item, dict)
+            str(item.get("KeyType")): (item.get("AttributeName"), types.get(str(item.get("AttributeName"))))
+            for item in keys
         }
     expected = {"HASH": (key, "S")}
     if sort_key is not None:
@@ -491,6 +488,10 @@ def _resource_of(value: Value | None, function: FunctionSpec, template: Template
             if literal in (props.get("TableName"), props.get("Name")):
                 return name
     return f"?{literal!r} is not defined in this template"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _number(value: Any) -> float | None:

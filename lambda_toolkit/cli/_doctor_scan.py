@@ -236,7 +236,7 @@ def scan_handler(code_dir: Path, handler: str, function: str) -> Usage:
         raise ScanError(f"function {function}: handler module {module_name!r} not found (looked for {expected})")
     usage = Usage(module_file=path)
     main = _Module(path, _label(path, code_dir))
-    _scan_handler_object(main, attribute, usage, function)
+    _scan_handler_object(main, attribute, usage, function, code_dir)
     seen = {path}
     pending = [main]
     while pending:
@@ -257,10 +257,13 @@ def _label(path: Path, code_dir: Path) -> str:
 
 
 def _module_file(code_dir: Path, module_name: str) -> Path | None:
-    base = code_dir.joinpath(*module_name.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
+    try:
+        base = code_dir.joinpath(*module_name.split("."))
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    except (OSError, ValueError):  # a name no file can have (a NUL byte, an empty part)
+        pass
     return None
 
 
@@ -272,18 +275,8 @@ def _local_imports(module: _Module, code_dir: Path) -> list[Path]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                package = module.path.parent
-                for _ in range(node.level - 1):
-                    package = package.parent
-                try:
-                    prefix = ".".join(package.relative_to(code_dir).parts)
-                except ValueError:
-                    continue
-                base = ".".join(part for part in (prefix, node.module or "") if part)
-            else:
-                base = node.module or ""
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            base = _imported_module(module, node, code_dir)
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names] if base else []
         for name in names:
             if not name or name.split(".")[0] == "lambda_toolkit":
                 continue
@@ -293,12 +286,38 @@ def _local_imports(module: _Module, code_dir: Path) -> list[Path]:
     return found
 
 
-def _scan_handler_object(module: _Module, attribute: str, usage: Usage, function: str) -> None:
-    """The decorators of the handler (or the wrappers of a ``handler = deco(fn)`` assignment)."""
+def _scan_handler_object(module: _Module, attribute: str, usage: Usage, function: str, code_dir: Path) -> None:
+    """The decorators of the handler (or the wrappers of a ``handler = deco(fn)`` assignment),
+    followed through ``from package.module import handler`` re-exports within the code."""
     definition = _definition(module, attribute)
     if definition is None:
         raise ScanError(f"function {function}: {module.label} defines no {attribute!r} at module level")
+    for _ in range(10):
+        if not isinstance(definition, ast.ImportFrom):
+            break
+        [alias] = [alias for alias in definition.names if (alias.asname or alias.name) == attribute]
+        path = _module_file(code_dir, _imported_module(module, definition, code_dir))
+        if path is None:
+            return  # imported from outside the function's code (a library): nothing to read
+        module, attribute = _Module(path, _label(path, code_dir)), alias.name
+        definition = _definition(module, attribute)
+        if definition is None:
+            raise ScanError(f"function {function}: {module.label} defines no {attribute!r} at module level")
     _collect_handler(module, definition, usage, depth=0)
+
+
+def _imported_module(module: _Module, node: ast.ImportFrom, code_dir: Path) -> str:
+    """The dotted name of the module ``from ... import`` reads, relative imports resolved."""
+    if not node.level:
+        return node.module or ""
+    package = module.path.parent
+    for _ in range(node.level - 1):
+        package = package.parent
+    try:
+        prefix = ".".join(package.relative_to(code_dir).parts)
+    except ValueError:
+        return ""
+    return ".".join(part for part in (prefix, node.module or "") if part)
 
 
 def _definition(module: _Module, name: str) -> ast.AST | None:

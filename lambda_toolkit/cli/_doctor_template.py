@@ -169,7 +169,9 @@ class Template:
         events = props.get("Events")
         sources = []
         for label, event in (events or {}).items() if isinstance(events, dict) else ():
-            if not isinstance(event, dict) or event.get("Type") not in _SAM_BATCH_EVENTS:
+            if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
+                continue
+            if event["Type"] not in _SAM_BATCH_EVENTS:
                 continue
             event_props = _mapping(event.get("Properties"))
             arn = event_props.get("Queue") if event.get("Type") == "SQS" else event_props.get("Stream")
@@ -194,7 +196,7 @@ class Template:
             code_dir=code_dir,
             inline="InlineCode" in props,
             environment=_variables(props.get("Environment")),
-            layers=list(props.get("Layers") or []),
+            layers=_list(props.get("Layers")),
             event_sources=sources,
             permissions=self._sam_permissions(name, props),
         )
@@ -204,9 +206,7 @@ class Template:
             return self._role_permissions(props["Role"])
         permissions = Permissions()
         policies = props.get("Policies")
-        if isinstance(policies, (str, dict)):
-            policies = [policies]
-        for policy in policies or []:
+        for policy in [policies] if isinstance(policies, (str, dict)) else _list(policies):
             if isinstance(policy, str):
                 _add_managed(permissions, policy)
             elif isinstance(policy, dict) and "Statement" in policy:
@@ -232,7 +232,7 @@ class Template:
         if isinstance(code, str) and "://" not in code:
             code_dir = self._code_dir(code, handler_root)
         else:
-            asset = self.resources[name].get("Metadata", {}).get("aws:asset:path")
+            asset = _mapping(self.resources[name].get("Metadata")).get("aws:asset:path")
             if isinstance(asset, str):
                 code_dir = self._code_dir(asset, handler_root)
             elif handler_root is not None:
@@ -249,7 +249,7 @@ class Template:
             code_dir=code_dir,
             inline=isinstance(code, dict) and "ZipFile" in code,
             environment=_variables(props.get("Environment")),
-            layers=list(props.get("Layers") or []),
+            layers=_list(props.get("Layers")),
             event_sources=self._mappings_of(name),
             permissions=self._role_permissions(props.get("Role")),
         )
@@ -266,7 +266,7 @@ class Template:
             arn = props.get("EventSourceArn")
             target = self.target(arn)
             kind = _RESOURCE_KINDS.get(self.type_of(target) or "")
-            if kind is None and isinstance(arn, str) and arn.startswith("arn:"):
+            if kind is None and isinstance(arn, str) and arn.count(":") >= 2:
                 kind = _ARN_SERVICES.get(arn.split(":")[2])
             if kind is None:
                 continue
@@ -288,10 +288,10 @@ class Template:
             permissions.unknown.append("a role defined outside this template")
             return permissions
         props = self.properties(role_id)
-        for policy in props.get("Policies") or []:
+        for policy in _list(props.get("Policies")):
             if isinstance(policy, dict):
                 permissions.statements += _statements(policy.get("PolicyDocument"))
-        for arn in props.get("ManagedPolicyArns") or []:
+        for arn in _list(props.get("ManagedPolicyArns")):
             managed = self.target(arn)
             if managed is not None and self.type_of(managed) == "AWS::IAM::ManagedPolicy":
                 permissions.statements += _statements(self.properties(managed).get("PolicyDocument"))
@@ -313,15 +313,18 @@ class Template:
         for name, resource in self.resources.items():
             if resource.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 continue
-            roles = self.properties(name).get("Roles") or []
+            roles = _list(self.properties(name).get("Roles"))
             if any(isinstance(role, dict) and role.get("Ref") == wanted for role in roles):
                 statements += _statements(self.properties(name).get("PolicyDocument"))
         return statements
 
     # -- shared ----------------------------------------------------------------------
 
-    def _code_dir(self, relative: str, handler_root: Path | None) -> Path:
-        return ((handler_root or self.path.parent) / relative).resolve()
+    def _code_dir(self, relative: str, handler_root: Path | None) -> Path | None:
+        try:
+            return ((handler_root or self.path.parent) / relative).resolve()
+        except (OSError, ValueError):  # a NUL byte, a loop of links: not a directory doctor can read
+            return None
 
     def _architectures(self, value: Any) -> list[str]:
         if isinstance(value, list) and value:
@@ -366,6 +369,10 @@ def _arn_text(value: Any) -> str | None:
     return None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -387,7 +394,7 @@ def _statements(document: Any) -> list[dict[str, Any]]:
     statements = document.get("Statement") if isinstance(document, dict) else None
     if isinstance(statements, dict):
         statements = [statements]
-    return [item for item in statements or [] if isinstance(item, dict)]
+    return [item for item in _list(statements) if isinstance(item, dict)]
 
 
 # -- managed policies and SAM policy templates -----------------------------------------

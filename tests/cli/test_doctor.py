@@ -12,6 +12,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lambda_toolkit.cli import main
 from lambda_toolkit.cli.doctor import REPORT_SCHEMA
@@ -680,3 +682,103 @@ def test_a_synthesized_cdk_stack(app: Doctor) -> None:
     (out / "Stack.template.json").write_text(json.dumps(stack))
     findings = app.run(template=out / "Stack.template.json")[1]["findings"]
     assert any("xray:PutTraceSegments" in finding["message"] for finding in findings)
+
+
+# Any shape under the keys doctor reads: it reports, notes, or refuses, and never crashes.
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 100),
+    st.sampled_from(["", "x", "arn:", "*", "Active", "Fn", "Queue", "Table", "Layer", "Role"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Statement", "Action", "Resource", "Q"]),
+            inner,
+            max_size=2,
+        ),
+    ),
+    max_leaves=6,
+)
+_function_properties = st.dictionaries(
+    st.sampled_from(
+        ["Runtime", "Handler", "CodeUri", "Code", "Timeout", "Tracing", "Layers", "Events", "Policies", "Role",
+         "Environment", "Architectures", "TracingConfig", "InlineCode", "EventSourceArn", "FunctionResponseTypes",
+         "VisibilityTimeout", "KeySchema", "AttributeDefinitions", "TimeToLiveSpecification", "CompatibleRuntimes",
+         "PolicyDocument", "ManagedPolicyArns", "Roles"]
+    ),
+    _values,
+    max_size=6,
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    properties=_function_properties,
+    function_type=st.sampled_from(["AWS::Serverless::Function", "AWS::Lambda::Function"]),
+    extra=st.dictionaries(st.sampled_from(["Globals", "Parameters"]), _values, max_size=2),
+)
+def test_odd_templates_never_crash(
+    app: Doctor, properties: dict[str, Any], function_type: str, extra: dict[str, Any]
+) -> None:
+    properties = {"Runtime": "python3.12", "Handler": "orders.worker.fulfil_order", **properties}
+    template = {
+        **extra,
+        "Resources": {
+            "Fn": {"Type": function_type, "Properties": properties},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": properties},
+            "Mapping": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {"FunctionName": {"Ref": "Fn"}, **properties},
+            },
+            "Table": {"Type": "AWS::DynamoDB::Table", "Properties": properties},
+            "Layer": {"Type": "AWS::Lambda::LayerVersion", "Properties": properties},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": properties},
+            "Policy": {"Type": "AWS::IAM::Policy", "Properties": properties},
+        },
+    }
+    path = app.root / "odd.json"
+    path.write_text(json.dumps(template))
+    code = main(["doctor", str(path), "--format", "json"])
+    captured = app.capsys.readouterr()
+    assert code in (0, 1, 2)
+    if code == 2:
+        assert captured.err.count("\n") == 1 and captured.out == ""
+    else:
+        jsonschema.validate(json.loads(captured.out), REPORT_SCHEMA)
+
+
+def test_a_handler_re_exported_from_another_module_of_the_package(app: Doctor) -> None:
+    (app.root / "orders" / "entry.py").write_text("from .worker import fulfil_order as handler\n")
+    app.edit("template.yaml", "Handler: orders.worker.fulfil_order", "Handler: orders.entry.handler")
+    assert app.findings() == []
+    app.edit("template.yaml", "            FunctionResponseTypes: [ReportBatchItemFailures]\n", "")
+    only(app.findings(), "batch-report-failures", "FulfilOrderFunction", "Orders")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "fulfil_order = lambda event, context: None",
+        "from lambda_toolkit.batch import batch\nsources = ['sqs']\n@batch(*sources)\ndef fulfil_order(r): pass",
+        "import os\nfrom lambda_toolkit.timeout import timeout_guard\n"
+        "@timeout_guard(margin_ms=os.environ.get())\ndef fulfil_order(e, c): pass",
+        "from lambda_toolkit.timeout import timeout_guard\n"
+        "@timeout_guard(margin_ms='soon')\ndef fulfil_order(e, c): pass",
+        "from lambda_toolkit.idempotency import DynamoDBStore\nDynamoDBStore(**{'table_name': 't'})\n"
+        "DynamoDBStore(table_name=1, key_attr=2)\ndef fulfil_order(e, c): pass",
+        "import os\nfrom lambda_toolkit.idempotency import DynamoDBStore\nDynamoDBStore(os.environ[1])\n"
+        "X = X\nDynamoDBStore(X)\ndef fulfil_order(e, c): pass",
+        "from lambda_toolkit.batch import batch\nfulfil_order = batch('sqs', deadline_margin_ms=1 / 0)(print)",
+        "from json import loads as fulfil_order",
+        "from .nowhere import fulfil_order",
+    ],
+)
+def test_odd_handler_code_is_read_without_crashing(app: Doctor, code: str) -> None:
+    (app.root / "orders" / "worker.py").write_text(code + "\n")
+    code_, report = app.run()
+    assert code_ in (0, 1)
+    assert {finding["check"] for finding in report["findings"]} <= {"iam-missing", "timeout-guard-margin"}
