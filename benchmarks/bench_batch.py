@@ -40,6 +40,8 @@ _IMPORT = "import sys; sys.path.insert(0, {path!r}); import {module}"
 RECORDS = 10_000
 IO_RECORDS = 500
 IO_THREADS = 16
+CPU_RECORDS = 200
+CPU_PROCESSES = 2
 CONTEXT = FakeContext(timeout_ms=900_000)
 
 
@@ -51,6 +53,7 @@ class Order(BaseModel):
 
 EVENT: dict[str, Any] = sqs_event([{"order_id": f"o-{i}", "quantity": i, "price": 1.5} for i in range(RECORDS)])
 IO_EVENT: dict[str, Any] = sqs_event([{"order_id": f"o-{i}", "quantity": i, "price": 1.5} for i in range(IO_RECORDS)])
+CPU_EVENT: dict[str, Any] = sqs_event([{"order_id": f"o-{i}", "rounds": 100_000} for i in range(CPU_RECORDS)])
 
 
 def _every_tenth_fails(read: Callable[[Any], int]) -> Callable[[Any], None]:
@@ -98,6 +101,29 @@ def _record_function_alone() -> Callable[[], None]:
                 pass
 
     return alone
+
+
+def _cpu_bound(record: Any) -> int:
+    """A few milliseconds of pure-Python work decided by the body (a hash chain)."""
+    rounds = int(json.loads(record.body)["rounds"])
+    value = 0
+    for i in range(rounds):
+        value = (value * 31 + i) % 1_000_003
+    return value
+
+
+def _ours_cpu(**options: Any) -> Callable[[], dict[str, Any]]:
+    handler = batch("sqs", **options)(_cpu_bound)
+    return lambda: handler(CPU_EVENT, CONTEXT)
+
+
+def _theirs_cpu() -> Callable[[], dict[str, Any]]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return lambda: process_partial_response(
+        event=CPU_EVENT, record_handler=_cpu_bound, processor=processor, context=CONTEXT
+    )
 
 
 def _ours(model: Any = None, **options: Any) -> Callable[[], dict[str, Any]]:
@@ -238,6 +264,7 @@ def scenarios() -> list[Scenario]:
     plain = _Pair(_ours(), _theirs(), RECORDS, rounds=15, extra=_ours_quiet(), alone=_record_function_alone())
     model = _Pair(_ours(Order), _theirs(_theirs_model()), RECORDS, rounds=9, extra=_ours_quiet(Order))
     threads = _Pair(_ours_io(_io_bound), _theirs_io(), IO_RECORDS, rounds=3)
+    cpu = _Pair(_ours_cpu(processes=CPU_PROCESSES), _theirs_cpu(), CPU_RECORDS, rounds=5, extra=_ours_cpu())
     asyncio_pair = _Pair(
         _ours_io(_io_bound_async, IO_RECORDS), _theirs_io_async(), IO_RECORDS, rounds=5, extra=_ours_io(_io_bound_async)
     )
@@ -277,6 +304,15 @@ def scenarios() -> list[Scenario]:
             threads.theirs,
             goal="reported",
             higher_is_better=True,
+        ),
+        Scenario(
+            f"batch: {CPU_RECORDS} CPU-bound records (~5 ms), processes={CPU_PROCESSES} vs sequential",
+            "records/s",
+            cpu.ours,
+            cpu.theirs,
+            goal="reported",
+            higher_is_better=True,
+            extra={"toolkit sequential": cpu.extra},
         ),
         Scenario(
             f"batch: {IO_RECORDS} async records (sleep 1 ms), all in flight vs AsyncBatchProcessor",

@@ -25,6 +25,7 @@ from lambda_toolkit.batch._errors import (
     DeadlineMarginError,
     MissingItemIdError,
     RecordValidationError,
+    WorkerProcessError,
 )
 from lambda_toolkit.batch._outcome import OUTCOME_KEY, BatchOutcome, RecordFailure, RecordSuccess
 
@@ -61,6 +62,7 @@ __all__ = [
     "RecordSuccess",
     "RecordValidationError",
     "Source",
+    "WorkerProcessError",
     "batch",
     "process_batch",
     "process_batch_async",

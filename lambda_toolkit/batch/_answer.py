@@ -97,7 +97,7 @@ class Answer:
 
     def _execute(self, fn: Callable[[Any], Any], is_async: bool) -> BatchOutcome:
         plan, run = self.plan, self._prepare()
-        if not is_async and plan.concurrency == 1:
+        if not is_async and plan.concurrency == 1 and plan.processes is None:
             return run_sequential(run, fn)
         # threads and asyncio are only imported by functions that use them (cold start)
         from lambda_toolkit.batch._concurrent import new_shared, run_async, run_threads
@@ -105,6 +105,16 @@ class Answer:
         shared = self.shared = new_shared(run)
         if is_async:
             return run_coroutine(run_async(run, fn, plan.concurrency, shared))
+        if plan.processes is not None:
+            from lambda_toolkit.batch._processes import pool_for
+
+            # one thread per worker process, each waiting on its process: the thread
+            # runner's schedule, deadline and failure path, for CPU-bound records
+            pool = pool_for(plan, fn)
+            try:
+                return run_threads(run, pool, plan.processes, shared)
+            finally:
+                pool.stop_busy()  # a record still running when the batch answers is stopped
         return run_threads(run, fn, plan.concurrency, shared)
 
     async def _execute_async(self, fn: Callable[[Any], Awaitable[Any]]) -> BatchOutcome:

@@ -18,6 +18,7 @@ from types import FunctionType
 
 from lambda_toolkit.batch._answer import Answer, run_coroutine
 from lambda_toolkit.batch._options import plan_for
+from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 
@@ -132,12 +133,30 @@ def _presented_signature(fn: Callable[..., Any]) -> inspect.Signature:
     return _handler_signature(_takes_self(fn))
 
 
-def _prepare(fn: Any) -> Callable[..., Any]:
+def _check_processes(plan: Plan, fn: Callable[..., Any], *, takes_self: bool, is_async: bool) -> None:
+    """With ``processes=``: a sync function of the record that worker processes can get."""
+    if plan.processes is None:
+        return
+    if is_async:
+        raise ConfigurationError(
+            f"{plan.where}: processes= runs CPU-bound sync record functions; "
+            "an async def record function takes concurrency= instead"
+        )
+    if takes_self:
+        raise ConfigurationError(f"{plan.where}: processes= needs a plain function of the record, not a method")
+    from lambda_toolkit.batch._processes import check_record_function  # multiprocessing: only for its users
+
+    check_record_function(fn, plan.where)
+
+
+def _prepare(plan: Plan, fn: Any) -> Callable[..., Any]:
     """Check the record function when ``@batch`` is applied; what the engine calls."""
     if not callable(fn):
         raise ConfigurationError(f"batch: the record function must be callable, got {type(fn).__name__}")
-    _takes_self(fn)  # raises for a function that cannot take the record
-    return _AsyncRecordFunction(fn) if _is_async(fn) else fn
+    takes_self = _takes_self(fn)  # raises for a function that cannot take the record
+    is_async = _is_async(fn)
+    _check_processes(plan, fn, takes_self=takes_self, is_async=is_async)
+    return _AsyncRecordFunction(fn) if is_async else fn
 
 
 def _record_function_of(call: Call) -> tuple[Callable[[Any], Any], bool]:
@@ -175,7 +194,7 @@ def _batch_layer(source: Source | None = None, model: Any = None, **options: Unp
         before=before,
         handler_only=True,
         mapping_event=True,
-        prepare=_prepare,
+        prepare=functools.partial(_prepare, plan),
         signature=_presented_signature,
     )
 
@@ -203,8 +222,10 @@ if TYPE_CHECKING:
         below the invocation's whole time raises DeadlineMarginError at the first batch);
         ``on_outcome`` (called with the BatchOutcome of every batch); ``backoff`` (SQS only:
         a ``Backoff`` gives each failed message a visibility timeout growing with its
-        receive count, before the answer). A misspelt option is a ConfigurationError when
-        the decorator is set up.
+        receive count, before the answer); ``processes`` (run a CPU-bound sync record
+        function in that many worker processes, with the ordering, stop rules, deadline
+        and failure reporting of ``concurrency``; records and results cross processes
+        pickled). A misspelt option is a ConfigurationError when the decorator is set up.
 
         An ``Exception`` from the record function fails that record; ``InvocationTimeout``
         stops the batch and the handler answers with the partial response, whatever moment
@@ -237,13 +258,20 @@ def process_batch(
     if not callable(record_handler):
         raise ConfigurationError(f"process_batch: record_handler must be callable, got {type(record_handler).__name__}")
     found = (record_handler, _is_async(record_handler))
+    _check_processes(plan, record_handler, takes_self=False, is_async=found[1])
     answer = Answer(plan, event)
-    while True:  # see batch(): an InvocationTimeout at any moment still gives the outcome
-        try:
-            outcome = answer.step(lambda: found)
-            break
-        except InvocationTimeout:
-            answer.interrupted = True
+    try:
+        while True:  # see batch(): an InvocationTimeout at any moment still gives the outcome
+            try:
+                outcome = answer.step(lambda: found)
+                break
+            except InvocationTimeout:
+                answer.interrupted = True
+    finally:
+        if plan.pool is not None:  # processes=: this call's worker processes
+            from lambda_toolkit.batch._processes import close_pool
+
+            close_pool(plan)
     return outcome
 
 
@@ -260,6 +288,7 @@ async def process_batch_async(
     plan = plan_for("process_batch_async", source, model, options)
     if not _is_async(record_handler):
         raise ConfigurationError("process_batch_async: record_handler must be an async function")
+    _check_processes(plan, record_handler, takes_self=False, is_async=True)
     answer = Answer(plan, event)
     while True:  # see batch(): an InvocationTimeout at any moment still gives the outcome
         try:

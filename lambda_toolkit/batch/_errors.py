@@ -18,6 +18,7 @@ __all__ = [
     "DeadlineMarginError",
     "MissingItemIdError",
     "RecordValidationError",
+    "WorkerProcessError",
 ]
 
 
@@ -97,3 +98,9 @@ class DeadlineMarginError(BatchError, ConfigurationError):
             f"({remaining_ms:.0f} ms remained when it started), so no record could ever start; "
             "use a smaller deadline_margin_ms or a longer function timeout"
         )
+
+
+class WorkerProcessError(BatchError):
+    """A record could not be run in a worker process (``processes=``): the record or the
+    record function's result (or its exception) is not picklable, or the process running
+    it exited. The record is reported failed; the message names types, never values."""

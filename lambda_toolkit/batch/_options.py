@@ -43,6 +43,7 @@ def make_plan(
     deadline_margin_ms: float = 1000,
     on_outcome: Callable[[BatchOutcome], object] | None = None,
     backoff: Backoff | None = None,
+    processes: int | None = None,
 ) -> Plan:
     """Check every option once, at set-up, and build the plan (``where`` names the entry
     point in the errors)."""
@@ -73,6 +74,11 @@ def make_plan(
             raise ConfigurationError(f"{where}: backoff must be a Backoff(...) or None, got {type(backoff).__name__}")
         if spec.name != "sqs":
             raise ConfigurationError(f"{where}: backoff is for SQS (a stream retries by position, not per record)")
+    if processes is not None:
+        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+            raise ConfigurationError(f"{where}: processes must be a positive integer or None")
+        if concurrency != 1:
+            raise ConfigurationError(f"{where}: processes and concurrency cannot be combined; choose one")
     convert = record_converter(spec.name) if model is None else model_converter(spec, model, where)
     return Plan(
         where=where,
@@ -85,6 +91,7 @@ def make_plan(
         deadline_margin_ms=float(deadline_margin_ms),
         on_outcome=on_outcome,
         backoff=backoff,
+        processes=processes,
     )
 
 

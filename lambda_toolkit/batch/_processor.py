@@ -82,6 +82,8 @@ class Plan:
         "deadline_margin_ms",
         "fifo_stop",
         "on_outcome",
+        "pool",
+        "processes",
         "spec",
         "stop_on_first_failure",
         "where",
@@ -100,6 +102,7 @@ class Plan:
         deadline_margin_ms: float,
         on_outcome: Callable[[BatchOutcome], object] | None,
         backoff: Backoff | None = None,
+        processes: int | None = None,
     ) -> None:
         self.where = where
         self.spec = spec
@@ -111,6 +114,8 @@ class Plan:
         self.deadline_margin_ms = deadline_margin_ms
         self.on_outcome = on_outcome
         self.backoff = backoff
+        self.processes = processes
+        self.pool: Any = None  # the worker processes of a @batch handler (processes=), kept across batches
 
 
 class Run:

@@ -66,3 +66,4 @@ class BatchOptions(TypedDict, total=False):
     deadline_margin_ms: float
     on_outcome: Callable[[BatchOutcome], object] | None
     backoff: Backoff | None
+    processes: int | None
