@@ -20,7 +20,8 @@ parentheses; ``tests/test_errors.py`` checks this drawing against the code)::
     │   │   └── MissingItemIdError
     │   ├── RecordValidationError (ValueError)
     │   ├── BatchProcessingError
-    │   └── DeadlineMarginError (ConfigurationError)
+    │   ├── DeadlineMarginError (ConfigurationError)
+    │   └── WorkerProcessError                           a record a worker process could not run
     ├── MetricsError (ValueError)                        metrics
     │   ├── MetricsConfigurationError (ConfigurationError)
     │   └── MetricValidationError                        a call broke a rule: .metric, .rule
