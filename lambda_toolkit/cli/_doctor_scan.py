@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_toolkit.cli import CommandError
+
 __all__ = ["Call", "ScanError", "Usage", "Value", "scan_handler"]
 
 
-class ScanError(Exception):
-    """The handler's code cannot be found or parsed (turned into a CommandError)."""
+class ScanError(CommandError):
+    """The handler's code cannot be found or parsed: one line on stderr, exit code 2."""
 
 
 @dataclass(frozen=True)

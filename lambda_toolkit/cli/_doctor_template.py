@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_toolkit.cli import CommandError
+
 __all__ = [
     "EventSource",
     "FunctionSpec",
@@ -39,8 +41,8 @@ _ARN_SERVICES = {"sqs": "sqs", "kinesis": "kinesis", "dynamodb": "dynamodb"}
 _RESOURCE_KINDS = {"AWS::SQS::Queue": "sqs", "AWS::Kinesis::Stream": "kinesis", "AWS::DynamoDB::Table": "dynamodb"}
 
 
-class TemplateError(Exception):
-    """The file is not a template doctor can read (turned into a CommandError by the command)."""
+class TemplateError(CommandError):
+    """The file is not a template doctor can read: one line on stderr, exit code 2."""
 
 
 @dataclass

@@ -110,7 +110,7 @@ def _command_error(message: str) -> Exception:
 
 
 def diagnose(template_path: Path, handler_root: Path | None) -> dict[str, Any]:
-    """The report (``REPORT_SCHEMA``) of one template; TemplateError or ScanError on bad input."""
+    """The report (``REPORT_SCHEMA``) of one template; a CommandError (TemplateError, ScanError) on bad input."""
     from lambda_toolkit.cli._doctor_checks import Finding, Note, check_function
     from lambda_toolkit.cli._doctor_scan import scan_handler
     from lambda_toolkit.cli._doctor_template import load_template
@@ -154,13 +154,7 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.handler_root) if args.handler_root else None
     if root is not None and not root.is_dir():
         raise _command_error(f"--handler-root {args.handler_root!r} is not a directory")
-    from lambda_toolkit.cli._doctor_scan import ScanError
-    from lambda_toolkit.cli._doctor_template import TemplateError
-
-    try:
-        report = diagnose(Path(args.template), root)
-    except (TemplateError, ScanError) as exc:
-        raise _command_error(str(exc)) from None
+    report = diagnose(Path(args.template), root)  # bad input raises a CommandError: exit code 2
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
