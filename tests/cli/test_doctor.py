@@ -782,3 +782,86 @@ def test_odd_handler_code_is_read_without_crashing(app: Doctor, code: str) -> No
     code_, report = app.run()
     assert code_ in (0, 1)
     assert {finding["check"] for finding in report["findings"]} <= {"iam-missing", "timeout-guard-margin"}
+
+
+def test_appconfig_lookups_need_the_appconfig_data_actions(app: Doctor) -> None:
+    app.edit(
+        "orders/api.py", "import hashlib\n", "import hashlib\n\nfrom lambda_toolkit.parameters import get_app_config\n"
+    )
+    app.edit("orders/api.py", "    secret = get_secret(", '    get_app_config("flags")\n    secret = get_secret(')
+    finding = only(app.findings(), "iam-missing", "CreateOrderFunction", "CreateOrderFunction")
+    assert "appconfig:StartConfigurationSession, appconfig:GetLatestConfiguration" in finding["message"]
+    app.edit(
+        "template.yaml",
+        "            - Sid: SendOrders\n",
+        "            - Effect: Allow\n              Action: appconfig:*\n              Resource: '*'\n"
+        "            - Sid: SendOrders\n",
+    )
+    assert app.findings() == []
+
+
+STREAM_WORKER = "from lambda_toolkit.batch import batch\n\n@batch({source!r})\ndef handler(record):\n    pass\n"
+STREAM_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {{ShardCount: 1}}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: worker.handler
+      Events:
+        Records:
+          Type: {event}
+          Properties:
+            Stream: {stream}
+            StartingPosition: LATEST
+            {report}
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "event", "stream"),
+    [
+        ("kinesis-stream", "Kinesis", "!GetAtt Stream.Arn"),
+        ("dynamodb-stream", "DynamoDB", "!GetAtt Table.StreamArn"),
+    ],
+)
+def test_stream_sources_need_report_batch_item_failures_too(app: Doctor, source: str, event: str, stream: str) -> None:
+    (app.root / "worker.py").write_text(STREAM_WORKER.format(source=source))
+    path = app.root / "streams.yaml"
+    path.write_text(STREAM_TEMPLATE.format(event=event, stream=stream, report=""))
+    code, report = app.run(template=path)
+    assert code == 1
+    assert [(f["check"], f["resource"]) for f in report["findings"]] == [("batch-report-failures", "Records")]
+    path.write_text(
+        STREAM_TEMPLATE.format(event=event, stream=stream, report="FunctionResponseTypes: [ReportBatchItemFailures]")
+    )
+    code, report = app.run(template=path)
+    assert (code, report["findings"], report["notes"]) == (0, [], [])
+
+
+def test_a_batch_for_another_source_asks_nothing_of_this_one(app: Doctor) -> None:
+    (app.root / "worker.py").write_text(STREAM_WORKER.format(source="sqs"))
+    path = app.root / "streams.yaml"
+    path.write_text(STREAM_TEMPLATE.format(event="Kinesis", stream="!GetAtt Stream.Arn", report=""))
+    assert app.run(template=path)[1]["findings"] == []
+
+
+def test_a_sam_simple_table_has_no_ttl(app: Doctor) -> None:
+    app.edit(
+        "template.yaml",
+        "      BillingMode: PAY_PER_REQUEST\n      AttributeDefinitions:\n        - AttributeName: id\n"
+        "          AttributeType: S\n      KeySchema:\n        - AttributeName: id\n          KeyType: HASH\n"
+        "      TimeToLiveSpecification:\n        AttributeName: expiration\n        Enabled: true\n",
+        "      PrimaryKey: {Name: id, Type: String}\n",
+    )
+    app.edit("template.yaml", "    Type: AWS::DynamoDB::Table", "    Type: AWS::Serverless::SimpleTable")
+    finding = only(app.findings(), "idempotency-table-ttl", "CreateOrderFunction", "IdempotencyTable")
+    assert finding["fix"].startswith("use an AWS::DynamoDB::Table with TimeToLiveSpecification")
