@@ -1,7 +1,8 @@
 """The example application deployed with the AWS CDK (Python): the same resources as ../template.yaml.
 
     cd examples/orders/cdk
-    pip install -r requirements.txt        # aws-cdk-lib and constructs (the CDK needs Node.js)
+    pip install -r requirements.txt        # aws-cdk-lib and constructs (they run on Node.js)
+    npm install -g aws-cdk                 # the cdk command
     cdk synth                              # or: cdk deploy
     lambda-toolkit doctor cdk.out/OrdersStack.template.json
 
