@@ -11,35 +11,40 @@ permission::
     def handler(event, context):
         metrics.add_metric("OrdersCreated", "Count", 1)
 
-The provider protocol, the type aliases and the OpenTelemetry provider are loaded on first
-access (PEP 562): they need ``typing`` or ``opentelemetry``, which recording does not.
+The Datadog and OpenTelemetry providers, ``SingleMetric``, the timestamp rules, the provider
+protocol and the type aliases are loaded on first access (PEP 562): a function that records
+EMF metrics never pays for them (the protocol and aliases need ``typing``, which the Lambda
+runtime has not imported).
 """
 
 from __future__ import annotations
 
 import importlib
 
-from lambda_toolkit.metrics._datadog import DatadogProvider
 from lambda_toolkit.metrics._emf import EMFProvider
-from lambda_toolkit.metrics._metrics import Metrics, SingleMetric
-from lambda_toolkit.metrics._model import MetricSeries, MetricSet
+from lambda_toolkit.metrics._metrics import Metrics, MetricSeries, MetricSet
 from lambda_toolkit.metrics._rules import (
     DimensionLimitError,
     DuplicateDimensionSetError,
     MetricsConfigurationError,
     MetricsError,
-    MetricTimestampError,
     MetricUnit,
     MetricValidationError,
 )
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from lambda_toolkit.metrics._datadog import DatadogProvider
     from lambda_toolkit.metrics._otel import OpenTelemetryProvider
+    from lambda_toolkit.metrics._single import SingleMetric
+    from lambda_toolkit.metrics._timestamps import MetricTimestampError
     from lambda_toolkit.metrics._types import Dimensions, LineWriter, MetricsProvider, MetricValue, Timestamp
 
 _LAZY = {
+    "DatadogProvider": "lambda_toolkit.metrics._datadog",
     "OpenTelemetryProvider": "lambda_toolkit.metrics._otel",
+    "SingleMetric": "lambda_toolkit.metrics._single",
+    "MetricTimestampError": "lambda_toolkit.metrics._timestamps",
     "Dimensions": "lambda_toolkit.metrics._types",
     "LineWriter": "lambda_toolkit.metrics._types",
     "MetricValue": "lambda_toolkit.metrics._types",

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from lambda_toolkit.metrics._model import MetricSet
+    from lambda_toolkit.metrics._metrics import MetricSet
 
 __all__ = ["DatadogProvider"]
 

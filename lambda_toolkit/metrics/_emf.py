@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
-    from lambda_toolkit.metrics._model import MetricSeries, MetricSet
+    from lambda_toolkit.metrics._metrics import MetricSeries, MetricSet
 
 __all__ = ["NAMESPACE_ENV", "EMFProvider", "render"]
 

@@ -2,6 +2,11 @@
 
 Recording and validation live here; the output format is the provider's (EMF by default,
 Datadog or OpenTelemetry on request, or any object with the ``MetricsProvider`` members).
+
+In order: what a flush hands to a provider (``MetricSeries``, ``MetricSet``), the document
+being recorded (``Document``: one per invocation, one per ``single_metric``) with the rules
+a dimension set keeps, then ``Metrics``. One module rather than three: each module a
+function imports costs it at cold start.
 """
 
 from __future__ import annotations
@@ -11,34 +16,248 @@ import os
 import sys
 import time
 from contextvars import ContextVar
+from threading import Lock
 
 from lambda_toolkit.core import Call, Middleware, middleware
 from lambda_toolkit.core.env import env_bool, service_name
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.metrics._document import Document
+from lambda_toolkit.core.secrets import mask_secrets
 from lambda_toolkit.metrics._emf import NAMESPACE_ENV, EMFProvider
-from lambda_toolkit.metrics._model import MetricSeries, MetricSet
 from lambda_toolkit.metrics._rules import (
+    MAX_DIMENSIONS,
+    RULE_DIMENSION_VALUE,
+    RULE_DUPLICATE_DIMENSION_SET,
+    RULE_MAX_DIMENSIONS,
+    DimensionLimitError,
+    DuplicateDimensionSetError,
     MetricsConfigurationError,
     MetricsError,
+    MetricValidationError,
     check_dimension,
     check_resolution,
-    check_timestamp,
     check_unit,
 )
 
 # typing costs milliseconds at cold start (the Lambda runtime has not imported it).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from types import TracebackType
+    from collections.abc import Iterable, Mapping
     from typing import IO, Any
 
+    from lambda_toolkit.metrics._single import SingleMetric
     from lambda_toolkit.metrics._types import MetricsProvider, Timestamp
 
-__all__ = ["Metrics", "SingleMetric"]
+__all__ = ["Metrics"]
 
 DISABLED_ENV = "LAMBDA_TOOLKIT_METRICS_DISABLED"
+
+
+class MetricSeries:
+    """The values of one metric within a document, with its unit and resolution.
+
+    ``unit`` is CloudWatch's spelling (``"Milliseconds"``), ``resolution`` is 1 or 60
+    seconds, ``values`` are finite numbers in the order recorded.
+    """
+
+    __slots__ = ("resolution", "unit", "unit_given", "values")
+
+    def __init__(self, unit: str, resolution: int, unit_given: object = None) -> None:
+        self.unit = unit
+        self.resolution = resolution
+        self.unit_given = unit_given if unit_given is not None else unit  # as the caller spelt it
+        self.values: list[float | int] = []
+
+
+class MetricSet:
+    """Metrics written together: one invocation's, or one ``single_metric``'s.
+
+    - ``namespace``: the ``Metrics`` namespace (``None`` when the provider needs none);
+    - ``dimensions``: the value of every dimension used by any of the sets;
+    - ``dimension_sets``: the sets of dimension names the metrics are aggregated by
+      (EMF writes each; the first holds the default and ``add_dimension`` dimensions);
+    - ``metrics``: series by metric name, in the order first recorded;
+    - ``metadata``: keys written beside the metrics where the format has room for them;
+    - ``timestamp_ms``: the time of the metrics, milliseconds since the epoch.
+    """
+
+    __slots__ = ("dimension_sets", "dimensions", "metadata", "metrics", "namespace", "timestamp_ms")
+
+    def __init__(
+        self,
+        namespace: str | None,
+        dimensions: dict[str, str],
+        dimension_sets: tuple[tuple[str, ...], ...],
+        metrics: dict[str, MetricSeries],
+        metadata: dict[str, Any],
+        timestamp_ms: int,
+    ) -> None:
+        self.namespace = namespace
+        self.dimensions = dimensions
+        self.dimension_sets = dimension_sets
+        self.metrics = metrics
+        self.metadata = metadata
+        self.timestamp_ms = timestamp_ms
+
+    def __repr__(self) -> str:
+        sizes = f"{len(self.metrics)} metric(s), {len(self.dimension_sets)} dimension set(s)"
+        return f"<MetricSet {self.namespace!r}: {sizes}>"
+
+
+class Document:
+    """What one invocation (or one ``single_metric``) has recorded so far.
+
+    ``where`` prefixes the messages of its errors and ``metric`` names the metric they
+    concern (a ``single_metric``'s); an invocation's document has neither.
+    """
+
+    __slots__ = (
+        "dimension_sets",
+        "dimensions",
+        "lock",
+        "metadata",
+        "metric",
+        "metrics",
+        "set_names",
+        "timestamp_ms",
+        "where",
+    )
+
+    def __init__(self, where: str = "", metric: str | None = None) -> None:
+        self.metrics: dict[str, MetricSeries] = {}
+        self.dimensions: dict[str, str] = {}  # the first dimension set, beside the defaults
+        self.dimension_sets: list[dict[str, str]] = []  # the further sets, beside the defaults
+        self.set_names: set[str] = set()  # every name of the further sets, for quick checks
+        self.metadata: dict[str, Any] = {}
+        self.timestamp_ms: int | None = None
+        self.where = where
+        self.metric = metric
+        # Worker threads that copy the invocation's context share its document.
+        self.lock = Lock()
+
+    # -- dimensions ----------------------------------------------------------------
+
+    def add_dimension(self, defaults: Mapping[str, str], name: object, value: object) -> None:
+        name, value = check_dimension(name, value)
+        with self.lock:
+            self._refuse_taken_name("dimension", name)
+            if self.dimension_sets:
+                self._refuse_other_values({name: value}, self.dimension_sets)
+                self.check_sets(defaults, (name,), primary=[*self.dimensions, name])
+            elif len(defaults) + len(self.dimensions) >= MAX_DIMENSIONS:  # the usual case skips the union
+                self.check_sets(defaults, (name,), primary=[*self.dimensions, name])
+            self.dimensions[name] = value
+
+    def add_dimension_set(self, defaults: Mapping[str, str], dimensions: Mapping[str, object]) -> None:
+        if not dimensions:
+            raise MetricsError(f"{self.where}add_dimension_set needs at least one dimension")
+        checked: dict[str, str] = {}
+        for name, value in dimensions.items():
+            name, checked[name] = check_dimension(name, value)
+        with self.lock:
+            others = self.dimension_sets
+            first = self.dimensions
+            within_first_set = True  # no name of its own: it could be the first set again
+            for name, value in checked.items():
+                if name in self.metrics or name in self.metadata:
+                    self._refuse_taken_name("dimension", name)
+                if name in first:
+                    if first[name] != value:
+                        self._raise_other_value(name)
+                elif name in defaults:
+                    if defaults[name] != value:
+                        self._raise_other_value(name)
+                else:
+                    within_first_set = False
+            if others:
+                self._refuse_other_values(checked, others)
+                self.check_sets(defaults, tuple(checked), extras=[*others, checked])
+            elif within_first_set or len(defaults) + len(checked) > MAX_DIMENSIONS:
+                # Only then can the first further set break a rule.
+                self.check_sets(defaults, tuple(checked), extras=[checked])
+            others.append(checked)
+            self.set_names.update(checked)
+
+    def check_sets(
+        self,
+        defaults: Iterable[str],
+        new: tuple[str, ...],
+        *,
+        primary: Iterable[str] | None = None,
+        extras: Iterable[Iterable[str]] | None = None,
+    ) -> None:
+        """Check the dimension sets this document would have (``primary`` and ``extras``
+        replace its own) with ``new`` just added; raise naming the rule broken."""
+        default_names = frozenset(defaults)
+        sets = [default_names.union(self.dimensions if primary is None else primary)]
+        sets.extend(default_names.union(names) for names in (self.dimension_sets if extras is None else extras))
+        seen: dict[frozenset[str], int] = {}
+        for number, names in enumerate(sets, start=1):
+            if len(names) > MAX_DIMENSIONS:
+                raise DimensionLimitError(
+                    f"{self.where}dimension(s) {', '.join(new)} would make {len(names)} dimensions; "
+                    f"EMF allows {MAX_DIMENSIONS} in a dimension set (set {number})",
+                    rule=RULE_MAX_DIMENSIONS,
+                    metric=self.metric,
+                )
+            if names in seen:
+                raise DuplicateDimensionSetError(
+                    f"{self.where}dimension set ({', '.join(sorted(names))}) is already set {seen[names]} of "
+                    "this document; CloudWatch would count its values twice",
+                    rule=RULE_DUPLICATE_DIMENSION_SET,
+                    metric=self.metric,
+                )
+            seen[names] = number
+
+    def _refuse_taken_name(self, kind: str, name: str) -> None:
+        if name in self.metrics or name in self.metadata:
+            raise MetricsError(f"{self.where}{kind} {name!r} has the name of a metric or metadata key")
+
+    def _refuse_other_values(self, checked: Mapping[str, str], sets: Iterable[Mapping[str, str]]) -> None:
+        for other in sets:
+            for name, value in checked.items():
+                if other.get(name, value) != value:
+                    self._raise_other_value(name)
+
+    def _raise_other_value(self, name: str) -> None:
+        # The values are not shown: they may come from the payload.
+        raise MetricValidationError(
+            f"{self.where}dimension {name!r} already has another value in this document; "
+            "a dimension has one value in all the sets of a document",
+            rule=RULE_DIMENSION_VALUE,
+            metric=self.metric,
+        )
+
+    def uses_dimension(self, name: str) -> bool:
+        return name in self.dimensions or name in self.set_names
+
+    # -- metadata ------------------------------------------------------------------
+
+    def add_metadata(self, defaults: Mapping[str, str], key: object, value: object) -> None:
+        if not isinstance(key, str) or not key or key == "_aws":
+            raise MetricsError(f"{self.where}metadata key must be a non-empty string other than '_aws'")
+        with self.lock:
+            if key in self.metrics or key in defaults or self.uses_dimension(key):
+                raise MetricsError(f"{self.where}metadata key {key!r} has the name of a metric or dimension")
+            self.metadata[key] = mask_secrets(value)
+
+    # -- the flush -----------------------------------------------------------------
+
+    def metric_set(self, namespace: str | None, defaults: dict[str, str], now_ms: int) -> MetricSet:
+        """The ``MetricSet`` a provider receives for this document."""
+        timestamp_ms = self.timestamp_ms if self.timestamp_ms is not None else now_ms
+        if not self.dimension_sets:
+            values = {**defaults, **self.dimensions} if self.dimensions else defaults
+            return MetricSet(namespace, values, (tuple(values),), self.metrics, self.metadata, timestamp_ms)
+        values = {**defaults, **self.dimensions}
+        sets = [tuple(values)]
+        for other in self.dimension_sets:
+            values.update(other)
+            # A set's own names follow the defaults, once each.
+            if defaults.keys().isdisjoint(other):
+                sets.append((*defaults, *other))
+            else:
+                sets.append(tuple(dict.fromkeys([*defaults, *other])))
+        return MetricSet(namespace, values, tuple(sets), self.metrics, self.metadata, timestamp_ms)
 
 
 class Metrics:
@@ -178,6 +397,8 @@ class Metrics:
         """Date the current invocation's metrics: a timezone-aware ``datetime`` or seconds
         since the epoch, within what the provider's backend accepts (EMF: two weeks in the
         past to two hours in the future). Without it, they are dated at the flush."""
+        from lambda_toolkit.metrics._timestamps import check_timestamp  # only who dates metrics pays for it
+
         recording = self._current()
         window = self.provider.timestamp_window
         recording.timestamp_ms = check_timestamp(timestamp, window, where="set_timestamp", now=time.time())
@@ -202,6 +423,8 @@ class Metrics:
         The document holds the default dimensions (``service`` and ``default_dimensions``)
         unless ``default_dimensions=False``; never the invocation's ``add_dimension`` ones.
         """
+        from lambda_toolkit.metrics._single import SingleMetric  # loaded by the first single metric
+
         where = f"single_metric {name!r}: " if isinstance(name, str) else "single_metric: "
         document = Document(where, name if isinstance(name, str) else None)
         number = self._check_value(name, value)
@@ -308,59 +531,3 @@ class Metrics:
             after=after,
             on_error=after,
         )
-
-
-class SingleMetric:
-    """One metric in its own document, written when its ``with`` block ends.
-
-    Given by ``Metrics.single_metric``; its dimensions, dimension sets, metadata and
-    timestamp are its own, never the invocation's.
-    """
-
-    __slots__ = ("_document", "_metrics", "defaults")
-
-    def __init__(self, metrics: Metrics, document: Document, defaults: dict[str, str]) -> None:
-        self._metrics = metrics
-        self._document = document
-        self.defaults = defaults
-
-    @property
-    def name(self) -> str:
-        """The metric's name."""
-        return next(iter(self._document.metrics))
-
-    def add_dimension(self, name: str, value: str) -> None:
-        """Add a dimension to this metric's first dimension set."""
-        self._document.add_dimension(self.defaults, name, value)
-
-    def add_dimension_set(self, **dimensions: str) -> None:
-        """Aggregate this metric by one more set of dimensions (see ``Metrics.add_dimension_set``)."""
-        self._document.add_dimension_set(self.defaults, dimensions)
-
-    def add_metadata(self, key: str, value: Any) -> None:
-        """Add a searchable key to this metric's document."""
-        self._document.add_metadata(self.defaults, key, value)
-
-    def set_timestamp(self, timestamp: Timestamp) -> None:
-        """Date this metric (see ``Metrics.set_timestamp``)."""
-        document = self._document
-        document.timestamp_ms = check_timestamp(
-            timestamp,
-            self._metrics.provider.timestamp_window,
-            where=document.where.rstrip(": "),
-            metric=document.metric,
-            now=time.time(),
-        )
-
-    def __enter__(self) -> SingleMetric:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        metrics = self._metrics
-        metric_set = self._document.metric_set(metrics._require_namespace(), self.defaults, int(time.time() * 1000))
-        metrics._publish([metric_set])
-
-    def __repr__(self) -> str:
-        return f"<SingleMetric {self.name!r}>"

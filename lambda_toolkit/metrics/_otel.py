@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-    from lambda_toolkit.metrics._model import MetricSet
+    from lambda_toolkit.metrics._metrics import MetricSet
 
 __all__ = ["OpenTelemetryProvider"]
 

@@ -25,10 +25,8 @@ __all__ = [
     "RULE_DIMENSION_VALUE",
     "RULE_DUPLICATE_DIMENSION_SET",
     "RULE_MAX_DIMENSIONS",
-    "RULE_TIMESTAMP",
     "DimensionLimitError",
     "DuplicateDimensionSetError",
-    "MetricTimestampError",
     "MetricUnit",
     "MetricValidationError",
     "MetricsConfigurationError",
@@ -37,7 +35,6 @@ __all__ = [
     "check_metric_name",
     "check_namespace",
     "check_resolution",
-    "check_timestamp",
     "check_unit",
     "check_value",
 ]
@@ -47,13 +44,13 @@ MAX_VALUES_PER_METRIC = 100
 MAX_DIMENSIONS = 30
 MAX_NAME_LENGTH = 255
 MAX_DIMENSION_VALUE_LENGTH = 1024
-# Seconds before and after now that CloudWatch accepts for a metric's timestamp.
+# Seconds before and after now that CloudWatch accepts for a metric's timestamp
+# (checked by _timestamps, loaded by the first call that sets one).
 EMF_TIMESTAMP_WINDOW = (14 * 24 * 3600.0, 2 * 3600.0)
 
 RULE_MAX_DIMENSIONS = "at most 30 dimensions per dimension set"
 RULE_DUPLICATE_DIMENSION_SET = "no two identical dimension sets in one document"
 RULE_DIMENSION_VALUE = "one value per dimension name in one document"
-RULE_TIMESTAMP = "timestamp within the provider's accepted window"
 
 
 class MetricsError(LambdaToolkitError, ValueError):
@@ -89,11 +86,6 @@ class DimensionLimitError(MetricValidationError):
 class DuplicateDimensionSetError(MetricValidationError):
     """A dimension set repeats one already in the same document (CloudWatch would count
     every value twice)."""
-
-
-class MetricTimestampError(MetricValidationError):
-    """A timestamp is outside the window the provider's backend accepts, not a timestamp
-    at all, or given to a provider that records at the time of recording."""
 
 
 class MetricUnit:
@@ -235,65 +227,3 @@ def check_resolution(name: str, resolution: object) -> int:
     if resolution not in (1, 60) or isinstance(resolution, bool):
         raise MetricsError(f"storage resolution of metric {name!r} must be 1 or 60 seconds")
     return 1 if resolution == 1 else 60
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 86400 and seconds % 86400 == 0:
-        return f"{int(seconds // 86400)} days"
-    if seconds >= 3600 and seconds % 3600 == 0:
-        hours = int(seconds // 3600)
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return f"{int(seconds // 60)} minutes"
-
-
-def check_timestamp(
-    value: object, window: tuple[float, float] | None, *, where: str, metric: str | None = None, now: float
-) -> int:
-    """``value`` (a timezone-aware ``datetime`` or seconds since the epoch) as epoch
-    milliseconds, within ``window`` (seconds before and after ``now``).
-
-    ``window`` is the provider's; ``None`` means the provider takes no explicit timestamp.
-    The messages never show the timestamp itself (it may come from a payload).
-    """
-    if window is None:
-        raise MetricTimestampError(
-            f"{where}: this provider records each value when it is written and takes no explicit timestamp",
-            rule=RULE_TIMESTAMP,
-            metric=metric,
-        )
-    seconds: float | None = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value) if math.isfinite(value) else None
-    elif hasattr(value, "utcoffset") and hasattr(value, "timestamp"):
-        import datetime  # only a caller who passes a datetime pays for the module
-
-        if isinstance(value, datetime.datetime):
-            if value.utcoffset() is None:
-                raise MetricTimestampError(
-                    f"{where}: timestamp is a naive datetime; give it a timezone (datetime.now(timezone.utc))",
-                    rule=RULE_TIMESTAMP,
-                    metric=metric,
-                )
-            seconds = value.timestamp()
-    if seconds is None:
-        raise MetricTimestampError(
-            f"{where}: timestamp must be a timezone-aware datetime or a finite number of seconds since the epoch, "
-            f"got {type(value).__name__}",
-            rule=RULE_TIMESTAMP,
-            metric=metric,
-        )
-    past, future = window
-    if seconds < now - past:
-        raise MetricTimestampError(
-            f"{where}: timestamp is more than {_duration(past)} in the past, which the backend drops",
-            rule=RULE_TIMESTAMP,
-            metric=metric,
-        )
-    if seconds > now + future:
-        hint = " (a number is seconds since the epoch, not milliseconds)" if seconds > now * 100 else ""
-        raise MetricTimestampError(
-            f"{where}: timestamp is more than {_duration(future)} in the future, which the backend drops{hint}",
-            rule=RULE_TIMESTAMP,
-            metric=metric,
-        )
-    return int(seconds * 1000)

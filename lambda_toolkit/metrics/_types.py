@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, TypeAlias, runtime_checkable
 
-from lambda_toolkit.metrics._model import MetricSet
+from lambda_toolkit.metrics._metrics import MetricSet
 
 __all__ = ["Dimensions", "LineWriter", "MetricValue", "MetricsProvider", "Timestamp"]
 

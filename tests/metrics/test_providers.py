@@ -270,10 +270,20 @@ def test_any_object_with_the_provider_members_is_a_provider() -> None:
         metrics.set_timestamp(time.time() - 120)
 
 
-def test_importing_metrics_imports_neither_typing_nor_opentelemetry() -> None:
+def test_importing_metrics_loads_only_what_recording_emf_needs() -> None:
     code = "import sys, json, lambda_toolkit.metrics; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True).stdout
     loaded = set(json.loads(out))
     assert "opentelemetry" not in {name.split(".")[0] for name in loaded}
-    assert "lambda_toolkit.metrics._types" not in loaded
-    assert "lambda_toolkit.metrics._otel" not in loaded
+    lazy = {"_types", "_otel", "_datadog", "_single", "_timestamps"}
+    assert not {f"lambda_toolkit.metrics.{name}" for name in lazy} & loaded
+
+
+def test_every_public_name_is_there_once_asked_for() -> None:
+    import lambda_toolkit.metrics as metrics
+
+    found = {name: getattr(metrics, name) for name in metrics.__all__}
+    assert found["SingleMetric"].__module__ == "lambda_toolkit.metrics._single"
+    assert issubclass(found["MetricTimestampError"], metrics.MetricValidationError)
+    with pytest.raises(AttributeError, match="has no attribute 'Missing'"):
+        metrics.Missing  # the access is the test
