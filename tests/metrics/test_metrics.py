@@ -385,3 +385,13 @@ def test_importing_metrics_imports_no_heavy_dependency() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True).stdout
     heavy = {"boto3", "botocore", "pydantic", "aws_xray_sdk", "jmespath"}
     assert not {name for name in json.loads(out) if name.split(".")[0] in heavy}
+
+
+def test_log_metrics_options_are_keyword_only(stream: EMFStream) -> None:
+    from lambda_toolkit.core.errors import ConfigurationError
+
+    metrics = metrics_on(stream)
+    with pytest.raises(ConfigurationError, match="log_metrics"):
+        metrics.log_metrics(True)  # type: ignore[call-overload]
+    with pytest.raises(ConfigurationError, match="log_metrics"):
+        metrics.log_metrics(capture_cold_starts=True)  # type: ignore[call-overload]
