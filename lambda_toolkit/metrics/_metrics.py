@@ -383,7 +383,8 @@ class Metrics:
         checked = dict(check_dimension(name, value) for name, value in dimensions.items())
         merged = {**self._persistent, **checked}
         (self._recording.get() or Document()).check_sets(merged, tuple(checked))
-        self._persistent.update(checked)
+        # A new dict, never an update: metric sets already handed to a provider keep theirs.
+        self._persistent = merged
 
     def clear_default_dimensions(self) -> None:
         """Forget the persistent dimensions (the service dimension stays)."""

@@ -287,3 +287,13 @@ def test_every_public_name_is_there_once_asked_for() -> None:
     assert issubclass(found["MetricTimestampError"], metrics.MetricValidationError)
     with pytest.raises(AttributeError, match="has no attribute 'Missing'"):
         metrics.Missing  # the access is the test
+
+
+def test_a_kept_metric_set_does_not_change_with_later_default_dimensions() -> None:
+    provider = ListProvider()
+    metrics = Metrics(service="checkout", provider=provider, stream=io.StringIO())
+    metrics.add_metric("orders", "Count", 1)
+    metrics.flush()
+    metrics.set_default_dimensions(environment="prod")
+    [kept] = provider.published
+    assert kept.dimensions == {"service": "checkout"}
