@@ -29,17 +29,23 @@ from lambda_toolkit.parameters._api import (
     get_secret,
     get_secrets,
     set_default_provider,
+    set_parameter,
+    set_secret,
 )
 from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider, AppConfigProvider
 from lambda_toolkit.parameters._auto import AutoProvider
+from lambda_toolkit.parameters._dynamodb import DynamoDBProvider
 from lambda_toolkit.parameters._errors import (
     InvalidParameterNameError,
+    InvalidParameterValueError,
     ParameterAccessDeniedError,
     ParameterBatchError,
     ParameterError,
+    ParameterExistsError,
     ParameterFetchError,
     ParameterNotFoundError,
     ParameterThrottledError,
+    ParameterWriteError,
     TransformError,
 )
 from lambda_toolkit.parameters._extension import ExtensionProvider, ExtensionUnavailableError
@@ -65,9 +71,11 @@ __all__ = [
     "AutoProvider",
     "BatchResult",
     "ConfigurationProvider",
+    "DynamoDBProvider",
     "ExtensionProvider",
     "ExtensionUnavailableError",
     "InvalidParameterNameError",
+    "InvalidParameterValueError",
     "Lookup",
     "MaskedBytes",
     "MaskedStr",
@@ -75,10 +83,12 @@ __all__ = [
     "ParameterAccessDeniedError",
     "ParameterBatchError",
     "ParameterError",
+    "ParameterExistsError",
     "ParameterFetchError",
     "ParameterNotFoundError",
     "ParameterProvider",
     "ParameterThrottledError",
+    "ParameterWriteError",
     "SSMProvider",
     "Secret",
     "SecretProvider",
@@ -96,6 +106,8 @@ __all__ = [
     "get_secrets",
     "injected_parameters",
     "set_default_provider",
+    "set_parameter",
+    "set_secret",
     "with_parameters",
 ]
 

@@ -18,12 +18,15 @@ from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (
     InvalidParameterNameError,
+    InvalidParameterValueError,
     ParameterBatchError,
     ParameterError,
     ParameterFetchError,
     ParameterNotFoundError,
+    ParameterWriteError,
 )
 from lambda_toolkit.parameters._flight import SingleFlight
+from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
 from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_secret_name
 from lambda_toolkit.parameters._readonly import readonly
 from lambda_toolkit.parameters._transforms import apply_transform, check_transform
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_AGE",
+    "PARAMETER_TYPES",
     "AppConfigStore",
     "get_app_config",
     "MAX_AGE_VARIABLE",
@@ -57,6 +61,8 @@ __all__ = [
     "get_secret",
     "get_secrets",
     "set_default_provider",
+    "set_parameter",
+    "set_secret",
 ]
 
 MAX_AGE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE"
@@ -64,6 +70,7 @@ JITTER_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_JITTER"
 STALE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_STALE_ON_ERROR"
 SIZE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE"
 DEFAULT_MAX_AGE = 300.0
+PARAMETER_TYPES = frozenset({"String", "StringList", "SecureString"})
 
 # Errors for which serving an older value would be wrong rather than resilient.
 _NO_FALLBACK = (ParameterNotFoundError, InvalidParameterNameError)
@@ -143,16 +150,17 @@ def _fallback(key: Hashable, name: str, error: ParameterError, force_fetch: bool
     return entry
 
 
-def _guarded(fetch: Callable[[], Any], name: str) -> Any:
-    """Run a provider's fetch; an exception that is not a ParameterError (a provider of the
-    user's, a bug) becomes a ParameterFetchError naming the parameter, not chained (its text
-    may hold a value). A timeout guard's InvocationTimeout passes through as itself."""
+def _guarded(fetch: Callable[[], Any], name: str, failed: type[ParameterError] = ParameterFetchError) -> Any:
+    """Run a provider's fetch (or write); an exception that is not a ParameterError (a provider
+    of the user's, a bug) becomes a ParameterFetchError (``failed``) naming the parameter, not
+    chained (its text may hold a value). A timeout guard's InvocationTimeout and a
+    ConfigurationError (an option the provider refuses) pass through as themselves."""
     try:
         return fetch()
-    except (ParameterError, InvocationTimeout):
+    except (ParameterError, InvocationTimeout, ConfigurationError):
         raise
     except Exception as exc:
-        error = ParameterFetchError(f"{name!r}: the provider failed ({type(exc).__name__})", name=name)
+        error = failed(f"{name!r}: the provider failed ({type(exc).__name__})", name=name)
     raise error
 
 
@@ -216,7 +224,7 @@ def get_parameter(
         value = _cache.fresh(key, max_age)
         if value is not MISSING:
             return value
-    check_parameter_name(name)
+    _name_rule(source)(name)
     check_transform(transform)
     return _lookup(key, name, lambda: source.get_parameter(name, decrypt=decrypt), transform, max_age, force_fetch)
 
@@ -365,7 +373,7 @@ def get_parameters(
         value = _cache.fresh(key, max_age)
         if value is not MISSING:
             return dict(value)
-    check_path(path)
+    getattr(source, "check_parameter_path", check_path)(path)
     check_transform(transform)
     prefix = path.rstrip("/") + "/"
 
@@ -374,6 +382,13 @@ def get_parameters(
         return {_relative(full, prefix): apply_transform(raw, transform, name=full) for full, raw in found.items()}
 
     return dict(_lookup(key, path, fetch, None, max_age, force_fetch))
+
+
+def _name_rule(source: object) -> Callable[[object], str]:
+    """How ``source`` checks a parameter name: its own rule (a DynamoDB key is not a Parameter
+    Store name) or Parameter Store's."""
+    rule: Callable[[object], str] = getattr(source, "check_parameter_name", check_parameter_name)
+    return rule
 
 
 def _relative(name: str, prefix: str) -> str:
@@ -399,7 +414,8 @@ def get_parameters_by_name(
     IAM: ``ssm:GetParameters`` (and ``kms:Decrypt`` for SecureStrings).
     """
     source = provider or _provider
-    wanted = [check_parameter_name(name) for name in _names(names)]
+    check_name = _name_rule(source)
+    wanted = [check_name(name) for name in _names(names)]
     check_transform(transform)
     return _batch(
         "parameters",
@@ -492,3 +508,137 @@ def _batch(
     if failures and raise_on_error:
         raise ParameterBatchError(what, failures, ordered)
     return ordered
+
+
+# -- writes ------------------------------------------------------------------------------
+
+
+def set_parameter(
+    name: str,
+    value: str,
+    *,
+    overwrite: bool = False,
+    type: str = "String",
+    kms_key_id: str | None = None,
+    tier: str | None = None,
+    provider: Any = None,
+) -> int | None:
+    """Write the parameter ``name`` and refresh the cache with it; its new version (or None).
+
+    ``type``: ``"String"``, ``"StringList"`` (comma-separated text) or ``"SecureString"``
+    (encrypted with ``kms_key_id``, by default the account's ``aws/ssm`` key). Without
+    ``overwrite`` an existing parameter is a ``ParameterExistsError``. ``tier``:
+    ``"Standard"``, ``"Advanced"`` or ``"Intelligent-Tiering"``. After the write, every cached
+    reading of ``name`` (and of the paths above it) is forgotten, in every provider, and the
+    new value is cached for the provider that wrote it. IAM: ``ssm:PutParameter`` (and
+    ``kms:Encrypt`` for a SecureString under a customer managed key).
+    """
+    source = provider or _provider
+    _name_rule(source)(name)
+    if not isinstance(value, str):
+        raise InvalidParameterValueError(
+            f"parameter {name!r}: the value must be a string, got {builtins_type(value).__name__}", name=name
+        )
+    if type not in PARAMETER_TYPES:
+        raise ConfigurationError(f"set_parameter type must be one of {', '.join(sorted(PARAMETER_TYPES))}")
+    write = getattr(source, "put_parameter", None)
+    if write is None:
+        raise ConfigurationError(
+            f"parameter {name!r}: the provider {builtins_type(source).__name__} cannot write (it has no put_parameter)"
+        )
+    version = _guarded(
+        lambda: write(name, value, overwrite=overwrite, type=type, kms_key_id=kms_key_id, tier=tier),
+        name,
+        ParameterWriteError,
+    )
+    _cache.discard_where(lambda key: _reads_parameter(key, name))
+    stored = MaskedStr(value) if type == "SecureString" else value
+    ttl = _max_age(None)
+    _cache.put((source, "parameter", name, True, None), stored, ttl)
+    if type != "SecureString":  # read without decryption a SecureString is its ciphertext
+        _cache.put((source, "parameter", name, False, None), stored, ttl)
+    return version  # type: ignore[no-any-return]
+
+
+def set_secret(
+    name: str,
+    value: str | bytes | dict[str, Any] | list[Any],
+    *,
+    create: bool = True,
+    client_request_token: str | None = None,
+    provider: Any = None,
+) -> str | None:
+    """Store ``value`` as the current version of the secret ``name`` and refresh the cache with
+    it; the new version's id (or None).
+
+    A ``str`` is stored as ``SecretString``, ``bytes`` as ``SecretBinary``, a dict or list as
+    its JSON text. A secret that does not exist is created (``create=False``: a
+    ``ParameterNotFoundError`` instead). ``client_request_token`` makes a retried write
+    idempotent. Cached readings of ``name`` are forgotten, in every provider, and the new
+    value is cached as ``get_secret(name)`` reads it. IAM: ``secretsmanager:PutSecretValue``
+    (``secretsmanager:CreateSecret`` to create; ``kms:GenerateDataKey`` and ``kms:Decrypt``
+    under a customer managed key).
+    """
+    source = provider or _provider
+    check_secret_name(name)
+    content = _secret_content(name, value)
+    write = getattr(source, "put_secret", None)
+    if write is None:
+        raise ConfigurationError(
+            f"secret {name!r}: the provider {builtins_type(source).__name__} cannot write (it has no put_secret)"
+        )
+    version = _guarded(
+        lambda: write(name, content, create=create, client_request_token=client_request_token),
+        name,
+        ParameterWriteError,
+    )
+    _cache.discard_where(lambda key: _reads_secret(key, name))
+    stored = MaskedStr(content) if isinstance(content, str) else MaskedBytes(content)
+    _cache.put((source, "secret", name, None, None, None), stored, _max_age(None))
+    return version  # type: ignore[no-any-return]
+
+
+builtins_type = type  # set_parameter's option shadows the builtin inside it
+
+
+def _secret_content(name: str, value: object) -> str | bytes:
+    """What Secrets Manager stores for ``value``: the text, the bytes, or the JSON of a dict or list."""
+    content: str | bytes | None = None
+    if isinstance(value, (str, bytes)):
+        content = value
+    elif isinstance(value, bytearray):
+        content = bytes(value)
+    elif isinstance(value, (dict, list)):
+        import json
+
+        try:
+            content = json.dumps(value, separators=(",", ":"))
+        except (TypeError, ValueError):
+            raise InvalidParameterValueError(
+                f"secret {name!r}: the value is a {builtins_type(value).__name__} that is not JSON-serialisable",
+                name=name,
+            ) from None
+    if content is None:
+        raise InvalidParameterValueError(
+            f"secret {name!r}: the value must be str, bytes, a dict or a list, got {builtins_type(value).__name__}",
+            name=name,
+        )
+    if not content:
+        raise InvalidParameterValueError(f"secret {name!r}: the value must not be empty", name=name)
+    return content
+
+
+def _reads_parameter(key: Hashable, name: str) -> bool:
+    """Whether the cache key is a reading of the parameter ``name``: itself, or a path above it."""
+    if not isinstance(key, tuple) or len(key) < 3:
+        return False
+    kind, target = key[1], key[2]
+    if kind == "parameter":
+        return bool(target == name)
+    if kind == "path" and isinstance(target, str):
+        return name.startswith(target.rstrip("/") + "/") or name == target
+    return False
+
+
+def _reads_secret(key: Hashable, name: str) -> bool:
+    return isinstance(key, tuple) and len(key) >= 3 and key[1] == "secret" and key[2] == name

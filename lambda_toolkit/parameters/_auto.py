@@ -164,5 +164,24 @@ class AutoProvider:
         """Several secrets, through the extension (one request each) or ``secretsmanager:BatchGetSecretValue``."""
         return self._route(lambda: self.extension.get_secrets(names), lambda: self.secrets.get_secrets(names))
 
+    def put_parameter(
+        self,
+        name: str,
+        value: str,
+        *,
+        overwrite: bool,
+        type: str,  # the name of the option in set_parameter
+        kms_key_id: str | None = None,
+        tier: str | None = None,
+    ) -> int | None:
+        """Write a parameter through ``ssm:PutParameter`` (the extension only reads)."""
+        return self.ssm.put_parameter(name, value, overwrite=overwrite, type=type, kms_key_id=kms_key_id, tier=tier)
+
+    def put_secret(
+        self, name: str, value: str | bytes, *, create: bool = True, client_request_token: str | None = None
+    ) -> str | None:
+        """Write a secret through ``secretsmanager:PutSecretValue`` (or ``CreateSecret``)."""
+        return self.secrets.put_secret(name, value, create=create, client_request_token=client_request_token)
+
     def __repr__(self) -> str:
         return f"AutoProvider(extension={self.extension!r})"

@@ -174,6 +174,11 @@ class ParameterCache:
                     pass
             self._index.pop(key, None)
 
+    def discard_where(self, predicate: Callable[[Hashable], bool]) -> None:
+        """Forget every entry whose key satisfies ``predicate`` (a write's stale readings)."""
+        for key in [key for key in list(self._index) if predicate(key)]:
+            self.discard(key)
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:

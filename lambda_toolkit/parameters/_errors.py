@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InvalidParameterNameError",
+    "InvalidParameterValueError",
     "ParameterAccessDeniedError",
     "ParameterBatchError",
     "ParameterError",
+    "ParameterExistsError",
     "ParameterFetchError",
     "ParameterNotFoundError",
     "ParameterThrottledError",
+    "ParameterWriteError",
     "TransformError",
 ]
 
@@ -53,6 +56,18 @@ class ParameterFetchError(ParameterError):
 
 class InvalidParameterNameError(ParameterError, ValueError):
     """The name cannot be a parameter or secret name (rejected before any request)."""
+
+
+class InvalidParameterValueError(ParameterError, ValueError):
+    """A value to write has a type the store cannot hold (rejected before any request)."""
+
+
+class ParameterWriteError(ParameterError):
+    """A write (``set_parameter``, ``set_secret``) failed (network, service error)."""
+
+
+class ParameterExistsError(ParameterWriteError):
+    """``set_parameter(..., overwrite=False)``: the parameter exists already."""
 
 
 class TransformError(ParameterError, ValueError):

@@ -120,7 +120,7 @@ def _resolve(argument: str, lookup: object) -> Parameter | Secret:
     if isinstance(lookup, str):
         lookup = Parameter(lookup)
     if isinstance(lookup, Parameter):
-        check_parameter_name(lookup.name)
+        getattr(lookup.provider, "check_parameter_name", check_parameter_name)(lookup.name)
     elif isinstance(lookup, Secret):
         check_secret_name(lookup.name)
     else:

@@ -14,9 +14,11 @@ from lambda_toolkit.core.aws import LazyClient
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
     ParameterError,
+    ParameterExistsError,
     ParameterFetchError,
     ParameterNotFoundError,
     ParameterThrottledError,
+    ParameterWriteError,
 )
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
 
@@ -39,8 +41,16 @@ _DENIED = frozenset(
     {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "KMSAccessDeniedException", "DecryptionFailure"}
 )
 _THROTTLED = frozenset(
-    {"ThrottlingException", "Throttling", "TooManyRequestsException", "ThrottledException", "RequestLimitExceeded"}
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyUpdates",
+    }
 )
+_EXISTS = frozenset({"ParameterAlreadyExists", "ResourceExistsException"})
 
 
 def error_for_code(code: str, *, name: str, what: str, action: str) -> ParameterError:
@@ -66,6 +76,25 @@ def _call(client: Any, operation: str, *, name: str, what: str, action: str, **p
         error: ParameterError = error_for_code(code, name=name, what=what, action=action)
     except BotoCoreError as exc:
         error = ParameterFetchError(f"{what} {name!r}: {action} failed ({type(exc).__name__})", name=name)
+    raise error
+
+
+def _write(client: Any, operation: str, *, name: str, what: str, action: str, **params: Any) -> Any:
+    """Run one SDK call that writes, turning botocore's exceptions into the utility's errors."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return getattr(client, operation)(**params)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+        if code in _EXISTS:
+            error: ParameterError = ParameterExistsError(f"{what} {name!r} exists already ({code})", name=name)
+        elif code in _NOT_FOUND or code in _DENIED or code in _THROTTLED:
+            error = error_for_code(code, name=name, what=what, action=action)
+        else:
+            error = ParameterWriteError(f"{what} {name!r}: {action} failed ({code})", name=name)
+    except BotoCoreError as exc:
+        error = ParameterWriteError(f"{what} {name!r}: {action} failed ({type(exc).__name__})", name=name)
     raise error
 
 
@@ -145,6 +174,29 @@ class SSMProvider:
             if not token:
                 return values
 
+    def put_parameter(
+        self,
+        name: str,
+        value: str,
+        *,
+        overwrite: bool,
+        type: str,  # the name of the option in set_parameter
+        kms_key_id: str | None = None,
+        tier: str | None = None,
+    ) -> int | None:
+        """Write the parameter (``ssm:PutParameter``; ``kms:Encrypt`` for a SecureString under a
+        customer managed key); its new version."""
+        params: dict[str, Any] = {"Name": name, "Value": value, "Type": type, "Overwrite": overwrite}
+        if kms_key_id:
+            params["KeyId"] = kms_key_id
+        if tier:
+            params["Tier"] = tier
+        answer = _write(
+            self._client.get(), "put_parameter", name=name, what="parameter", action="ssm:PutParameter", **params
+        )
+        version = answer.get("Version")
+        return version if isinstance(version, int) else None
+
     def __repr__(self) -> str:
         return "SSMProvider()"
 
@@ -211,6 +263,41 @@ class SecretsProvider:
                 else:
                     failures[name] = errors.get(name) or ParameterNotFoundError(f"secret {name!r} not found", name=name)
         return values, failures
+
+    def put_secret(
+        self, name: str, value: str | bytes, *, create: bool = True, client_request_token: str | None = None
+    ) -> str | None:
+        """Store ``value`` as the secret's new current version (``secretsmanager:PutSecretValue``);
+        a secret that does not exist is created when ``create`` (``secretsmanager:CreateSecret``).
+        The new version's id."""
+        content: dict[str, Any] = {"SecretString": value} if isinstance(value, str) else {"SecretBinary": value}
+        if client_request_token:
+            content["ClientRequestToken"] = client_request_token
+        client = self._client.get()
+        try:
+            answer = _write(
+                client,
+                "put_secret_value",
+                name=name,
+                what="secret",
+                action="secretsmanager:PutSecretValue",
+                SecretId=name,
+                **content,
+            )
+        except ParameterNotFoundError:
+            if not create:
+                raise
+            answer = _write(
+                client,
+                "create_secret",
+                name=name,
+                what="secret",
+                action="secretsmanager:CreateSecret",
+                Name=name,
+                **content,
+            )
+        version = answer.get("VersionId")
+        return version if isinstance(version, str) else None
 
     def __repr__(self) -> str:
         return "SecretsProvider()"
