@@ -34,7 +34,10 @@ parentheses; ``tests/test_errors.py`` checks this drawing against the code)::
     │   ├── ParameterThrottledError
     │   ├── ParameterFetchError
     │   │   └── ExtensionUnavailableError
+    │   ├── ParameterWriteError
+    │   │   └── ParameterExistsError
     │   ├── InvalidParameterNameError (ValueError)
+    │   ├── InvalidParameterValueError (ValueError)
     │   ├── TransformError (ValueError)
     │   └── ParameterBatchError
     ├── IdempotencyError                                 idempotency
