@@ -31,14 +31,15 @@ record function once per record and answers with the partial batch response.
 from __future__ import annotations
 
 import sys
+from functools import update_wrapper
 
 from lambda_toolkit.core._checks import check_context, looks_like_context
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvalidEventError
 from lambda_toolkit.core.state import begin_invocation, current_invocation, end_invocation
 
-# typing, inspect, functools and dataclasses cost milliseconds at cold start (typing
-# alone pulls in re and collections), and every utility imports this module. Type
-# checkers see the real names; at run time these few stand-ins do.
+# typing and inspect cost milliseconds at cold start and the Lambda runtime has not
+# imported them (it has imported functools), while every utility imports this module.
+# Type checkers see the real names; at run time these few stand-ins do.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import inspect
@@ -78,7 +79,6 @@ __all__ = [
     "apply_middleware",
     "call_with_options",
     "middleware",
-    "option_error",
 ]
 
 # The code flags of inspect (CO_GENERATOR, CO_COROUTINE), here as constants: inspect costs
@@ -340,14 +340,9 @@ def _kind(fn: Callable[..., Any]) -> str:
 
 
 def _update_wrapper(wrapper: Any, wrapped: Any) -> None:
-    # functools.update_wrapper, without importing functools at cold start.
-    for attribute in _WRAPPER_ASSIGNMENTS:
-        try:
-            setattr(wrapper, attribute, getattr(wrapped, attribute))
-        except AttributeError:
-            pass
-    wrapper.__dict__.update(getattr(wrapped, "__dict__", {}))
-    wrapper.__wrapped__ = wrapped
+    # Not __annotations__ (functools' default): reading those of a presented handler builds
+    # its signature, importing inspect, at import time of the module it decorates.
+    update_wrapper(wrapper, wrapped, assigned=_WRAPPER_ASSIGNMENTS)
 
 
 def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
@@ -661,7 +656,7 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def option_error(
+def _option_error(
     where: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> ConfigurationError | None:
     """The ConfigurationError for options ``fn`` cannot take (a misspelt or missing
@@ -701,7 +696,7 @@ def call_with_options(where: str, fn: Callable[P, T], *args: P.args, **kwargs: P
     try:
         return fn(*args, **kwargs)
     except TypeError:
-        error = option_error(where, fn, args, kwargs)
+        error = _option_error(where, fn, args, kwargs)
         if error is not None:
             raise error from None
         raise
@@ -745,7 +740,7 @@ class MiddlewareDecorator(Generic[P]):
             return self._build(*args, **kwargs)
         except TypeError as exc:
             # Tell a misspelt or missing option apart from a TypeError inside the builder.
-            error = option_error(self.__name__, self._build, args, kwargs)
+            error = _option_error(self.__name__, self._build, args, kwargs)
             if error is not None:
                 raise error from None
             raise exc from None
