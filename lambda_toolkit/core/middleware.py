@@ -711,7 +711,9 @@ class MiddlewareDecorator(Generic[P]):
 
     For type checkers, bare use is only allowed when the builder needs no argument
     (``@idempotent`` without its store fails mypy, as it fails at run time), and a class
-    given alone is an option, never the decorated function (as at run time).
+    given alone is read as an option when the builder takes one positionally (as at run
+    time). A class decorated bare by a decorator of keyword-only options still passes:
+    a class is a callable, and type checkers ignore what a class decorator returns.
     """
 
     def __init__(self, build: Callable[P, Middleware], name: str | None = None) -> None:
