@@ -11,10 +11,10 @@ permission::
     def handler(event, context):
         metrics.add_metric("OrdersCreated", "Count", 1)
 
-The Datadog and OpenTelemetry providers, ``SingleMetric``, the timestamp rules, the provider
-protocol and the type aliases are loaded on first access (PEP 562): a function that records
-EMF metrics never pays for them (the protocol and aliases need ``typing``, which the Lambda
-runtime has not imported).
+The Datadog and OpenTelemetry providers, ``SingleMetric``, the typed validation errors and
+the timestamp rules, the provider protocol and the type aliases are loaded on first access
+(PEP 562): a function that records EMF metrics within the rules never pays for them (the
+protocol and aliases need ``typing``, which the Lambda runtime has not imported).
 """
 
 from __future__ import annotations
@@ -23,28 +23,29 @@ import importlib
 
 from lambda_toolkit.metrics._emf import EMFProvider
 from lambda_toolkit.metrics._metrics import Metrics, MetricSeries, MetricSet
-from lambda_toolkit.metrics._rules import (
-    DimensionLimitError,
-    DuplicateDimensionSetError,
-    MetricsConfigurationError,
-    MetricsError,
-    MetricUnit,
-    MetricValidationError,
-)
+from lambda_toolkit.metrics._rules import MetricsConfigurationError, MetricsError, MetricUnit
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.metrics._datadog import DatadogProvider
     from lambda_toolkit.metrics._otel import OpenTelemetryProvider
     from lambda_toolkit.metrics._single import SingleMetric
-    from lambda_toolkit.metrics._timestamps import MetricTimestampError
     from lambda_toolkit.metrics._types import Dimensions, LineWriter, MetricsProvider, MetricValue, Timestamp
+    from lambda_toolkit.metrics._validation import (
+        DimensionLimitError,
+        DuplicateDimensionSetError,
+        MetricTimestampError,
+        MetricValidationError,
+    )
 
 _LAZY = {
     "DatadogProvider": "lambda_toolkit.metrics._datadog",
     "OpenTelemetryProvider": "lambda_toolkit.metrics._otel",
     "SingleMetric": "lambda_toolkit.metrics._single",
-    "MetricTimestampError": "lambda_toolkit.metrics._timestamps",
+    "MetricValidationError": "lambda_toolkit.metrics._validation",
+    "DimensionLimitError": "lambda_toolkit.metrics._validation",
+    "DuplicateDimensionSetError": "lambda_toolkit.metrics._validation",
+    "MetricTimestampError": "lambda_toolkit.metrics._validation",
     "Dimensions": "lambda_toolkit.metrics._types",
     "LineWriter": "lambda_toolkit.metrics._types",
     "MetricValue": "lambda_toolkit.metrics._types",

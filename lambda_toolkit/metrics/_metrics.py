@@ -25,14 +25,8 @@ from lambda_toolkit.core.secrets import mask_secrets
 from lambda_toolkit.metrics._emf import NAMESPACE_ENV, EMFProvider
 from lambda_toolkit.metrics._rules import (
     MAX_DIMENSIONS,
-    RULE_DIMENSION_VALUE,
-    RULE_DUPLICATE_DIMENSION_SET,
-    RULE_MAX_DIMENSIONS,
-    DimensionLimitError,
-    DuplicateDimensionSetError,
     MetricsConfigurationError,
     MetricsError,
-    MetricValidationError,
     check_dimension,
     check_resolution,
     check_unit,
@@ -186,13 +180,18 @@ class Document:
         extras: Iterable[Iterable[str]] | None = None,
     ) -> None:
         """Check the dimension sets this document would have (``primary`` and ``extras``
-        replace its own) with ``new`` just added; raise naming the rule broken."""
+        replace its own) with ``new`` just added; raise naming the rule broken.
+
+        The errors are imported where they are raised: a function whose metrics keep the
+        rules never loads them (cold start)."""
         default_names = frozenset(defaults)
         sets = [default_names.union(self.dimensions if primary is None else primary)]
         sets.extend(default_names.union(names) for names in (self.dimension_sets if extras is None else extras))
         seen: dict[frozenset[str], int] = {}
         for number, names in enumerate(sets, start=1):
             if len(names) > MAX_DIMENSIONS:
+                from lambda_toolkit.metrics._validation import RULE_MAX_DIMENSIONS, DimensionLimitError
+
                 raise DimensionLimitError(
                     f"{self.where}dimension(s) {', '.join(new)} would make {len(names)} dimensions; "
                     f"EMF allows {MAX_DIMENSIONS} in a dimension set (set {number})",
@@ -200,6 +199,8 @@ class Document:
                     metric=self.metric,
                 )
             if names in seen:
+                from lambda_toolkit.metrics._validation import RULE_DUPLICATE_DIMENSION_SET, DuplicateDimensionSetError
+
                 raise DuplicateDimensionSetError(
                     f"{self.where}dimension set ({', '.join(sorted(names))}) is already set {seen[names]} of "
                     "this document; CloudWatch would count its values twice",
@@ -219,6 +220,8 @@ class Document:
                     self._raise_other_value(name)
 
     def _raise_other_value(self, name: str) -> None:
+        from lambda_toolkit.metrics._validation import RULE_DIMENSION_VALUE, MetricValidationError
+
         # The values are not shown: they may come from the payload.
         raise MetricValidationError(
             f"{self.where}dimension {name!r} already has another value in this document; "
@@ -398,7 +401,7 @@ class Metrics:
         """Date the current invocation's metrics: a timezone-aware ``datetime`` or seconds
         since the epoch, within what the provider's backend accepts (EMF: two weeks in the
         past to two hours in the future). Without it, they are dated at the flush."""
-        from lambda_toolkit.metrics._timestamps import check_timestamp  # only who dates metrics pays for it
+        from lambda_toolkit.metrics._validation import check_timestamp  # only who dates metrics pays for it
 
         recording = self._current()
         window = self.provider.timestamp_window

@@ -6,8 +6,8 @@ StandardUnit list, storage resolution 1 (high resolution) or 60 seconds, names o
 characters (dimension values up to 1024), finite numbers only, and a timestamp at most two
 weeks in the past and two hours in the future (PutMetricData's window, which EMF applies).
 
-A rule broken by a call raises a ``MetricValidationError`` naming the metric (when the
-call concerns one) and the rule (``error.rule``, one of the ``RULE_*`` constants).
+The rules of a document (dimension sets, timestamps) raise the typed errors of
+``_validation``, loaded when one is raised or asked for.
 """
 
 from __future__ import annotations
@@ -22,13 +22,7 @@ __all__ = [
     "MAX_DIMENSIONS",
     "MAX_METRICS_PER_DOCUMENT",
     "MAX_VALUES_PER_METRIC",
-    "RULE_DIMENSION_VALUE",
-    "RULE_DUPLICATE_DIMENSION_SET",
-    "RULE_MAX_DIMENSIONS",
-    "DimensionLimitError",
-    "DuplicateDimensionSetError",
     "MetricUnit",
-    "MetricValidationError",
     "MetricsConfigurationError",
     "MetricsError",
     "check_dimension",
@@ -45,12 +39,8 @@ MAX_DIMENSIONS = 30
 MAX_NAME_LENGTH = 255
 MAX_DIMENSION_VALUE_LENGTH = 1024
 # Seconds before and after now that CloudWatch accepts for a metric's timestamp
-# (checked by _timestamps, loaded by the first call that sets one).
+# (checked by _validation, loaded by the first call that sets one).
 EMF_TIMESTAMP_WINDOW = (14 * 24 * 3600.0, 2 * 3600.0)
-
-RULE_MAX_DIMENSIONS = "at most 30 dimensions per dimension set"
-RULE_DUPLICATE_DIMENSION_SET = "no two identical dimension sets in one document"
-RULE_DIMENSION_VALUE = "one value per dimension name in one document"
 
 
 class MetricsError(LambdaToolkitError, ValueError):
@@ -64,28 +54,6 @@ class MetricsConfigurationError(MetricsError, ConfigurationError):
     Raised by ``Metrics(...)`` and ``@metrics.log_metrics`` (and by the first
     ``add_metric`` when no namespace was ever given), never for a recorded value.
     """
-
-
-class MetricValidationError(MetricsError):
-    """A call broke one of the rules of a metric document.
-
-    ``metric`` is the metric concerned (``None`` when the call concerns the invocation's
-    whole document, such as its dimensions); ``rule`` says which rule was broken.
-    """
-
-    def __init__(self, message: str, *, rule: str, metric: str | None = None) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.metric = metric
-
-
-class DimensionLimitError(MetricValidationError):
-    """A dimension set would hold more than 30 dimensions (EMF's limit)."""
-
-
-class DuplicateDimensionSetError(MetricValidationError):
-    """A dimension set repeats one already in the same document (CloudWatch would count
-    every value twice)."""
 
 
 class MetricUnit:

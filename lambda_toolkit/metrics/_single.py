@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from lambda_toolkit.metrics._timestamps import check_timestamp
+from lambda_toolkit.metrics._validation import check_timestamp
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -275,7 +275,7 @@ def test_importing_metrics_loads_only_what_recording_emf_needs() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True).stdout
     loaded = set(json.loads(out))
     assert "opentelemetry" not in {name.split(".")[0] for name in loaded}
-    lazy = {"_types", "_otel", "_datadog", "_single", "_timestamps"}
+    lazy = {"_types", "_otel", "_datadog", "_single", "_validation"}
     assert not {f"lambda_toolkit.metrics.{name}" for name in lazy} & loaded
 
 

@@ -1,16 +1,59 @@
-"""Explicit timestamps: what a provider's backend accepts, checked at the call that sets one.
+"""The typed errors of a document's rules, and the timestamp window.
 
-Loaded by the first ``set_timestamp`` (or ``single_metric(timestamp=...)``): a function
-that dates its metrics at the flush never imports it.
+A call that breaks a rule of a metric document raises a ``MetricValidationError`` naming
+the metric (when the call concerns one: a ``single_metric``'s) and the rule (``.rule``,
+one of the ``RULE_*`` constants): more than 30 dimensions in a set, the same set twice, one
+dimension with two values, a timestamp outside what the backend accepts.
+
+Loaded when one of them is raised or asked for (``from lambda_toolkit.metrics import
+DimensionLimitError``) and by the first ``set_timestamp``: a function whose metrics keep
+the rules never imports it.
 """
 
 from __future__ import annotations
 
 import math
 
-from lambda_toolkit.metrics._rules import MetricValidationError
+from lambda_toolkit.metrics._rules import MetricsError
 
-__all__ = ["RULE_TIMESTAMP", "MetricTimestampError", "check_timestamp"]
+__all__ = [
+    "RULE_DIMENSION_VALUE",
+    "RULE_DUPLICATE_DIMENSION_SET",
+    "RULE_MAX_DIMENSIONS",
+    "RULE_TIMESTAMP",
+    "DimensionLimitError",
+    "DuplicateDimensionSetError",
+    "MetricTimestampError",
+    "MetricValidationError",
+    "check_timestamp",
+]
+
+RULE_MAX_DIMENSIONS = "at most 30 dimensions per dimension set"
+RULE_DUPLICATE_DIMENSION_SET = "no two identical dimension sets in one document"
+RULE_DIMENSION_VALUE = "one value per dimension name in one document"
+
+
+class MetricValidationError(MetricsError):
+    """A call broke one of the rules of a metric document.
+
+    ``metric`` is the metric concerned (``None`` when the call concerns the invocation's
+    whole document, such as its dimensions); ``rule`` says which rule was broken.
+    """
+
+    def __init__(self, message: str, *, rule: str, metric: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.metric = metric
+
+
+class DimensionLimitError(MetricValidationError):
+    """A dimension set would hold more than 30 dimensions (EMF's limit)."""
+
+
+class DuplicateDimensionSetError(MetricValidationError):
+    """A dimension set repeats one already in the same document (CloudWatch would count
+    every value twice)."""
+
 
 RULE_TIMESTAMP = "timestamp within the provider's accepted window"
 
