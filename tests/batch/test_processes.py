@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from typing import Any
@@ -19,6 +20,8 @@ from lambda_toolkit.testing import FakeContext
 from . import _events
 
 PARENT = os.getpid()
+LONG = 300_000  # no deadline in sight on a loaded machine (ms)
+STUCK_PID_FILE: list[str] = []  # set by the deadline test before the processes are forked
 
 
 def _number(record: SQSRecord) -> int:
@@ -36,7 +39,7 @@ def square_unless_third(record: SQSRecord) -> tuple[int, int]:
 def test_records_run_in_worker_processes_and_fail_alone() -> None:
     outcomes: list[BatchOutcome] = []
     handler = batch("sqs", processes=2, on_outcome=outcomes.append)(square_unless_third)
-    response = handler(_events.sqs(9), FakeContext())
+    response = handler(_events.sqs(9), FakeContext(timeout_ms=LONG))
     assert _events.failures(response) == ["m1", "m4", "m7"]
     (outcome,) = outcomes
     assert [result for result, _ in (s.result for s in outcome.successes)] == [0, 4, 9, 25, 36, 64]
@@ -45,13 +48,18 @@ def test_records_run_in_worker_processes_and_fail_alone() -> None:
     assert {type(f.error) for f in outcome.failures} == {ValueError}
 
 
+def pid_after_a_moment(record: SQSRecord) -> int:
+    time.sleep(0.02)  # long enough for both worker threads to have a record in flight
+    return os.getpid()
+
+
 def test_a_handler_keeps_its_worker_processes_between_invocations() -> None:
     outcomes: list[BatchOutcome] = []
-    handler = batch("sqs", processes=2, on_outcome=outcomes.append)(square_unless_third)
-    handler(_events.sqs(6), FakeContext())
-    handler(_events.sqs(6), FakeContext())
-    first, second = ({pid for _, pid in (s.result for s in o.successes)} for o in outcomes)
-    assert len(first) >= 1 and second <= first  # no process started for the second batch
+    handler = batch("sqs", processes=2, on_outcome=outcomes.append)(pid_after_a_moment)
+    handler(_events.sqs(8), FakeContext(timeout_ms=LONG))
+    handler(_events.sqs(8), FakeContext(timeout_ms=LONG))
+    first, second = ({s.result for s in o.successes} for o in outcomes)
+    assert len(first) == 2 and second == first  # the same two processes, none started again
 
 
 def test_process_batch_stops_its_processes_when_it_returns() -> None:
@@ -70,7 +78,7 @@ def test_a_dropped_handler_takes_its_worker_processes_with_it() -> None:
 
     before = set(multiprocessing.active_children())
     handler = batch("sqs", processes=2)(square_unless_third)
-    handler(_events.sqs(3), FakeContext())
+    handler(_events.sqs(3), FakeContext(timeout_ms=LONG))
     assert len(set(multiprocessing.active_children()) - before) == 2
     del handler
     gc.collect()
@@ -87,22 +95,26 @@ def group_member(record: SQSRecord) -> int:
 def test_fifo_groups_keep_their_order_rules() -> None:
     groups = ["a", "a", "b", "a", "b", "b"]
     event = _events.sqs(6, fifo=True, groups=groups)
-    by_processes = batch("sqs", processes=2, fifo_stop="group")(group_member)(event, FakeContext())
-    by_threads = batch("sqs", concurrency=2, fifo_stop="group")(group_member)(event, FakeContext())
+    by_processes = batch("sqs", processes=2, fifo_stop="group")(group_member)(event, FakeContext(timeout_ms=LONG))
+    by_threads = batch("sqs", concurrency=2, fifo_stop="group")(group_member)(event, FakeContext(timeout_ms=LONG))
     # m1 failed: m3, later in group a, is skipped; group b runs to the end
     assert _events.failures(by_processes) == _events.failures(by_threads) == ["m1", "m3"]
 
 
 def slow_then_stuck(record: SQSRecord) -> int:
     n = _number(record)
-    time.sleep(60 if n == 0 else 0.05)
+    if n == 0:
+        with open(STUCK_PID_FILE[0], "w") as file:
+            file.write(str(os.getpid()))
+        time.sleep(60)
+    time.sleep(0.05)
     return n
 
 
-def test_the_deadline_answers_without_the_stuck_record_and_stops_its_process() -> None:
-    import multiprocessing
-
-    before = set(multiprocessing.active_children())
+def test_the_deadline_answers_without_the_stuck_record_and_stops_its_process(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "STUCK_PID_FILE", [str(tmp_path / "stuck.pid")])
     outcomes: list[BatchOutcome] = []
     handler = batch("sqs", processes=2, deadline_margin_ms=2000, on_outcome=outcomes.append)(slow_then_stuck)
     # 3 s for the invocation: records start for 1 s, the batch waits until 1 s of margin is left
@@ -112,8 +124,13 @@ def test_the_deadline_answers_without_the_stuck_record_and_stops_its_process() -
     assert {f.reason for f in outcome.failures if f.item_id == "m0"} == {"deadline"}
     assert outcome.stopped_by == "deadline"
     assert outcome.succeeded_count >= 1  # the other process went on with the others
-    # the process running m0 was stopped when the batch answered: of the two, one is left
-    assert len(set(multiprocessing.active_children()) - before) == 1
+    # the process running m0 was stopped when the batch answered (not left running)
+    stuck = int((tmp_path / "stuck.pid").read_text())
+    try:
+        exited, _ = os.waitpid(stuck, os.WNOHANG)
+        assert exited == stuck, "the process running the stuck record is still running"
+    except ChildProcessError:
+        pass  # already collected: gone
 
 
 def returns_a_lock(record: SQSRecord) -> Any:
