@@ -32,9 +32,7 @@ from lambda_toolkit.parameters._api import (
     set_parameter,
     set_secret,
 )
-from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider, AppConfigProvider
 from lambda_toolkit.parameters._auto import AutoProvider
-from lambda_toolkit.parameters._dynamodb import DynamoDBProvider
 from lambda_toolkit.parameters._errors import (
     InvalidParameterNameError,
     InvalidParameterValueError,
@@ -55,6 +53,8 @@ from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider, AppConfigProvider
+    from lambda_toolkit.parameters._dynamodb import DynamoDBProvider
     from lambda_toolkit.parameters._protocols import (
         BatchResult,
         ConfigurationProvider,
@@ -112,12 +112,27 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # The protocols and type aliases need typing, which lookups never do: load them when asked for.
-    if name in ("BatchResult", "ConfigurationProvider", "Lookup", "ParameterProvider", "SecretProvider", "Transform"):
-        from lambda_toolkit.parameters import _protocols
+# Loaded when asked for: the protocols and type aliases need typing, which lookups never
+# do, and the AppConfig and DynamoDB providers are for the functions that use them.
+_LAZY = {
+    "BatchResult": "_protocols",
+    "ConfigurationProvider": "_protocols",
+    "Lookup": "_protocols",
+    "ParameterProvider": "_protocols",
+    "SecretProvider": "_protocols",
+    "Transform": "_protocols",
+    "AppConfigExtensionProvider": "_appconfig",
+    "AppConfigProvider": "_appconfig",
+    "DynamoDBProvider": "_dynamodb",
+}
 
-        value = getattr(_protocols, name)
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(f"lambda_toolkit.parameters.{module}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'lambda_toolkit.parameters' has no attribute {name!r}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 from lambda_toolkit.core.env import env_float, env_int
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
-from lambda_toolkit.parameters._appconfig import check_profile
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (
@@ -27,7 +26,7 @@ from lambda_toolkit.parameters._errors import (
 )
 from lambda_toolkit.parameters._flight import SingleFlight
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
-from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_secret_name
+from lambda_toolkit.parameters._provider import check_parameter_name, check_path, check_profile, check_secret_name
 from lambda_toolkit.parameters._readonly import readonly
 from lambda_toolkit.parameters._transforms import apply_transform, check_transform
 

@@ -27,8 +27,8 @@ from threading import Lock
 from lambda_toolkit.core.aws import LazyClient
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_count, check_seconds
+from lambda_toolkit.parameters._auto import APPCONFIG_PORT_VARIABLE
 from lambda_toolkit.parameters._errors import (
-    InvalidParameterNameError,
     ParameterAccessDeniedError,
     ParameterError,
     ParameterFetchError,
@@ -37,6 +37,7 @@ from lambda_toolkit.parameters._errors import (
 )
 from lambda_toolkit.parameters._extension import ExtensionUnavailableError, http_errors, request
 from lambda_toolkit.parameters._masked import MaskedBytes
+from lambda_toolkit.parameters._provider import check_profile
 from lambda_toolkit.parameters._sdk import error_for_code
 
 TYPE_CHECKING = False
@@ -50,28 +51,12 @@ __all__ = [
     "AppConfigExtensionProvider",
     "AppConfigProvider",
     "appconfig_port",
-    "check_profile",
 ]
 
-APPCONFIG_PORT_VARIABLE = "AWS_APPCONFIG_EXTENSION_HTTP_PORT"
 APPCONFIG_DEFAULT_PORT = 2772
 # The largest configuration read: hosted configurations are at most 2 MB, S3 ones larger.
 MAX_CONFIGURATION = 16 * 1024 * 1024
 _ACTIONS = "appconfig:StartConfigurationSession and appconfig:GetLatestConfiguration"
-_MAX_IDENTIFIER = 128  # AppConfig's Identifier: a name or an id, 1 to 128 characters
-
-
-def check_profile(application: object, environment: object, profile: object) -> str:
-    """The name of a profile in messages and errors (``application/environment/profile``);
-    raises ``InvalidParameterNameError`` for an identifier AppConfig cannot take."""
-    for what, value in (("application", application), ("environment", environment), ("profile", profile)):
-        if not isinstance(value, str):
-            raise InvalidParameterNameError(f"AppConfig {what} must be a string, got {type(value).__name__}")
-        if not value or len(value) > _MAX_IDENTIFIER:
-            raise InvalidParameterNameError(f"AppConfig {what} must have 1 to {_MAX_IDENTIFIER} characters")
-        if not value.isprintable():
-            raise InvalidParameterNameError(f"AppConfig {what} {value!r} has control characters", name=value)
-    return f"{application}/{environment}/{profile}"
 
 
 class _Session:

@@ -20,7 +20,6 @@ from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_seconds
-from lambda_toolkit.parameters._appconfig import APPCONFIG_PORT_VARIABLE, AppConfigExtensionProvider, AppConfigProvider
 from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailableError
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
@@ -29,13 +28,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import TypeVar
 
+    from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider, AppConfigProvider
     from lambda_toolkit.parameters._provider import BatchResult
 
     T = TypeVar("T")
 
-__all__ = ["PROVIDER_VARIABLE", "AutoProvider"]
+__all__ = ["APPCONFIG_PORT_VARIABLE", "PROVIDER_VARIABLE", "AutoProvider"]
 
 PROVIDER_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_PROVIDER"
+APPCONFIG_PORT_VARIABLE = "AWS_APPCONFIG_EXTENSION_HTTP_PORT"  # the AppConfig extension's port (default 2772)
 
 
 class _Switch:
@@ -92,8 +93,9 @@ class AutoProvider:
 
     ``extension``, ``ssm`` and ``secrets`` default to an ``ExtensionProvider``, an
     ``SSMProvider`` and a ``SecretsProvider``; ``appconfig_extension`` and ``appconfig``
-    to an ``AppConfigExtensionProvider`` and an ``AppConfigProvider`` (boto3 clients
-    made on first use). Writes (``set_parameter``, ``set_secret``) always use boto3.
+    to an ``AppConfigExtensionProvider`` and an ``AppConfigProvider``, made on the first
+    AppConfig read (boto3 clients made on first use). Writes (``set_parameter``,
+    ``set_secret``) always use boto3.
     """
 
     def __init__(
@@ -110,12 +112,33 @@ class AutoProvider:
         self.extension = extension or ExtensionProvider()
         self.ssm = ssm or SSMProvider()
         self.secrets = secrets or SecretsProvider()
-        self.appconfig_extension = appconfig_extension or AppConfigExtensionProvider()
-        self.appconfig = appconfig or AppConfigProvider()
+        self._appconfig_extension = appconfig_extension
+        self._appconfig = appconfig
         self.retry_after = check_seconds("AutoProvider retry_after", retry_after)
         self._clock = clock
+        self._appconfig_lock = Lock()
         self._parameters_switch = _Switch(PORT_VARIABLE, True, "Parameters and Secrets", self)
         self._appconfig_switch = _Switch(APPCONFIG_PORT_VARIABLE, False, "AppConfig", self)
+
+    @property
+    def appconfig_extension(self) -> AppConfigExtensionProvider:
+        """The AppConfig extension provider (made on first use: most functions read no AppConfig)."""
+        if self._appconfig_extension is None:
+            from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider
+
+            self._appconfig_extension = AppConfigExtensionProvider()
+        return self._appconfig_extension
+
+    @property
+    def appconfig(self) -> AppConfigProvider:
+        """The AppConfig Data provider (made on first use)."""
+        if self._appconfig is None:
+            from lambda_toolkit.parameters._appconfig import AppConfigProvider
+
+            with self._appconfig_lock:  # one provider: its sessions hold single-use tokens
+                if self._appconfig is None:
+                    self._appconfig = AppConfigProvider()
+        return self._appconfig
 
     def uses_extension(self) -> bool:
         """True when the next parameter or secret lookup will be sent to the extension."""

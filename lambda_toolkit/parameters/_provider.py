@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lambda_toolkit.parameters._errors import InvalidParameterNameError, ParameterError
 
-__all__ = ["BatchResult", "check_parameter_name", "check_path", "check_secret_name"]
+__all__ = ["BatchResult", "check_parameter_name", "check_path", "check_profile", "check_secret_name"]
 
 BatchResult = tuple[dict[str, "str | bytes"], dict[str, ParameterError]]
 
@@ -19,6 +19,7 @@ _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 _PARAMETER_CHARS = _ALNUM | frozenset("_.-/:")
 # Secrets Manager: letters, digits, / _ + = . @ - ; ':' and '!' appear in ARNs.
 _SECRET_CHARS = _ALNUM | frozenset("/_+=.@-:!")
+_MAX_IDENTIFIER = 128  # AppConfig's Identifier: a name or an id, 1 to 128 characters
 
 
 def _check(name: object, what: str, allowed: frozenset[str]) -> str:
@@ -52,3 +53,16 @@ def check_path(path: object) -> str:
     if not checked.startswith("/"):
         raise InvalidParameterNameError(f"parameter path {checked!r} must start with '/'", name=checked)
     return checked
+
+
+def check_profile(application: object, environment: object, profile: object) -> str:
+    """The name of a profile in messages and errors (``application/environment/profile``);
+    raises ``InvalidParameterNameError`` for an identifier AppConfig cannot take."""
+    for what, value in (("application", application), ("environment", environment), ("profile", profile)):
+        if not isinstance(value, str):
+            raise InvalidParameterNameError(f"AppConfig {what} must be a string, got {type(value).__name__}")
+        if not value or len(value) > _MAX_IDENTIFIER:
+            raise InvalidParameterNameError(f"AppConfig {what} must have 1 to {_MAX_IDENTIFIER} characters")
+        if not value.isprintable():
+            raise InvalidParameterNameError(f"AppConfig {what} {value!r} has control characters", name=value)
+    return f"{application}/{environment}/{profile}"

@@ -24,6 +24,20 @@ def test_importing_the_package_imports_no_heavy_dependency() -> None:
     assert not [name for name in loaded if name.split(".")[0] in HEAVY]
 
 
+def test_the_appconfig_and_dynamodb_providers_load_when_first_asked_for() -> None:
+    code = (
+        "import sys, json, lambda_toolkit.parameters as p\n"
+        "def loaded():\n"
+        "    return sorted(m for m in ('lambda_toolkit.parameters._appconfig', 'lambda_toolkit.parameters._dynamodb')"
+        " if m in sys.modules)\n"
+        "before = loaded()\n"
+        "p.get_default_provider().appconfig\n"
+        "p.DynamoDBProvider\n"
+        "print(json.dumps([before, loaded()]))\n"
+    )
+    assert _run(code) == [[], ["lambda_toolkit.parameters._appconfig", "lambda_toolkit.parameters._dynamodb"]]
+
+
 def test_reading_through_the_extension_never_imports_boto3(extension: FakeExtension) -> None:
     extension.put_secret("prod/db", "pw")
     extension.put_parameter("/app/table", "orders")
