@@ -415,3 +415,18 @@ def test_the_extension_provider_checks_its_options() -> None:
         AppConfigExtensionProvider(timeout=0)
     with pytest.raises(ConfigurationError, match="AppConfigExtensionProvider host"):
         AppConfigExtensionProvider(host="")
+
+
+def test_forget_ends_every_session(data_api: Server, sdk: AppConfigProvider, clock: FakeClock) -> None:
+    get_app_config(*FLAGS, max_age=1)
+    sdk.forget()  # after a SnapStart restore: the snapshot's tokens may be used by another copy
+    clock.advance(seconds=2)
+    assert json.loads(get_app_config(*FLAGS, max_age=1)) == DOCUMENT
+    assert data_api.count("POST") == 2
+    assert data_api.requests[-1] == "GET /configuration token-3"  # the new session's first token
+
+
+def test_an_unreachable_endpoint_is_a_fetch_error_naming_the_profile() -> None:
+    provider = AppConfigProvider(endpoint_url=f"http://127.0.0.1:{free_port()}", region="us-east-1")
+    with pytest.raises(ParameterFetchError, match="'orders/prod/flags': appconfig:StartConfigurationSession failed"):
+        get_app_config(*FLAGS, provider=provider)

@@ -230,3 +230,25 @@ def test_bad_provider_options_fail_at_setup() -> None:
     with pytest.raises(ConfigurationError, match="must all differ"):
         DynamoDBProvider("t", sort_attr="id")
     assert repr(DynamoDBProvider("t")) == "DynamoDBProvider('t')"
+
+
+def test_keys_left_unprocessed_call_after_call_are_reported_throttled(dynamodb: Any) -> None:
+    put(dynamodb, "a", {"S": "1"})
+
+    def never_processed(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["Responses"][VALUES] = []
+        parsed["UnprocessedKeys"] = {VALUES: {"Keys": [{"id": {"S": "a"}}]}}
+
+    dynamodb.meta.events.register("after-call.dynamodb.BatchGetItem", never_processed)
+    with pytest.raises(ParameterBatchError) as raised:
+        get_parameters_by_name(["a"], provider=DynamoDBProvider(VALUES, client=dynamodb))
+    assert isinstance(raised.value.failures["a"], ParameterThrottledError)
+    assert "left keys unprocessed after 5 BatchGetItem calls" in str(raised.value.failures["a"])
+
+
+def test_an_unreachable_endpoint_is_a_fetch_error() -> None:
+    from tests.parameters.conftest import free_port
+
+    provider = DynamoDBProvider(VALUES, region="us-east-1", endpoint_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(ParameterFetchError, match="'k': dynamodb:GetItem failed \\(EndpointConnectionError\\)"):
+        get_parameter("k", provider=provider)
