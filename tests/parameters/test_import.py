@@ -35,7 +35,9 @@ def test_the_appconfig_and_dynamodb_providers_load_when_first_asked_for() -> Non
         "p.DynamoDBProvider\n"
         "print(json.dumps([before, loaded()]))\n"
     )
-    assert _run(code) == [[], ["lambda_toolkit.parameters._appconfig", "lambda_toolkit.parameters._dynamodb"]]
+    before, after = (list(names) for names in _run(code))
+    assert before == []
+    assert after == ["lambda_toolkit.parameters._appconfig", "lambda_toolkit.parameters._dynamodb"]
 
 
 def test_reading_through_the_extension_never_imports_boto3(extension: FakeExtension) -> None:
