@@ -38,7 +38,7 @@ Progress = Callable[[str], None]
 
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}
-EXTRAS = ("tracing", "otel")
+EXTRAS = ("tracing", "otel", "validation")
 # pip picks pydantic v1 unless it may use all of these (pydantic-core's wheels need 2_17+).
 MANYLINUX_TAGS = ("manylinux2014", "manylinux_2_17", "manylinux_2_28", "manylinux_2_34")
 # Distributions the Lambda Python runtime already provides (boto3 and what it needs).
