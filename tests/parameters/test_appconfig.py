@@ -430,3 +430,38 @@ def test_an_unreachable_endpoint_is_a_fetch_error_naming_the_profile() -> None:
     provider = AppConfigProvider(endpoint_url=f"http://127.0.0.1:{free_port()}", region="us-east-1")
     with pytest.raises(ParameterFetchError, match="'orders/prod/flags': appconfig:StartConfigurationSession failed"):
         get_app_config(*FLAGS, provider=provider)
+
+
+# -- feeding the feature flags utility ---------------------------------------------------
+
+
+def test_feature_flags_read_their_document_through_an_appconfig_store(
+    data_api: Server, sdk: Any, clock: FakeClock
+) -> None:
+    from lambda_toolkit.feature_flags import FeatureFlags
+
+    rule = {"when_match": True, "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}]}
+    data_api.put(FLAGS, json.dumps({"new_checkout": {"default": False, "rules": {"gold": rule}}}).encode())
+    flags = FeatureFlags(store=AppConfigStore(*FLAGS, max_age=30))
+
+    assert flags.evaluate("new_checkout", context={"tier": "gold"}, default=False) is True
+    assert flags.evaluate("new_checkout", context={"tier": "free"}, default=True) is False
+    assert flags.enabled_features({"tier": "gold"}) == ["new_checkout"]
+    assert data_api.count("GET") == 1  # the store's cache serves every evaluation
+
+    data_api.put(FLAGS, json.dumps({"new_checkout": {"default": True}}).encode())
+    clock.advance(seconds=31)
+    assert flags.evaluate("new_checkout", context={"tier": "free"}, default=False) is True
+
+
+def test_feature_flags_fall_back_to_defaults_when_the_profile_is_not_json(
+    data_api: Server, sdk: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lambda_toolkit.feature_flags import FeatureFlags
+
+    data_api.put(FLAGS, b"new_checkout:\n  default: true\n")
+    flags = FeatureFlags(store=AppConfigStore(*FLAGS, max_age=30))
+    with caplog.at_level(logging.WARNING, logger="lambda_toolkit.feature_flags"):
+        assert flags.evaluate("new_checkout", default=False) is False
+    assert len(caplog.records) == 1
+    assert "default: true" not in caplog.text
