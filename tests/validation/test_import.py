@@ -10,7 +10,8 @@ HEAVY = ("jsonschema_rs", "fastjsonschema", "jsonschema", "boto3", "botocore", "
 
 
 def _loaded_after(code: str) -> set[str]:
-    probe = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    # Only what ``code`` adds: under ``coverage run`` the interpreter starts with coverage's own imports.
+    probe = f"import sys, json\nbefore = set(sys.modules)\n{code}\nprint(json.dumps(sorted(set(sys.modules) - before)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     return set(json.loads(out))
 
