@@ -20,7 +20,6 @@ bytes in every use, masked in ``repr``.
 
 from __future__ import annotations
 
-import os
 import time
 from threading import Lock
 
@@ -35,7 +34,7 @@ from lambda_toolkit.parameters._errors import (
     ParameterNotFoundError,
     ParameterThrottledError,
 )
-from lambda_toolkit.parameters._extension import ExtensionUnavailableError, http_errors, request
+from lambda_toolkit.parameters._extension import ExtensionUnavailableError, http_errors, port_from_environment, request
 from lambda_toolkit.parameters._masked import MaskedBytes
 from lambda_toolkit.parameters._provider import check_profile
 from lambda_toolkit.parameters._sdk import error_for_code
@@ -213,16 +212,7 @@ def _read_body(stream: Any, name: str) -> bytes:
 
 def appconfig_port() -> int:
     """The AppConfig extension's port: ``AWS_APPCONFIG_EXTENSION_HTTP_PORT``, default 2772."""
-    raw = os.environ.get(APPCONFIG_PORT_VARIABLE, "").strip()
-    if not raw:
-        return APPCONFIG_DEFAULT_PORT
-    try:
-        port = int(raw)
-    except ValueError:
-        port = 0
-    if not 0 < port < 65536:
-        raise ConfigurationError(f"environment variable {APPCONFIG_PORT_VARIABLE} must be a port number (1-65535)")
-    return port
+    return port_from_environment(APPCONFIG_PORT_VARIABLE, APPCONFIG_DEFAULT_PORT)
 
 
 class AppConfigExtensionProvider:

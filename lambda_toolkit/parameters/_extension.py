@@ -34,7 +34,15 @@ if TYPE_CHECKING:
 
     from lambda_toolkit.parameters._provider import BatchResult
 
-__all__ = ["DEFAULT_PORT", "ExtensionProvider", "ExtensionUnavailableError", "extension_port", "http_errors", "request"]
+__all__ = [
+    "DEFAULT_PORT",
+    "ExtensionProvider",
+    "ExtensionUnavailableError",
+    "extension_port",
+    "http_errors",
+    "port_from_environment",
+    "request",
+]
 
 DEFAULT_PORT = 2773
 # The largest answer read: a secret is at most 64 KiB, in base64 and JSON well under this.
@@ -59,18 +67,23 @@ class ExtensionUnavailableError(ParameterFetchError):
     Parameters and Secrets extension, or AppConfig's."""
 
 
-def extension_port() -> int:
-    """The extension's port: ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT``, default 2773."""
-    raw = os.environ.get(PORT_VARIABLE, "").strip()
+def port_from_environment(variable: str, default: int) -> int:
+    """An extension's port from ``variable`` (blank: ``default``); anything but 1-65535 is refused."""
+    raw = os.environ.get(variable, "").strip()
     if not raw:
-        return DEFAULT_PORT
+        return default
     try:
         port = int(raw)
     except ValueError:
         port = 0
     if not 0 < port < 65536:
-        raise ConfigurationError(f"environment variable {PORT_VARIABLE} must be a port number (1-65535)")
+        raise ConfigurationError(f"environment variable {variable} must be a port number (1-65535)")
     return port
+
+
+def extension_port() -> int:
+    """The extension's port: ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT``, default 2773."""
+    return port_from_environment(PORT_VARIABLE, DEFAULT_PORT)
 
 
 class ExtensionProvider:

@@ -465,3 +465,16 @@ def test_feature_flags_fall_back_to_defaults_when_the_profile_is_not_json(
         assert flags.evaluate("new_checkout", default=False) is False
     assert len(caplog.records) == 1
     assert "default: true" not in caplog.text
+
+
+def test_the_appconfig_extensions_port_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_toolkit.parameters._appconfig import appconfig_port
+
+    monkeypatch.delenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", raising=False)
+    assert appconfig_port() == 2772
+    monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", " 9001 ")
+    assert appconfig_port() == 9001
+    for bad in ("http", "0", "70000"):
+        monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", bad)
+        with pytest.raises(ConfigurationError, match="AWS_APPCONFIG_EXTENSION_HTTP_PORT must be a port number"):
+            appconfig_port()
