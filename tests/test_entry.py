@@ -226,14 +226,31 @@ def test_under_the_real_runtime_client_an_init_failure_is_one_json_line_and_an_i
 
 
 @pytest.mark.integration
-def test_under_the_real_runtime_client_a_syntax_error_is_a_user_code_syntax_error(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("def handler(event, context)\n    return 1\n")
+@pytest.mark.parametrize(
+    ("source", "spec", "error_type", "line_type", "location"),
+    [
+        (
+            "def handler(event, context)\n    return 1\n",
+            "app.handler",
+            "Runtime.UserCodeSyntaxError",
+            "SyntaxError",
+            "app.py:1",
+        ),
+        (None, "app.handler", "Runtime.ImportModuleError", "ModuleNotFoundError", None),
+        ("import no_such_dependency\n", "app.handler", "Runtime.ImportModuleError", "ModuleNotFoundError", "app.py:1"),
+        ("def handler(event, context):\n    return 1\n", "app", "ConfigurationError", "ConfigurationError", None),
+    ],
+)
+def test_under_the_real_runtime_client_lambdas_error_type_is_kept(
+    tmp_path: Path, source: str | None, spec: str, error_type: str, line_type: str, location: str | None
+) -> None:
+    if source is not None:
+        (tmp_path / "app.py").write_text(source)
     with RuntimeEmulator(
-        handler="lambda_toolkit.entry.handler", task_root=tmp_path, env={entry.HANDLER_ENV: "app.handler"}
+        handler="lambda_toolkit.entry.handler", task_root=tmp_path, env={entry.HANDLER_ENV: spec}
     ) as rt:
         result = rt.invoke({})
-    assert result.error is not None and result.error["errorType"] == "Runtime.UserCodeSyntaxError"
+    assert result.init_error and result.error is not None and result.error["errorType"] == error_type
     lines = [json.loads(line) for line in result.stdout if line.startswith("{")]
-    assert [(line["error_type"], line["location"]) for line in lines] == [
-        ("SyntaxError", f"{tmp_path.resolve()}/app.py:1")
-    ]
+    expected = None if location is None else f"{tmp_path.resolve()}/{location}"
+    assert [(line["error_type"], line["location"]) for line in lines] == [(line_type, expected)]
