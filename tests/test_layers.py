@@ -39,6 +39,8 @@ UTILITIES = frozenset(
         "batch",
         "parameters",
         "timeout",
+        # the entry point: imports the user's module, of the package only core
+        "entry",
         # named by the design, not written yet: a utility the day they appear
         "http",
         "feature_flags",
