@@ -42,16 +42,19 @@ from lambda_toolkit.logging._levels import (
     parse_level,
     resolve_level,
 )
+from lambda_toolkit.logging._processors import apply as apply_processors
+from lambda_toolkit.logging._processors import check_processors
 from lambda_toolkit.logging._redaction import MASK, MaskTexts, Redactor, mask_args, safe_str
 from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from contextvars import Token
     from typing import Any, Literal, Protocol, TextIO, overload
 
     from lambda_toolkit.core.state import Invocation
+    from lambda_toolkit.logging._processors import Processor
     from lambda_toolkit.logging._types import CorrelationIdSpec
 
     class _BoundLevelMethod(Protocol):
@@ -153,7 +156,10 @@ class Logger:
     service's parent logger. ``library_logs``: write the library's own stdlib lines
     (``lambda_toolkit.*`` loggers: batch, timeout, idempotency...) through this logger
     (default ``LAMBDA_TOOLKIT_LIBRARY_LOGS``, on; the last Logger created gets them).
-    Extra keyword arguments are keys on every line.
+    ``processors``: callables, each taking a line as a dict and returning the dict to
+    write (rename, add or drop fields), applied in order after the standard fields and
+    before encoding; one that raises leaves the line unprocessed with a
+    ``processor_error`` field. Extra keyword arguments are keys on every line.
 
     Log with ``debug``, ``info``, ``warning``, ``error``, ``critical`` and ``exception``,
     each ``(msg, *args, exc_info=None, stacklevel=1, extra=None, **fields)``, or with
@@ -178,6 +184,7 @@ class Logger:
         max_field_chars: int = 10_000,
         max_line_chars: int = 200_000,
         library_logs: bool | None = None,
+        processors: Sequence[Processor] | None = None,
         **keys: Any,
     ) -> None:
         service_name = resolve_service(service, option="Logger: service")
@@ -191,6 +198,7 @@ class Logger:
             or max_field_chars != 10_000
             or max_line_chars != 200_000
             or library_logs is not None
+            or processors is not None
         ):
             raise ConfigurationError(
                 "Logger: a child logger takes only name, level and keys; "
@@ -222,6 +230,7 @@ class Logger:
                 ),
                 max_line_chars=_positive(max_line_chars, "max_line_chars"),
             )
+            self._cfg.processors = check_processors(processors)
             if keys:
                 self.append_keys(**keys)
             if env_bool(LIBRARY_LOGS_VARIABLE, True) if library_logs is None else library_logs:
@@ -424,6 +433,8 @@ class Logger:
             line = f"{line},{encode(tail, redactor)[1:]}"
         else:
             line += "}"
+        if config.processors:
+            line = apply_processors(line, config.processors, redactor)
         if len(line) > config.max_line_chars:
             line = fit_line(json.loads(line), line, config.max_line_chars, redactor)
         return line
