@@ -8,8 +8,10 @@ This module is imported only when a call is actually traced.
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
+import weakref
 from typing import Any
 
 from aws_xray_sdk.core import patch as sdk_patch
@@ -19,6 +21,7 @@ from aws_xray_sdk.core.lambda_launcher import LambdaContext
 from aws_xray_sdk.core.models.subsegment import Subsegment
 
 from lambda_toolkit.tracing._sanitize import ANNOTATION_VALUE_MAX
+from lambda_toolkit.tracing._warn import LOGGER_NAME
 
 __all__ = ["XRayBackend", "XRaySpan"]
 
@@ -26,6 +29,11 @@ _MESSAGE_MAX = 2048
 # X-Ray strips these from names (and the SDK logs a warning each time): strip them first.
 _NAME_DELETE = str.maketrans("", "", "?;*()!$~^<>")
 _NAME_MAX = 200
+# X-Ray keeps at most 50 annotations per segment or subsegment.
+ANNOTATIONS_MAX = 50
+# The subsegments that already dropped an annotation and said so (one warning each: a
+# loop over data must not write a log line per key). Weak: a sent subsegment is forgotten.
+_over_limit: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class _Cause:
@@ -83,7 +91,7 @@ class XRaySpan:
         return self._entity
 
     def put_annotation(self, key: str, value: str | int | float | bool) -> None:
-        self._entity.put_annotation(key, value)
+        _annotate(self._entity, key, value)
 
     def put_metadata(self, key: str, value: Any, text: str, namespace: str) -> None:
         self._entity.put_metadata(key, value, namespace)
@@ -98,11 +106,11 @@ class XRaySpan:
         cause["exceptions"].append(_Cause(error, details=details, max_frames=self._recorder.max_trace_back))
 
     def mark_timed_out(self) -> None:
-        self._entity.put_annotation("TimedOut", True)
+        _annotate(self._entity, "TimedOut", True)
         self._entity.add_fault_flag()
 
     def record_route(self, route: str) -> None:
-        self._entity.put_annotation("Route", route[:ANNOTATION_VALUE_MAX])
+        _annotate(self._entity, "Route", route[:ANNOTATION_VALUE_MAX])
 
     def end(self) -> None:
         recorder, entity = self._recorder, self._entity
@@ -125,6 +133,23 @@ class XRaySpan:
     def _send(self, subsegment: Any) -> None:
         if subsegment.sampled:
             self._recorder.emitter.send_entity(subsegment)
+
+
+def _annotate(entity: Any, key: str, value: str | int | float | bool) -> None:
+    """Put one annotation on ``entity`` unless it already holds X-Ray's 50 (a key it already
+    has is replaced: that adds nothing)."""
+    annotations = getattr(entity, "annotations", None)
+    if isinstance(annotations, dict) and len(annotations) >= ANNOTATIONS_MAX and key not in annotations:
+        if entity not in _over_limit:
+            _over_limit.add(entity)
+            logging.getLogger(LOGGER_NAME).warning(
+                "lambda_toolkit.tracing: subsegment %r already has %d annotations, X-Ray's limit; "
+                "later annotations are dropped",
+                getattr(entity, "name", ""),
+                len(annotations),
+            )
+        return
+    entity.put_annotation(key, value)
 
 
 def _open_entities(recorder: Any) -> list[Any] | None:
