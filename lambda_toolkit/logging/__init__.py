@@ -27,6 +27,7 @@ from lambda_toolkit.logging._redaction import DEFAULT_REDACT_KEYS, MASK
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from lambda_toolkit.logging._datadog import datadog_fields
     from lambda_toolkit.logging._types import CorrelationIdSpec
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "MASK",
     "WARNING",
     "CorrelationIdSpec",
+    "datadog_fields",
     "Logger",
     "ScopedKeys",
     "get_correlation_id",
@@ -46,10 +48,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # The type aliases need typing, which the logger does not import (cold start): loaded
-    # only when asked for.
+    # The type aliases need typing, which the logger does not import (cold start), and the
+    # Datadog preset is for some users only: loaded when asked for.
     if name == "CorrelationIdSpec":
         from lambda_toolkit.logging import _types
 
         return _types.CorrelationIdSpec
+    if name == "datadog_fields":
+        from lambda_toolkit.logging._datadog import datadog_fields
+
+        return datadog_fields
     raise AttributeError(f"module 'lambda_toolkit.logging' has no attribute {name!r}")
