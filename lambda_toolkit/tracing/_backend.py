@@ -41,6 +41,11 @@ class Span(Protocol):
         """Record the HTTP route served, ``"METHOD template"`` (``Invocation.route``)."""
         ...
 
+    def record_invocation(self, invocation: Any) -> None:
+        """Describe the invocation on a handler span (``core.state.Invocation``): the
+        OpenTelemetry FaaS attributes; X-Ray's segment already holds them."""
+        ...
+
     def end(self) -> None:
         """Close the span (and send it, for backends that send per span)."""
         ...

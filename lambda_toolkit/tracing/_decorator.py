@@ -79,6 +79,10 @@ def _open(call: Call, backend: Backend, name: str | None, service: str | None) -
     if handler and call.invocation is not None:
         annotate(span, "ColdStart", call.invocation.cold_start)
         annotate(span, "Service", service_value)
+        try:
+            span.record_invocation(call.invocation)
+        except Exception as exc:
+            warn_once("backend-call", "record_invocation", f"describing the invocation failed ({type(exc).__name__})")
     return _Open(span, label, handler, service_value)
 
 

@@ -33,6 +33,9 @@ class NoopSpan:
     def record_route(self, route: str) -> None:
         return None
 
+    def record_invocation(self, invocation: Any) -> None:
+        pass
+
     def end(self) -> None:
         return None
 

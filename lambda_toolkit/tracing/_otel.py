@@ -69,6 +69,9 @@ class OTelSpan:
         else:
             self._span.set_attribute("http.route", route)
 
+    def record_invocation(self, invocation: Any) -> None:
+        self._span.set_attributes(faas_attributes(invocation))
+
     def end(self) -> None:
         self._span.end()
         token, self._token = self._token, None
@@ -76,6 +79,71 @@ class OTelSpan:
             # Restores the context from before the span, even if a span opened inside it
             # was never ended (a generator closed early).
             otel_context.detach(token)  # type: ignore[arg-type]
+
+
+# The semantic conventions' faas.trigger values for the triggers lambda_toolkit.events
+# detects (HTTP_TRIGGERS are "http"; anything not listed is "other").
+_TRIGGERS = {
+    "sqs": "pubsub",
+    "sns": "pubsub",
+    "kinesis-stream": "pubsub",
+    "kafka": "pubsub",
+    "activemq": "pubsub",
+    "rabbitmq": "pubsub",
+    "eventbridge": "pubsub",
+    "s3": "datasource",
+    "s3-eventbridge": "datasource",
+    "dynamodb-stream": "datasource",
+}
+
+
+def _trigger(event: Any) -> str:
+    from lambda_toolkit.events import HTTP_TRIGGERS, detect
+
+    try:
+        name = detect(event)
+    except Exception:
+        return "other"
+    if name in HTTP_TRIGGERS:
+        return "http"
+    if name == "eventbridge" and event.get("detail-type") == "Scheduled Event" and event.get("source") == "aws.events":
+        return "timer"
+    return _TRIGGERS.get(name or "", "other")
+
+
+def faas_attributes(invocation: Any) -> dict[str, Any]:
+    """The FaaS and cloud semantic-convention attributes of a handler span."""
+    context = invocation.context
+    attributes: dict[str, Any] = {
+        "faas.invocation_id": invocation.request_id,
+        "faas.coldstart": bool(invocation.cold_start),
+        "faas.trigger": _trigger(invocation.event),
+        "cloud.provider": "aws",
+    }
+    name = getattr(context, "function_name", None) or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if isinstance(name, str) and name:
+        attributes["faas.name"] = name
+    version = getattr(context, "function_version", None) or os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+    if isinstance(version, str) and version:
+        attributes["faas.version"] = version
+    try:
+        attributes["faas.max_memory"] = int(getattr(context, "memory_limit_in_mb", "")) * 1024 * 1024
+    except (TypeError, ValueError):
+        pass
+    region = os.environ.get("AWS_REGION")
+    arn = getattr(context, "invoked_function_arn", None)
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":")
+        if len(parts) >= 7:
+            region = parts[3] or region
+            # An alias in the invoked ARN is replaced by the version that ran: the same
+            # environment answers every alias of that version.
+            if len(parts) > 7 and isinstance(version, str) and version:
+                arn = ":".join([*parts[:7], version])
+        attributes["cloud.resource_id"] = arn
+    if region:
+        attributes["cloud.region"] = region
+    return attributes
 
 
 def _remote_parent(raw: str | None) -> Any:

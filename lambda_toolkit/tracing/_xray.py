@@ -112,6 +112,9 @@ class XRaySpan:
     def record_route(self, route: str) -> None:
         _annotate(self._entity, "Route", route[:ANNOTATION_VALUE_MAX])
 
+    def record_invocation(self, invocation: Any) -> None:
+        pass  # Lambda's own segment names the function, its ARN and the request id
+
     def end(self) -> None:
         recorder, entity = self._recorder, self._entity
         if not entity.in_progress:
