@@ -100,6 +100,7 @@ class Config:
         self.redactor = Redactor()
         self.max_line_chars = 200_000
         self.processors: tuple[Any, ...] = ()  # see _processors; empty: nothing runs
+        self.pretty = False  # human-readable lines (local runs only, see _pretty)
         self.keys = KeyScopes(service)
         self.state_key = f"logging.state.{id(self)}"
         self.pending: list[str] = []  # lines a failed (reentrant) write could not write yet

@@ -231,6 +231,7 @@ class Logger:
                 max_line_chars=_positive(max_line_chars, "max_line_chars"),
             )
             self._cfg.processors = check_processors(processors)
+            self._choose_format()
             if keys:
                 self.append_keys(**keys)
             if env_bool(LIBRARY_LOGS_VARIABLE, True) if library_logs is None else library_logs:
@@ -261,6 +262,13 @@ class Logger:
         config.buffer_size = buffer_size
         config.set_level(choice.level)
         self._warn_once(choice.warnings)
+
+    def _choose_format(self) -> None:
+        from lambda_toolkit.logging._pretty import choose_pretty  # small; JSON-only runs skip it at each call
+
+        config = self._cfg
+        config.pretty, warning = choose_pretty(config.stream)
+        self._warn_once(() if warning is None else (warning,))
 
     def _warn_once(self, warnings: Iterable[str]) -> None:
         for warning in warnings:
@@ -437,6 +445,10 @@ class Logger:
             line = apply_processors(line, config.processors, redactor)
         if len(line) > config.max_line_chars:
             line = fit_line(json.loads(line), line, config.max_line_chars, redactor)
+        if config.pretty:  # local runs only (never on Lambda): see _pretty
+            from lambda_toolkit.logging._pretty import colour_for, render
+
+            line = render(line, colour_for(config.stream))
         return line
 
     def _failure_line(self, level: int, error: Exception, location: str, logger_name: str) -> str:

@@ -38,6 +38,7 @@ def _clean_logging_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "LOG_SAMPLE_RATE",
         "LAMBDA_TOOLKIT_SERVICE",
         "AWS_LAMBDA_FUNCTION_NAME",
+        "LOG_FORMAT",  # a developer's terminal setting must not change the lines the tests read
     ):
         monkeypatch.delenv(name, raising=False)
     _logger._warned.clear()

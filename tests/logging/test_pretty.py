@@ -1,0 +1,113 @@
+"""The human-readable format for local runs: ``LOG_FORMAT=pretty`` or a terminal, never on Lambda."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lambda_toolkit.logging import Logger
+from tests.logging.conftest import Capture
+
+
+class Terminal(Capture):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def _local(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_EXECUTION_ENV", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text.splitlines()[-1])
+    except ValueError:
+        return False
+    return True
+
+
+def test_log_format_pretty_renders_readable_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "pretty")
+    out = Capture()
+    Logger(service="orders", stream=out).info("paid", order_id="o-1", amount=12.5)
+    text = out.getvalue()
+    assert not _is_json(text)
+    assert " INFO " in text and "orders  paid" in text
+    assert "order_id=o-1" in text and "amount=12.5" in text
+    assert "[tests.logging.test_pretty:test_log_format_pretty_renders_readable_lines:" in text
+    assert "\033[" not in text  # not a terminal: no colour codes
+    assert text.endswith("\n")
+
+
+def test_a_terminal_gets_coloured_pretty_lines_by_default() -> None:
+    out = Terminal()
+    Logger(service="orders", stream=out).warning("careful")
+    text = out.getvalue()
+    assert not _is_json(text)
+    assert "\033[33mWARNING" in text and "careful" in text
+
+
+def test_no_color_turns_colours_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    Logger(service="orders", stream=out).info("paid")
+    assert "\033[" not in out.getvalue() and "paid" in out.getvalue()
+
+
+def test_log_format_json_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    out = Terminal()
+    Logger(service="orders", stream=out).info("paid")
+    assert out.last()["message"] == "paid"
+
+
+@pytest.mark.parametrize("log_format", [None, "pretty"])
+def test_json_on_lambda_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch, log_format: str | None) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12")
+    if log_format is not None:
+        monkeypatch.setenv("LOG_FORMAT", log_format)
+    out = Terminal()
+    Logger(service="orders", stream=out).info("paid")
+    assert out.last()["message"] == "paid"
+
+
+def test_a_non_terminal_stream_stays_json() -> None:
+    out = Capture()
+    Logger(service="orders", stream=out).info("paid")
+    assert out.last()["message"] == "paid"
+
+
+def test_an_unknown_log_format_is_reported_and_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    out = Capture()
+    Logger(service="orders", stream=out).info("paid")
+    lines = out.lines()
+    assert "LOG_FORMAT must be 'json' or 'pretty'" in lines[0]["message"]
+    assert "xml" not in lines[0]["message"]
+    assert lines[-1]["message"] == "paid"
+
+
+def test_pretty_exception_shows_the_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "pretty")
+    out = Capture()
+    log = Logger(service="orders", stream=out)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.exception("failed")
+    text = out.getvalue()
+    assert "failed" in text
+    assert "ValueError: boom" in text
+    assert 'raise ValueError("boom")' in text
+
+
+def test_pretty_lines_are_masked_like_json_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "pretty")
+    out = Capture()
+    Logger(service="orders", stream=out).info("login", password="hunter2")
+    assert "hunter2" not in out.getvalue()
+    assert "password=" in out.getvalue()
