@@ -10,6 +10,7 @@ own complete line.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 
@@ -42,8 +43,6 @@ from lambda_toolkit.logging._levels import (
     parse_level,
     resolve_level,
 )
-from lambda_toolkit.logging._processors import apply as apply_processors
-from lambda_toolkit.logging._processors import check_processors
 from lambda_toolkit.logging._redaction import MASK, MaskTexts, Redactor, mask_args, safe_str
 from lambda_toolkit.logging._sampling import check_rate, rate_from_env
 
@@ -230,7 +229,12 @@ class Logger:
                 ),
                 max_line_chars=_positive(max_line_chars, "max_line_chars"),
             )
-            self._cfg.processors = check_processors(processors)
+            if processors is None:
+                self._cfg.processors = ()
+            else:
+                from lambda_toolkit.logging._processors import check_processors  # only when used (cold start)
+
+                self._cfg.processors = check_processors(processors)
             self._choose_format()
             if keys:
                 self.append_keys(**keys)
@@ -264,9 +268,12 @@ class Logger:
         self._warn_once(choice.warnings)
 
     def _choose_format(self) -> None:
-        from lambda_toolkit.logging._pretty import choose_pretty  # small; JSON-only runs skip it at each call
-
         config = self._cfg
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get("AWS_EXECUTION_ENV"):
+            config.pretty = False  # on Lambda: always JSON, and the renderer is not even imported
+            return
+        from lambda_toolkit.logging._pretty import choose_pretty
+
         config.pretty, warning = choose_pretty(config.stream)
         self._warn_once(() if warning is None else (warning,))
 
@@ -442,6 +449,8 @@ class Logger:
         else:
             line += "}"
         if config.processors:
+            from lambda_toolkit.logging._processors import apply as apply_processors
+
             line = apply_processors(line, config.processors, redactor)
         if len(line) > config.max_line_chars:
             line = fit_line(json.loads(line), line, config.max_line_chars, redactor)

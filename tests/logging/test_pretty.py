@@ -111,3 +111,21 @@ def test_pretty_lines_are_masked_like_json_lines(monkeypatch: pytest.MonkeyPatch
     Logger(service="orders", stream=out).info("login", password="hunter2")
     assert "hunter2" not in out.getvalue()
     assert "password=" in out.getvalue()
+
+
+def test_on_lambda_neither_the_renderer_nor_the_processors_are_imported() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lambda_toolkit.logging import Logger\n"
+        "Logger('orders', library_logs=False).info('x')\n"
+        "print([m for m in ('lambda_toolkit.logging._pretty', 'lambda_toolkit.logging._processors')"
+        " if m in sys.modules])\n"
+    )
+    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "orders-fn", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}
+    env.pop("LOG_FORMAT", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
