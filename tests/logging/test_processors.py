@@ -65,7 +65,7 @@ def test_a_processor_that_raises_does_not_lose_the_line(out: Capture) -> None:
 
 
 def test_a_processor_that_returns_no_dict_does_not_lose_the_line(out: Capture) -> None:
-    log = Logger(service="orders", stream=out, processors=[lambda line: None])  # type: ignore[arg-type,return-value]
+    log = Logger(service="orders", stream=out, processors=[lambda line: None])  # type: ignore[list-item,return-value]
     log.info("paid")
     line = out.last()
     assert line["message"] == "paid"
