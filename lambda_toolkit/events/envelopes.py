@@ -149,7 +149,9 @@ class Parsed(Generic[T]):
         return self._record
 
     def __repr__(self) -> str:
-        return f"Parsed(id={self.id!r}, path={self.path!r}, payload=<{type(self.payload).__name__}>)"
+        # a malformed event can put any JSON where the id belongs: never repr a nested value
+        shown = repr(self.id) if isinstance(self.id, (str, int, type(None))) else f"<{type(self.id).__name__}>"
+        return f"Parsed(id={shown}, path={self.path!r}, payload=<{type(self.payload).__name__}>)"
 
 
 class Envelope:

@@ -28,7 +28,7 @@ from lambda_toolkit.logging._redaction import DEFAULT_REDACT_KEYS, MASK
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.logging._datadog import datadog_fields
-    from lambda_toolkit.logging._types import CorrelationIdSpec
+    from lambda_toolkit.logging._types import CorrelationIdSpec, Processor
 
 __all__ = [
     "CRITICAL",
@@ -41,6 +41,7 @@ __all__ = [
     "CorrelationIdSpec",
     "datadog_fields",
     "Logger",
+    "Processor",
     "ScopedKeys",
     "get_correlation_id",
     "set_correlation_id",
@@ -50,10 +51,10 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # The type aliases need typing, which the logger does not import (cold start), and the
     # Datadog preset is for some users only: loaded when asked for.
-    if name == "CorrelationIdSpec":
+    if name in ("CorrelationIdSpec", "Processor"):
         from lambda_toolkit.logging import _types
 
-        return _types.CorrelationIdSpec
+        return getattr(_types, name)
     if name == "datadog_fields":
         from lambda_toolkit.logging._datadog import datadog_fields
 

@@ -53,8 +53,7 @@ if TYPE_CHECKING:
     from typing import Any, Literal, Protocol, TextIO, overload
 
     from lambda_toolkit.core.state import Invocation
-    from lambda_toolkit.logging._processors import Processor
-    from lambda_toolkit.logging._types import CorrelationIdSpec
+    from lambda_toolkit.logging._types import CorrelationIdSpec, Processor
 
     class _BoundLevelMethod(Protocol):
         def __call__(

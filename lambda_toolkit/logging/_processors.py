@@ -15,12 +15,10 @@ from lambda_toolkit.logging._formatter import encode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any, TypeAlias
+    from typing import Any
 
     from lambda_toolkit.logging._redaction import Redactor
-
-    Processor: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
+    from lambda_toolkit.logging._types import Processor
 
 __all__ = ["apply", "check_processors", "name_of"]
 

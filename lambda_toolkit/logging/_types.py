@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-__all__ = ["CorrelationIdSpec"]
+__all__ = ["CorrelationIdSpec", "Processor"]
 
 CorrelationIdSpec: TypeAlias = str | Callable[[Any], Any] | None
 """What ``inject_context(correlation_id=...)`` accepts: ``"auto"`` (by trigger), a
 JMESPath expression over the event, a callable ``event -> id`` (a str, or None for the
 request id), or None for no correlation id."""
+
+Processor: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
+"""What ``Logger(processors=[...])`` takes: a callable that gets a line's fields as a dict
+and returns the dict to write (renamed, added or dropped fields)."""

@@ -327,3 +327,13 @@ def test_dynamodb_values_decode_or_raise_only_allowed_errors(value: dict[str, An
     for _ in range(wrap):
         value = {"M": {"a": value}}
     _attempt(decoding.dynamodb_item, {"top": value}, "NewImage")
+
+
+def test_a_parsed_record_with_a_deeply_nested_id_has_a_short_repr() -> None:
+    from lambda_toolkit.events.envelopes import Parsed
+
+    deep: Any = "x"
+    for _ in range(5000):
+        deep = [deep]
+    parsed: Parsed[dict[str, Any]] = Parsed(payload={}, id=deep, raw={}, path="Records[0]", record_model=None)
+    assert repr(parsed) == "Parsed(id=<list>, path='Records[0]', payload=<dict>)"
