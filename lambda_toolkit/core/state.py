@@ -25,10 +25,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Invocation",
+    "RecordInFlight",
     "begin_invocation",
+    "begin_record",
     "clock_of",
     "current_invocation",
+    "current_record",
     "end_invocation",
+    "end_record",
     "get_correlation_id",
     "reset_cold_start",
     "set_correlation_id",
@@ -59,7 +63,10 @@ class Invocation:
       that one;
     - ``calls_interrupt_at``: the ``time.monotonic()`` instant (real time: it plans real
       timers) a timeout guard that cannot interrupt the handler (no signal in its thread)
-      wants AWS SDK calls stopped at (None when none does; see ``core.aws``).
+      wants AWS SDK calls stopped at (None when none does; see ``core.aws``);
+    - ``records_in_flight``: the batch records being processed now, by index (set through
+      ``begin_record``/``end_record``): what another thread (a timeout post-mortem) can see
+      of them, where ``current_record()`` only sees its own thread's or task's.
 
     ``data`` is a scratch space for per-invocation caches of one utility (keys prefixed
     with the utility name); anything two utilities share is a field above.
@@ -76,6 +83,7 @@ class Invocation:
         "event",
         "fallback_response",
         "interrupted",
+        "records_in_flight",
         "request_id",
         "route",
         "started",
@@ -104,6 +112,7 @@ class Invocation:
         self.route: str | None = None
         self.fallback_response: Any = None
         self.calls_interrupt_at: float | None = None
+        self.records_in_flight: dict[int, RecordInFlight] = {}
         self._deadline: float | None = _UNSET
 
     @property
@@ -214,7 +223,11 @@ def current_invocation() -> Invocation | None:
 
 
 def get_correlation_id() -> str | None:
-    """The correlation id of the current invocation, or None outside one."""
+    """The correlation id in effect: the current batch record's own when it has one,
+    else the current invocation's; None outside an invocation."""
+    record = _record.get()
+    if record is not None and record.correlation_id is not None:
+        return record.correlation_id
     invocation = _current.get()
     return None if invocation is None else invocation.correlation_id
 
@@ -224,3 +237,45 @@ def set_correlation_id(value: str | None) -> None:
     invocation = _current.get()
     if invocation is not None:
         invocation.correlation_id = value
+
+
+class RecordInFlight:
+    """One batch record being processed: its position in the batch, its id (message id,
+    sequence number, offset...) and its own correlation id (None when it carries none: the
+    invocation's applies)."""
+
+    __slots__ = ("correlation_id", "index", "record_id")
+
+    def __init__(self, index: int, record_id: str, correlation_id: str | None = None) -> None:
+        self.index = index
+        self.record_id = record_id
+        self.correlation_id = correlation_id
+
+    def __repr__(self) -> str:
+        return f"RecordInFlight(index={self.index}, record_id={self.record_id!r})"
+
+
+_record: ContextVar[RecordInFlight | None] = ContextVar("lambda_toolkit_record", default=None)
+
+
+def begin_record(record: RecordInFlight) -> Token[RecordInFlight | None]:
+    """Make ``record`` the current record of this thread or task (and list it in the
+    current invocation's ``records_in_flight``) until ``end_record``."""
+    invocation = _current.get()
+    if invocation is not None:
+        invocation.records_in_flight[record.index] = record
+    return _record.set(record)
+
+
+def end_record(token: Token[RecordInFlight | None]) -> None:
+    """Undo ``begin_record``: the record is no longer current nor in flight."""
+    record = _record.get()
+    _record.reset(token)
+    invocation = _current.get()
+    if record is not None and invocation is not None:
+        invocation.records_in_flight.pop(record.index, None)
+
+
+def current_record() -> RecordInFlight | None:
+    """The batch record this thread or task is processing, or None."""
+    return _record.get()
