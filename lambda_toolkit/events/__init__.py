@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 
+from lambda_toolkit.events._answers import invalid_request_response
 from lambda_toolkit.events._detect import HTTP_TRIGGERS, TRIGGER_NAMES, detect
 from lambda_toolkit.events._errors import EventsError, EventValidationError, FieldError, UnknownEventError
 from lambda_toolkit.events._registry import MODEL_LOCATIONS, TRIGGERS, model_for, parse
@@ -84,6 +85,7 @@ __all__ = [
     "UnknownEventError",
     "Parsed",
     "detect",
+    "invalid_request_response",
     "model_for",
     "parse",
     "parse_event",

@@ -11,13 +11,13 @@ listing the failing fields instead of raising.
 from __future__ import annotations
 
 import inspect
-import json
 import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
+from lambda_toolkit.events._answers import invalid_request_response
 from lambda_toolkit.events._detect import HTTP_TRIGGERS, detect
 from lambda_toolkit.events._errors import EventValidationError
 
@@ -126,24 +126,6 @@ def _name(model: Any) -> str:
     return str(getattr(model, "__name__", model))
 
 
-def _error_response(trigger: str, status: int, error: EventValidationError) -> dict[str, Any]:
-    body = json.dumps(
-        {
-            "message": "the request is not valid",
-            "errors": [{"path": e.path, "message": e.message} for e in error.errors],
-        }
-    )
-    response: dict[str, Any] = {
-        "statusCode": status,
-        "headers": {"content-type": "application/json"},
-        "body": body,
-        "isBase64Encoded": False,
-    }
-    if trigger == "alb":
-        response["statusDescription"] = f"{status} {'Bad Request' if status == 400 else 'Unprocessable Entity'}"
-    return response
-
-
 def _parse_event_layer(
     model: type[Any] | None = None, *, envelope: Envelope | str | None = None, http_errors: int | None = None
 ) -> Middleware:
@@ -190,7 +172,11 @@ def _parse_event_layer(
             trigger = detect(event)
             if http_errors is None or trigger not in _HTTP_TRIGGERS:
                 raise
-            call.respond(_error_response(trigger, http_errors, error))
+            call.respond(
+                invalid_request_response(
+                    trigger, http_errors, [{"path": e.path, "message": e.message} for e in error.errors]
+                )
+            )
             return
         call.args = (*call.args[:index], parsed, *call.args[index + 1 :])
 

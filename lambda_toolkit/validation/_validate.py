@@ -13,8 +13,6 @@ Anything else (bare ``@validate``, ``validate(data)``, the two forms' arguments 
 
 from __future__ import annotations
 
-import json
-
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.validation._envelope import unwrapper
@@ -180,24 +178,6 @@ def _check(schema: Schema, unwrap: Unwrap, event: Any, source: str) -> Any:
 _WEBSOCKET = "api-gateway-websocket"
 
 
-def _error_response(trigger: str, status: int, error: ValidationError) -> dict[str, Any]:
-    body = json.dumps(
-        {
-            "message": "the request is not valid",
-            "errors": [{"path": e.path, "message": e.message, "rule": e.rule} for e in error.errors],
-        }
-    )
-    response: dict[str, Any] = {
-        "statusCode": status,
-        "headers": {"content-type": "application/json"},
-        "body": body,
-        "isBase64Encoded": False,
-    }
-    if trigger == "alb":
-        response["statusDescription"] = f"{status} {'Bad Request' if status == 400 else 'Unprocessable Entity'}"
-    return response
-
-
 def _validate_layer(
     *,
     inbound: SchemaLike | None = None,
@@ -244,7 +224,10 @@ def _validate_layer(
                 trigger = None if is_http is None else is_http(event)
                 if trigger is None or http_errors is None:
                     raise
-                call.respond(_error_response(trigger, http_errors, error))
+                from lambda_toolkit.events import invalid_request_response
+
+                errors = [{"path": e.path, "message": e.message, "rule": e.rule} for e in error.errors]
+                call.respond(invalid_request_response(trigger, http_errors, errors))
                 return
             call.args = (*call.args[:index], payload, *call.args[index + 1 :])
 
