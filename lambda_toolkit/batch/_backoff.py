@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from threading import Lock
 
@@ -170,6 +171,18 @@ def reset_clients() -> None:
     """Forget the default clients (for tests: a client made outside ``mock_aws`` is not mocked)."""
     with _clients_lock:
         _clients.clear()
+
+
+def _clients_after_fork() -> None:
+    # A forked child must not share the parent's connections (Lambda Managed Instances
+    # fork their workers); the lock is new: another thread may have held it at the fork.
+    global _clients_lock
+    _clients_lock = Lock()
+    _clients.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_clients_after_fork)
 
 
 def _cap_now() -> int:

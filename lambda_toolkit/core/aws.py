@@ -32,10 +32,12 @@ invocation's deadline:
 
 from __future__ import annotations
 
+import os
 import time
 from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.core.state import current_invocation
 
 TYPE_CHECKING = False
@@ -147,8 +149,27 @@ def reset_clients() -> None:
         _generation += 1
 
 
+# A restored SnapStart sandbox: the snapshot's connections are dead and its credentials
+# may have expired; the next request of each holder makes a new client.
+on_restore(reset_clients)
+
 #: The earlier name of ``reset_clients`` (it forgets the clients too, not only the session).
 reset_session = reset_clients
+
+
+def _clients_after_fork() -> None:
+    # The parent's clients hold its open connections: a forked child using them would
+    # share sockets with the parent and read the answers to its requests. The lock is new:
+    # another thread of the parent may have held it at the fork.
+    global _lock, _session, _generation
+    _lock = Lock()
+    _session = None
+    _shared.clear()
+    _generation += 1
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_clients_after_fork)
 
 
 class LazyClient:
