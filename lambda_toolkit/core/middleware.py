@@ -15,7 +15,10 @@ inner layers are skipped, the outer layers see the answer as the response. An on
 hook may recover the same way. Hooks that a middleware does not set are resolved to a
 no-op once, at decoration time, so the hot path makes no checks. A hook may be an
 ``async def`` when the wrapped function is one: it is awaited (an async hook on a sync
-function is a ConfigurationError at decoration time).
+function is a ConfigurationError at decoration time). A layer whose hooks block (a store or
+network call) may also give async twins of them (``async_before``...): the engine uses
+those when the wrapped function is async, so that an async handler's event loop keeps
+running, and the sync hooks otherwise.
 
 A layer keeps what it needs between its hooks in its own ``Slot``, never in a key of a
 shared dict: two layers, even two instances of one utility stacked on one function, never
@@ -34,8 +37,15 @@ import sys
 from functools import update_wrapper
 
 from lambda_toolkit.core._checks import check_context, looks_like_context
+from lambda_toolkit.core.durable import (
+    is_durable_context,
+    is_durable_input,
+    is_durable_wrapper,
+    is_operation_context,
+    is_suspension,
+)
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvalidEventError
-from lambda_toolkit.core.state import begin_invocation, current_invocation, end_invocation
+from lambda_toolkit.core.state import begin_durable_invocation, begin_invocation, current_invocation, end_invocation
 
 # typing and inspect cost milliseconds at cold start and the Lambda runtime has not
 # imported them (it has imported functools), while every utility imports this module.
@@ -122,7 +132,13 @@ class Call:
     @property
     def is_handler_call(self) -> bool:
         """True when the call is a Lambda handler call, ``handler(event, context)``."""
-        return self.invocation is not None and len(self.args) >= 2 and self.args[-1] is self.invocation.context
+        invocation = self.invocation
+        if invocation is None or len(self.args) < 2:
+            return False
+        last = self.args[-1]
+        # A durable handler receives the DurableContext; the invocation's context is the
+        # Lambda context it carries.
+        return last is invocation.context or (invocation.durable is not None and last is invocation.durable)
 
     @property
     def event(self) -> Any:
@@ -197,6 +213,11 @@ class Middleware:
     (batch, parsing), so decorators below it stay a separate wrapper instead of being
     flattened into its chain.
 
+    ``async_before``, ``async_after``, ``async_on_error``: ``async def`` twins of the hooks,
+    used in their place when the wrapped function is async (one decorator object serves
+    both kinds of function). A layer gives them when its hooks would block the event loop
+    (idempotency's store calls run in a thread and its waits are ``asyncio.sleep``).
+
     For a layer that changes how the decorated function is called:
 
     - ``prepare(fn)`` runs once, when the decorator is applied, with the object it
@@ -214,6 +235,9 @@ class Middleware:
 
     __slots__ = (
         "after",
+        "async_after",
+        "async_before",
+        "async_on_error",
         "before",
         "handler_only",
         "mapping_event",
@@ -236,7 +260,14 @@ class Middleware:
         replaces_call: bool = False,
         prepare: Prepare | None = None,
         signature: Presents | None = None,
+        async_before: AsyncHook | None = None,
+        async_after: AsyncHook | None = None,
+        async_on_error: AsyncHook | None = None,
     ) -> None:
+        twins = (("async_before", async_before), ("async_after", async_after), ("async_on_error", async_on_error))
+        for option, twin in twins:
+            if twin is not None and not _is_async(twin):
+                raise ConfigurationError(f"{name}: {option} must be an async function (async def)")
         self.name = name
         self.before = before
         self.after = after
@@ -246,13 +277,17 @@ class Middleware:
         self.replaces_call = replaces_call
         self.prepare = prepare
         self.signature = signature
+        self.async_before = async_before
+        self.async_after = async_after
+        self.async_on_error = async_on_error
 
     def __repr__(self) -> str:
         return f"Middleware({self.name!r})"
 
 
 class _Chain:
-    """The layers of one wrapper, with their hooks resolved once (no-ops for unset ones)."""
+    """The layers of one wrapper, with their hooks resolved once (no-ops for unset ones;
+    the async twins in place of the hooks when the wrapped function is async)."""
 
     __slots__ = (
         "afters",
@@ -265,17 +300,23 @@ class _Chain:
         "on_errors",
     )
 
-    def __init__(self, middlewares: tuple[Middleware, ...]) -> None:
+    def __init__(self, middlewares: tuple[Middleware, ...], *, for_async: bool = False) -> None:
         self.middlewares = middlewares
-        self.befores: tuple[Any, ...] = tuple(m.before or _no_op for m in middlewares)
-        self.afters: tuple[Any, ...] = tuple(m.after or _no_op for m in middlewares)
-        self.on_errors: tuple[Any, ...] = tuple(m.on_error or _no_op for m in middlewares)
+        hooks = [
+            (m.async_before or m.before, m.async_after or m.after, m.async_on_error or m.on_error)
+            if for_async
+            else (m.before, m.after, m.on_error)
+            for m in middlewares
+        ]
+        self.befores: tuple[Any, ...] = tuple(before or _no_op for before, _, _ in hooks)
+        self.afters: tuple[Any, ...] = tuple(after or _no_op for _, after, _ in hooks)
+        self.on_errors: tuple[Any, ...] = tuple(on_error or _no_op for _, _, on_error in hooks)
         self.handler_only = any(m.handler_only for m in middlewares)
         self.mapping_event = any(m.mapping_event for m in middlewares)
         self.label = ", ".join(m.name for m in middlewares)
         # Which hooks are async, as (before, after, on_error) per layer; None when none is
         # (the common case: the sync runners, no await per hook).
-        kinds = tuple((_is_async(m.before), _is_async(m.after), _is_async(m.on_error)) for m in middlewares)
+        kinds = tuple((_is_async(before), _is_async(after), _is_async(on_error)) for before, after, on_error in hooks)
         self.async_hooks = kinds if any(any(k) for k in kinds) else None
 
     def async_hook_names(self) -> list[str]:
@@ -345,6 +386,13 @@ def _update_wrapper(wrapper: Any, wrapped: Any) -> None:
     update_wrapper(wrapper, wrapped, assigned=_WRAPPER_ASSIGNMENTS)
 
 
+_RAW_DURABLE_EVENT = (
+    "{label}: the handler received Lambda's raw durable-execution event (DurableExecutionArn, "
+    "CheckpointToken): put @durable_execution outermost, above the lambda_toolkit decorators, so that "
+    "they see the execution's input and the DurableContext (and are replay-aware)"
+)
+
+
 def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
     args = call.args
     if len(args) >= 2 and looks_like_context(args[-1]):
@@ -353,11 +401,32 @@ def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
             raise InvalidEventError(
                 f"{chain.label}: the event must be a mapping (a JSON object), got {type(event).__name__}"
             )
+        if is_durable_input(event):
+            raise ConfigurationError(_RAW_DURABLE_EVENT.format(label=chain.label))
         context = check_context(args[-1], chain.label) if chain.handler_only else args[-1]
         invocation, token = begin_invocation(event, context)
         call.invocation = invocation
         return token
+    if len(args) >= 2 and is_durable_context(args[-1]) and args[-1].lambda_context is not None:
+        event = args[-2]
+        if chain.mapping_event and not _is_mapping(event):
+            raise InvalidEventError(
+                f"{chain.label}: the event must be a mapping (a JSON object), got {type(event).__name__}"
+            )
+        invocation, token = begin_durable_invocation(event, args[-1])
+        call.invocation = invocation
+        return token
     if chain.handler_only:
+        if args and (is_operation_context(args[0]) or is_operation_context(args[-1])):
+            # A durable step (or wait-for-condition check, callback submitter) runs inside the
+            # durable handler's invocation: the layer works on that one.
+            call.invocation = current_invocation()
+            if call.invocation is None:
+                raise InvalidContextError(
+                    f"{chain.label}: a durable step has no Lambda context of its own; decorate the durable "
+                    "handler with a lambda_toolkit decorator too (inside @durable_execution)"
+                )
+            return None
         if len(args) < 2:
             raise InvalidContextError(
                 f"{chain.label}: a handler must be called as handler(event, context), "
@@ -400,7 +469,13 @@ def _run_exits(chain: _Chain, call: Call, depth: int) -> Any:
 def _clean_up(chain: _Chain, call: Call, depth: int, error: BaseException) -> None:
     """Let the layers clean up after a BaseException (KeyboardInterrupt, SystemExit, a
     cancelled task): their on-error hooks run (a lock is released, a span closed, a timer
-    cancelled), but nothing can answer or replace it: it always propagates."""
+    cancelled), but nothing can answer or replace it: it always propagates.
+
+    The durable SDK suspends an invocation (a wait) with such an exception: the invocation
+    is then marked ``suspended`` first, so that the layers tell it from a failure."""
+    invocation = call.invocation
+    if invocation is not None and invocation.durable is not None and is_suspension(error):
+        invocation.suspended = True
     on_errors = chain.on_errors
     for index in range(depth - 1, -1, -1):
         call.error = error
@@ -623,6 +698,8 @@ def _presented(wrapper: Callable[..., Any], presents: Presents) -> Callable[...,
 
 def apply_middleware(layer: Middleware, fn: F) -> F:
     """Wrap ``fn`` in ``layer``, flattening into ``fn``'s chain when it already has one."""
+    if is_durable_wrapper(fn):
+        raise ConfigurationError(_RAW_DURABLE_EVENT.format(label=layer.name).replace("received", "would receive"))
     target: Callable[..., Any] = fn if layer.prepare is None else layer.prepare(fn)
     if not callable(fn):
         raise ConfigurationError(f"{layer.name} can only decorate a callable, got {type(fn).__name__}")
@@ -632,8 +709,8 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     if inner is not None and not own_wrapper:
         middlewares += inner.middlewares
         target = getattr(fn, _TARGET_ATTR)
-    chain = _Chain(middlewares)
     kind = _kind(target)
+    chain = _Chain(middlewares, for_async=kind == "async")
     if chain.async_hooks is not None and kind != "async":
         name = getattr(fn, "__qualname__", type(fn).__name__)
         raise ConfigurationError(

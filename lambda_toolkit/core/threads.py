@@ -6,6 +6,8 @@ appended keys and the correlation id all live in ``ContextVar``s, so work handed
 plain ``ThreadPoolExecutor`` inside a handler logs without the request id or the keys.
 ``ContextExecutor`` runs each call in a copy of the context taken when it is submitted;
 ``bind_context`` does the same for any callable handed to a thread or a callback API.
+``to_thread`` is the way async code of the package runs a blocking call (boto3, a store)
+without stopping its event loop.
 
 Importing this module imports ``concurrent.futures``: ``lambda_toolkit.core`` loads it on
 first use only.
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
+from threading import Lock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +29,11 @@ if TYPE_CHECKING:
     P = ParamSpec("P")
     T = TypeVar("T")
 
-__all__ = ["ContextExecutor", "bind_context"]
+__all__ = ["IO_THREADS_VARIABLE", "ContextExecutor", "bind_context", "io_pool", "to_thread"]
+
+#: Environment variable: the most threads ``to_thread`` runs blocking calls on at once.
+IO_THREADS_VARIABLE = "LAMBDA_TOOLKIT_IO_THREADS"
+_DEFAULT_IO_THREADS = 64
 
 
 class ContextExecutor(ThreadPoolExecutor):
@@ -63,3 +71,51 @@ def bind_context(fn: Callable[P, T]) -> Callable[P, T]:
         return captured.copy().run(fn, *args, **kwargs)
 
     return bound
+
+
+_io_pool: ContextExecutor | None = None
+_io_pool_lock = Lock()
+
+
+def _io_threads() -> int:
+    text = os.environ.get(IO_THREADS_VARIABLE, "")
+    try:
+        count = int(text) if text else _DEFAULT_IO_THREADS
+    except ValueError:
+        count = 0
+    if count < 1:
+        from lambda_toolkit.core.errors import ConfigurationError
+
+        raise ConfigurationError(f"environment variable {IO_THREADS_VARIABLE} must be a whole number >= 1")
+    return count
+
+
+def io_pool() -> ContextExecutor:
+    """The package's pool for blocking I/O of async code, made on first use.
+
+    Its threads wait on the network, not the CPU, so it holds up to
+    ``LAMBDA_TOOLKIT_IO_THREADS`` (64) of them, started only as concurrency needs them:
+    asyncio's default executor (``min(32, CPUs + 4)``, 6 threads on 2 vCPUs) would queue the
+    store calls of a hundred concurrent invocations behind each other.
+    """
+    global _io_pool
+    pool = _io_pool
+    if pool is None:
+        with _io_pool_lock:
+            pool = _io_pool
+            if pool is None:
+                pool = _io_pool = ContextExecutor(max_workers=_io_threads(), thread_name_prefix="lambda-toolkit-io")
+    return pool
+
+
+async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(*args, **kwargs)`` run on the package's I/O pool, awaited without blocking the loop.
+
+    As ``asyncio.to_thread``, the call runs in a copy of the caller's context (the
+    invocation, the logger's keys), but on ``io_pool()`` rather than the loop's default
+    executor. A cancelled caller stops waiting; the call itself runs to its end.
+    """
+    import asyncio  # an async caller has imported it already
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(io_pool(), functools.partial(fn, *args, **kwargs))

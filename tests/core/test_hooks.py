@@ -195,3 +195,88 @@ def test_a_call_is_active_from_its_first_hook_to_the_end_of_its_last() -> None:
     assert calls[1].active is False
     assert list(numbers()) == [1]
     assert calls[2].active is False
+
+
+# -- async twins of sync hooks ----------------------------------------------------------
+
+
+def twin_layer(log: list[str]) -> Middleware:
+    """A layer with sync hooks and async twins: the engine picks by the wrapped function."""
+
+    def before(call: Call) -> None:
+        log.append("sync.before")
+
+    def after(call: Call) -> None:
+        log.append("sync.after")
+
+    def on_error(call: Call) -> None:
+        log.append("sync.on_error")
+
+    async def async_before(call: Call) -> None:
+        await asyncio.sleep(0)
+        log.append("async.before")
+
+    async def async_after(call: Call) -> None:
+        await asyncio.sleep(0)
+        log.append("async.after")
+
+    async def async_on_error(call: Call) -> None:
+        await asyncio.sleep(0)
+        log.append("async.on_error")
+
+    return Middleware(
+        "twin",
+        before=before,
+        after=after,
+        on_error=on_error,
+        async_before=async_before,
+        async_after=async_after,
+        async_on_error=async_on_error,
+    )
+
+
+twin = middleware(twin_layer)
+
+
+def test_an_async_function_gets_the_async_twins_of_the_hooks() -> None:
+    log: list[str] = []
+
+    @plain(log, "outer")
+    @twin(log)
+    async def handler(event: Any, context: Any) -> str:
+        return "ok"
+
+    @twin(log)
+    async def failing(event: Any, context: Any) -> str:
+        raise ValueError("boom")
+
+    assert asyncio.run(handler({}, FakeContext())) == "ok"
+    assert log == ["outer.before", "async.before", "async.after", "outer.after:ok"]
+    log.clear()
+    with pytest.raises(ValueError):
+        asyncio.run(failing({}, FakeContext()))
+    assert log == ["async.before", "async.on_error"]
+
+
+def test_a_sync_function_keeps_the_sync_hooks_of_a_layer_with_async_twins() -> None:
+    log: list[str] = []
+    layer_of_both = twin(log)
+
+    @layer_of_both
+    def handler(event: Any, context: Any) -> str:
+        return "ok"
+
+    @layer_of_both  # one decorator object on both kinds of function
+    async def async_handler(event: Any, context: Any) -> str:
+        return "ok"
+
+    assert handler({}, FakeContext()) == "ok"
+    assert log == ["sync.before", "sync.after"]
+    log.clear()
+    assert asyncio.run(async_handler({}, FakeContext())) == "ok"
+    assert log == ["async.before", "async.after"]
+
+
+def test_an_async_twin_that_is_not_a_coroutine_function_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match=r"twin: async_before must be an async function"):
+        Middleware("twin", async_before=lambda call: None)

@@ -127,3 +127,74 @@ def test_bind_context_keeps_the_wrapped_function_name() -> None:
     assert bound.__name__ == "fetch_order"
     with pytest.raises(TypeError, match="callable"):
         bind_context("not callable")  # type: ignore[arg-type]
+
+
+# -- to_thread: blocking calls of async code ---------------------------------------------
+
+
+def test_to_thread_runs_off_the_loop_in_the_callers_invocation() -> None:
+    import asyncio
+
+    from lambda_toolkit.core.middleware import Call, Middleware, middleware
+    from lambda_toolkit.core.threads import to_thread
+
+    seen: dict[str, Any] = {}
+    in_flight = threading.Event()
+    ticks: list[int] = []
+
+    def blocking(tag: str) -> str:
+        in_flight.set()
+        seen["thread"] = threading.current_thread().name
+        invocation = current_invocation()
+        seen["request_id"] = None if invocation is None else invocation.request_id
+        before = len(ticks)
+        # Blocks until the loop has ticked three times while this call is in flight: a
+        # blocked loop would never tick, and the call would give up after its timeout.
+        deadline_ticks = before + 3
+        for _ in range(200):
+            if len(ticks) >= deadline_ticks:
+                break
+            threading.Event().wait(0.01)
+        seen["ticks_during_call"] = len(ticks) - before
+        return tag
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(0.001)
+            if in_flight.is_set():
+                ticks.append(1)
+
+    def before(call: Call) -> None:
+        return None
+
+    noop = middleware(lambda: Middleware("noop", before=before))
+
+    @noop
+    async def handler(event: Any, context: Any) -> str:
+        task = asyncio.create_task(ticker())
+        try:
+            return await to_thread(blocking, "done")
+        finally:
+            task.cancel()
+
+    assert asyncio.run(handler({}, FakeContext(aws_request_id="req-1"))) == "done"
+    assert seen["request_id"] == "req-1"
+    assert seen["thread"].startswith("lambda-toolkit-io")
+    assert seen["ticks_during_call"] >= 3
+
+
+def test_the_io_thread_count_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_toolkit.core import threads
+    from lambda_toolkit.core.errors import ConfigurationError
+
+    monkeypatch.setattr(threads, "_io_pool", None)
+    monkeypatch.setenv("LAMBDA_TOOLKIT_IO_THREADS", "many")
+    with pytest.raises(ConfigurationError, match="LAMBDA_TOOLKIT_IO_THREADS"):
+        threads.io_pool()
+    monkeypatch.setenv("LAMBDA_TOOLKIT_IO_THREADS", "3")
+    pool = threads.io_pool()
+    try:
+        assert pool._max_workers == 3
+        assert threads.io_pool() is pool
+    finally:
+        pool.shutdown()
