@@ -23,6 +23,10 @@ from lambda_toolkit.core.middleware import (
     apply_middleware,
     middleware,
 )
+
+# Imported here, by every utility: under SnapStart it registers the after-restore hook
+# with the runtime during init, before the snapshot (see core.snapstart).
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.core.state import (
     Invocation,
     RecordInFlight,
@@ -63,6 +67,7 @@ __all__ = [
     "current_record",
     "get_correlation_id",
     "middleware",
+    "on_restore",
     "reset_cold_start",
     "set_correlation_id",
 ]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Invocation",
     "RecordInFlight",
+    "begin_durable_invocation",
     "begin_invocation",
     "begin_record",
     "clock_of",
@@ -34,6 +35,7 @@ __all__ = [
     "end_invocation",
     "end_record",
     "get_correlation_id",
+    "mark_restored",
     "reset_cold_start",
     "set_correlation_id",
 ]
@@ -58,6 +60,12 @@ class Invocation:
       batch starts no more records, tracing marks the span, logging says so);
     - ``route``: the HTTP route template being served (e.g. ``"GET /orders/{order_id}"``),
       set by ``lambda_toolkit.http``'s App, None otherwise;
+    - ``durable``: the ``DurableContext`` of a durable function's handler (AWS's durable
+      execution SDK; see ``core.durable``), None otherwise; ``execution_arn`` the ARN of
+      its durable execution (the same in every invocation of one execution), ``replaying``
+      True while the handler re-runs code whose operations are already checkpointed (a
+      replay after a wait or a failure), and ``suspended`` True once the SDK suspended the
+      invocation (a wait: the execution goes on in a later invocation, nothing failed);
     - ``fallback_response``: the answer a timeout guard gave in place of the handler's own
       result (None until one does): a layer that keeps results (idempotency) must not keep
       that one;
@@ -66,7 +74,10 @@ class Invocation:
       wants AWS SDK calls stopped at (None when none does; see ``core.aws``);
     - ``records_in_flight``: the batch records being processed now, by index (set through
       ``begin_record``/``end_record``): what another thread (a timeout post-mortem) can see
-      of them, where ``current_record()`` only sees its own thread's or task's.
+      of them, where ``current_record()`` only sees its own thread's or task's;
+    - ``restored``: True for the first invocation after a SnapStart restore (set by
+      ``begin_invocation`` once ``mark_restored`` was called: ``core.snapstart`` does it
+      after the restore), False otherwise; that invocation is the cold start too.
 
     ``data`` is a scratch space for per-invocation caches of one utility (keys prefixed
     with the utility name); anything two utilities share is a field above.
@@ -80,13 +91,17 @@ class Invocation:
         "context",
         "correlation_id",
         "data",
+        "durable",
         "event",
+        "execution_arn",
         "fallback_response",
         "interrupted",
         "records_in_flight",
         "request_id",
+        "restored",
         "route",
         "started",
+        "suspended",
     )
 
     def __init__(
@@ -97,11 +112,13 @@ class Invocation:
         cold_start: bool,
         started: float | None = None,
         clock: Callable[[], float] | None = None,
+        restored: bool = False,
     ) -> None:
         self.event = event
         self.context = context
         self.request_id: str = getattr(context, "aws_request_id", "")
         self.cold_start = cold_start
+        self.restored = restored
         if clock is None:
             clock = clock_of(context)
         self.clock: Callable[[], float] = clock
@@ -112,6 +129,9 @@ class Invocation:
         self.route: str | None = None
         self.fallback_response: Any = None
         self.calls_interrupt_at: float | None = None
+        self.durable: Any = None
+        self.execution_arn: str | None = None
+        self.suspended = False
         self.records_in_flight: dict[int, RecordInFlight] = {}
         self._deadline: float | None = _UNSET
 
@@ -121,6 +141,14 @@ class Invocation:
         if self._deadline is _UNSET:
             self._deadline = _deadline_of(self.context, self.clock())
         return self._deadline
+
+    @property
+    def replaying(self) -> bool:
+        """True while a durable handler re-runs code whose operations are already
+        checkpointed (asked of its ``DurableContext`` each time: it turns False where the
+        replay reaches new code); always False outside durable functions."""
+        durable = self.durable
+        return durable is not None and bool(durable.is_replaying())
 
     def remaining_ms(self) -> float | None:
         """Milliseconds left before the deadline (never negative), or None if unknown."""
@@ -180,10 +208,45 @@ def _take_cold_start() -> bool:
 
 
 def reset_cold_start() -> None:
-    """Make the next invocation count as the cold start again (for tests)."""
-    global _cold_start_pending
+    """Make the next invocation count as the cold start again, and not as restored (for tests)."""
+    global _cold_start_pending, _restore_pending
     with _cold_start_lock:
         _cold_start_pending = True
+        _restore_pending = False
+
+
+_restore_pending = False
+
+
+def mark_restored() -> None:
+    """Make the next invocation the first after a SnapStart restore: ``restored`` and the
+    cold start (called by ``core.snapstart`` after the restore). The cold start is armed
+    again because the snapshot may have been taken after invocations made during init
+    (priming): the restored sandbox has served none."""
+    global _cold_start_pending, _restore_pending
+    with _cold_start_lock:
+        _cold_start_pending = True
+        _restore_pending = True
+
+
+def _take_restored() -> bool:
+    global _restore_pending
+    with _cold_start_lock:
+        restored, _restore_pending = _restore_pending, False
+    return restored
+
+
+def _cold_start_after_fork() -> None:
+    # A forked child is a process of its own (Lambda Managed Instances fork their workers,
+    # a handler may fork with multiprocessing): its first invocation is its cold start. The
+    # lock is new: another thread of the parent may have held it at the fork.
+    global _cold_start_lock, _cold_start_pending
+    _cold_start_lock = Lock()
+    _cold_start_pending = True
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_cold_start_after_fork)
 
 
 def _deadline_of(context: LambdaContext, now: float) -> float | None:
@@ -207,8 +270,29 @@ def begin_invocation(event: Any, context: LambdaContext) -> tuple[Invocation, To
     if existing is not None and existing.event is event and existing.context is context:
         return existing, None
     clock = clock_of(context)
-    invocation = Invocation(event, context, cold_start=_take_cold_start(), started=clock(), clock=clock)
+    invocation = Invocation(
+        event,
+        context,
+        cold_start=_take_cold_start(),
+        started=clock(),
+        clock=clock,
+        restored=_restore_pending and _take_restored(),
+    )
     return invocation, _current.set(invocation)
+
+
+def begin_durable_invocation(event: Any, durable: Any) -> tuple[Invocation, Token[Invocation | None] | None]:
+    """Make a durable handler's call, ``(input, DurableContext)``, the current invocation:
+    its context is the Lambda context the ``DurableContext`` carries (request id, function,
+    remaining time), its ``durable``, ``execution_arn`` and ``replaying`` fields say which
+    execution it serves and whether it is replaying."""
+    from lambda_toolkit.core.durable import execution_arn_of  # durable functions only
+
+    invocation, token = begin_invocation(event, durable.lambda_context)
+    if invocation.durable is None:
+        invocation.durable = durable
+        invocation.execution_arn = execution_arn_of(durable)
+    return invocation, token
 
 
 def end_invocation(token: Token[Invocation | None] | None) -> None:
