@@ -74,6 +74,7 @@ RESERVED_VARIABLES = frozenset(
         "LAMBDA_TASK_ROOT",
     }
 )
+LOG_FORMAT_VARIABLE = "LOG_FORMAT"  # read by lambda_toolkit.logging (json or pretty)
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INSTALL_RIC = "pip install 'lambda-toolkit-aws[local]'"
 
@@ -95,6 +96,13 @@ def add_function_options(parser: argparse.ArgumentParser, *, timeout_help: str) 
         default=None,
         metavar="FILE",
         help="function environment variables from a file of NAME=VALUE lines (# comments, optional quotes)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "pretty"),
+        default=None,
+        help="the function's log lines: JSON, or pretty (readable, coloured on a terminal); default: "
+        "LOG_FORMAT, else pretty when stderr is a terminal, else JSON (sets LOG_FORMAT for the function)",
     )
 
 
@@ -224,13 +232,28 @@ def read_env_file(path: str) -> dict[str, str]:
     return variables
 
 
-def user_environment(env_file: str | None, assignments: Iterable[str]) -> dict[str, str]:
-    """The function variables given by ``--env-file`` then ``--env`` (the later wins)."""
+def user_environment(env_file: str | None, assignments: Iterable[str], log_format: str | None = None) -> dict[str, str]:
+    """The function variables given by ``--env-file``, ``--env`` then ``--log-format``
+    (the later wins)."""
     variables = read_env_file(env_file) if env_file is not None else {}
     for assignment in assignments:
         name, value = _assignment(assignment, "--env")
         variables[name] = value
+    if log_format is not None:
+        variables[LOG_FORMAT_VARIABLE] = log_format
     return variables
+
+
+def _wants_pretty(variables: dict[str, str]) -> bool:
+    """Whether this command shows the function's log lines pretty: as ``LOG_FORMAT`` (the
+    function's variables, then this shell's) says, else when stderr is a terminal."""
+    value = (variables.get(LOG_FORMAT_VARIABLE) or os.environ.get(LOG_FORMAT_VARIABLE) or "").strip().lower()
+    if value in ("json", "pretty"):
+        return value == "pretty"
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        return False
 
 
 def lambda_environment(function_name: str, memory_mb: int, handler: str) -> dict[str, str]:
@@ -390,7 +413,7 @@ def run(args: argparse.Namespace) -> int:
         raise _command_error("--timeout-ms and --memory-mb must be positive")
     module_name, function_name = _split_handler(args.handler)
     event = load_event(args.event, sys.stdin)
-    variables = user_environment(args.env_file, args.env)
+    variables = user_environment(args.env_file, args.env, args.log_format)
     name = function_name_for(module_name, args.function_name)
     if args.runtime == "ric":
         return _run_under_ric(f"{module_name}.{function_name}", event, args, name, variables)
@@ -425,6 +448,17 @@ def run(args: argparse.Namespace) -> int:
         return HANDLER_ERROR
     print(text, file=out)
     return 0
+
+
+def _log_renderer(variables: dict[str, str]) -> Callable[[str], str]:
+    """How the function's lines are shown: under the runtime client the function logs
+    JSON, as on Lambda, so pretty lines are rendered here, in this command's process."""
+    if not _wants_pretty(variables):
+        return str
+    from lambda_toolkit.logging._pretty import colour_for, render
+
+    colour = colour_for(sys.stderr)
+    return lambda line: render(line, colour)
 
 
 def _module_exists(module_name: str, roots: list[str]) -> bool:
@@ -470,8 +504,9 @@ def _run_under_ric(handler: str, event: Any, args: argparse.Namespace, name: str
     )
     with emulator:
         result = emulator.invoke(body)
+    render = _log_renderer(variables)
     for line in result.logs:
-        print(line, file=sys.stderr)
+        print(render(line), file=sys.stderr)
     if result.error is not None:
         print(json.dumps(result.error))
         return HANDLER_ERROR

@@ -328,7 +328,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise _command_error(f"--port must be between 0 and 65535, got {args.port}")
     module_name, function_name = _split_handler(args.handler)
-    variables = user_environment(args.env_file, args.env)
+    variables = user_environment(args.env_file, args.env, args.log_format)
     name = function_name_for(module_name, args.function_name)
     apply_environment(variables, name, args.memory_mb, f"{module_name}.{function_name}")
     with contextlib.redirect_stdout(sys.stderr):

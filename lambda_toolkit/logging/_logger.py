@@ -268,8 +268,10 @@ class Logger:
 
     def _choose_format(self) -> None:
         config = self._cfg
-        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get("AWS_EXECUTION_ENV"):
-            config.pretty = False  # on Lambda: always JSON, and the renderer is not even imported
+        # Under the Lambda runtime (its Runtime API address set; see _pretty): always JSON,
+        # and the renderer is not even imported. `invoke`/`serve` do not set that variable.
+        if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+            config.pretty = False
             return
         from lambda_toolkit.logging._pretty import choose_pretty
 

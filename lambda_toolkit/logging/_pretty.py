@@ -1,9 +1,12 @@
 """A human-readable, coloured rendering of the JSON lines, for local runs only.
 
 Chosen by ``LOG_FORMAT=pretty``, or by default when the stream is a terminal and the
-process is not on Lambda. On Lambda (``AWS_LAMBDA_FUNCTION_NAME`` and
-``AWS_EXECUTION_ENV`` both set) lines are always JSON: CloudWatch, Lambda's log level
-filter and log tools read the JSON fields.
+process is not on Lambda. Under the Lambda runtime (``AWS_LAMBDA_RUNTIME_API`` set: the
+address every runtime polls for events, given to every function, and by Lambda's
+emulators) lines are always JSON: CloudWatch, Lambda's log level filter and log tools
+read the JSON fields. ``lambda-toolkit invoke`` and ``serve`` set Lambda's other
+variables (the function name, ``AWS_EXECUTION_ENV``) for the handler but not that one,
+so local runs get pretty lines too.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
-__all__ = ["choose_pretty", "on_lambda", "render"]
+__all__ = ["FORMATS", "RUNTIME_VARIABLE", "VARIABLE", "choose_pretty", "colour_for", "on_lambda", "render"]
 
 VARIABLE = "LOG_FORMAT"
+FORMATS = ("json", "pretty")
+RUNTIME_VARIABLE = "AWS_LAMBDA_RUNTIME_API"
 _RESET = "\033[0m"
 _DIM = "\033[2m"
 _COLOURS = {
@@ -46,8 +51,8 @@ _HIDDEN = frozenset(
 
 
 def on_lambda() -> bool:
-    """True inside the Lambda runtime (both variables the runtime sets are present)."""
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and bool(os.environ.get("AWS_EXECUTION_ENV"))
+    """True under the Lambda runtime (its Runtime API address is set)."""
+    return bool(os.environ.get(RUNTIME_VARIABLE))
 
 
 def _is_tty(stream: TextIO | None) -> bool:

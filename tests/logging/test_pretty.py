@@ -15,9 +15,17 @@ class Terminal(Capture):
         return True
 
 
+# What the Lambda runtime sets (besides the function's variables): the Runtime API's address.
+LAMBDA = {
+    "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+    "AWS_LAMBDA_FUNCTION_NAME": "orders-fn",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+}
+
+
 @pytest.fixture(autouse=True)
 def _local(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_EXECUTION_ENV", "NO_COLOR"):
+    for name in ("AWS_EXECUTION_ENV", "AWS_LAMBDA_RUNTIME_API", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -66,13 +74,22 @@ def test_log_format_json_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("log_format", [None, "pretty"])
 def test_json_on_lambda_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch, log_format: str | None) -> None:
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12")
+    for name, value in LAMBDA.items():
+        monkeypatch.setenv(name, value)
     if log_format is not None:
         monkeypatch.setenv("LOG_FORMAT", log_format)
     out = Terminal()
     Logger(service="orders", stream=out).info("paid")
     assert out.last()["message"] == "paid"
+
+
+def test_lambdas_variables_without_the_runtime_are_a_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `lambda-toolkit invoke` and `serve` set the function's variables, not the Runtime API's.
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12")
+    out = Terminal()
+    Logger(service="orders", stream=out).info("paid")
+    assert not _is_json(out.getvalue()) and "paid" in out.getvalue()
 
 
 def test_a_non_terminal_stream_stays_json() -> None:
@@ -125,7 +142,7 @@ def test_on_lambda_neither_the_renderer_nor_the_processors_are_imported() -> Non
         "print([m for m in ('lambda_toolkit.logging._pretty', 'lambda_toolkit.logging._processors')"
         " if m in sys.modules])\n"
     )
-    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "orders-fn", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}
+    env = {**os.environ, **LAMBDA}
     env.pop("LOG_FORMAT", None)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "[]"
