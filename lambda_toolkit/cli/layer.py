@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_toolkit import __version__
+from lambda_toolkit.core.files import atomic_path
 
 __all__ = ["DISTRIBUTION", "LayerSpec", "build_layer", "register", "run", "run_publish", "wheel_from_installed"]
 
@@ -352,19 +353,19 @@ def _write_zip(root: Path, destination: Path) -> tuple[int, int]:
     """Zip ``root`` reproducibly (sorted names, fixed dates and modes); return (files, bytes)."""
     files = sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
     total = 0
-    partial = destination.with_name(destination.name + ".partial")
-    try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-            for path in files:
-                info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_ZIP_DATE)
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                data = path.read_bytes()
-                total += len(data)
-                archive.writestr(info, data, compresslevel=9)
-        partial.replace(destination)
-    finally:
-        partial.unlink(missing_ok=True)
+    # A scratch file of this build's own, moved in place whole: parallel builds of one
+    # output (CI) never share or delete each other's, and no reader sees a half zip.
+    with (
+        atomic_path(destination) as partial,
+        zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+    ):
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = path.read_bytes()
+            total += len(data)
+            archive.writestr(info, data, compresslevel=9)
     return len(files), total
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from lambda_toolkit.cli.invoke import _split_handler, load_handler
 from lambda_toolkit.core.errors import LambdaToolkitError
+from lambda_toolkit.core.files import write_atomic
 
 __all__ = ["find_app", "register", "run"]
 
@@ -61,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(text)
+        write_atomic(args.output, text)  # never a half-written document for a reader
     except OSError as exc:
         raise _command_error(f"cannot write {args.output!r}: {exc.strerror}") from None
     return 0
