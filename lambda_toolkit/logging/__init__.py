@@ -28,6 +28,7 @@ from lambda_toolkit.logging._redaction import DEFAULT_REDACT_KEYS, MASK
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.logging._datadog import datadog_fields
+    from lambda_toolkit.logging._propagation import propagate_correlation_id
     from lambda_toolkit.logging._types import CorrelationIdSpec, Processor
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Processor",
     "ScopedKeys",
     "get_correlation_id",
+    "propagate_correlation_id",
     "set_correlation_id",
 ]
 
@@ -59,4 +61,8 @@ def __getattr__(name: str) -> object:
         from lambda_toolkit.logging._datadog import datadog_fields
 
         return datadog_fields
+    if name == "propagate_correlation_id":  # one call at init, by the functions that send messages
+        from lambda_toolkit.logging._propagation import propagate_correlation_id
+
+        return propagate_correlation_id
     raise AttributeError(f"module 'lambda_toolkit.logging' has no attribute {name!r}")
