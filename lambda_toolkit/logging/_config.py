@@ -101,6 +101,7 @@ class Config:
         self.max_line_chars = 200_000
         self.processors: tuple[Any, ...] = ()  # see _processors; empty: nothing runs
         self.pretty = False  # human-readable lines (local runs only, see _pretty)
+        self.log_replays = False  # durable functions: write the lines of replayed code again
         self.keys = KeyScopes(service)
         self.state_key = f"logging.state.{id(self)}"
         self.pending: list[str] = []  # lines a failed (reentrant) write could not write yet
@@ -141,8 +142,14 @@ class Config:
             self.lock = lock_for(stream)
 
     def write(self, line: str) -> None:
-        """Write one line in one call, under the stream's lock; never raises (a log call
-        must not break the caller)."""
+        """Write one JSON line in one call, under the stream's lock; never raises (a log
+        call must not break the caller)."""
+        if self.pretty:
+            # Rendered here, at the last step, so that what reads the JSON line on its way
+            # (capture_logs, the debug buffer) still reads fields. Local runs only: see _pretty.
+            from lambda_toolkit.logging._pretty import colour_for, render
+
+            line = render(line, colour_for(self.stream))
         configured = self.stream
         if configured is None:
             stream = sys.stdout  # looked up each time: `lambda-toolkit invoke` redirects it

@@ -140,6 +140,8 @@ def _static_part(invocation: Invocation) -> str:
         f',"function_memory_size":{memory_json}'
         f',"cold_start":{"true" if invocation.cold_start else "false"}'
     )
+    if invocation.execution_arn is not None:  # a durable function: the execution it serves
+        part += f',"durable_execution_arn":{_text_of(invocation.execution_arn)}'
     trace_id = _trace_id()
     if trace_id is not None:
         part += f',"xray_trace_id":{escape(trace_id)}'

@@ -157,7 +157,10 @@ class Logger:
     ``processors``: callables, each taking a line as a dict and returning the dict to
     write (rename, add or drop fields), applied in order after the standard fields and
     before encoding; one that raises leaves the line unprocessed with a
-    ``processor_error`` field. Extra keyword arguments are keys on every line.
+    ``processor_error`` field. ``log_replays``: in a durable function, also write the
+    lines of code the SDK replays (by default they are not written again: they were
+    written by the invocation that first ran that code). Extra keyword arguments are keys
+    on every line.
 
     Log with ``debug``, ``info``, ``warning``, ``error``, ``critical`` and ``exception``,
     each ``(msg, *args, exc_info=None, stacklevel=1, extra=None, **fields)``, or with
@@ -183,6 +186,7 @@ class Logger:
         max_line_chars: int = 200_000,
         library_logs: bool | None = None,
         processors: Sequence[Processor] | None = None,
+        log_replays: bool = False,
         **keys: Any,
     ) -> None:
         service_name = resolve_service(service, option="Logger: service")
@@ -197,6 +201,7 @@ class Logger:
             or max_line_chars != 200_000
             or library_logs is not None
             or processors is not None
+            or log_replays
         ):
             raise ConfigurationError(
                 "Logger: a child logger takes only name, level and keys; "
@@ -234,6 +239,9 @@ class Logger:
                 from lambda_toolkit.logging._processors import check_processors  # only when used (cold start)
 
                 self._cfg.processors = check_processors(processors)
+            if not isinstance(log_replays, bool):
+                raise ConfigurationError(f"Logger: log_replays must be True or False, got {type(log_replays).__name__}")
+            self._cfg.log_replays = log_replays
             self._choose_format()
             if keys:
                 self.append_keys(**keys)
@@ -358,6 +366,13 @@ class Logger:
         stdlib record, the decorator's own lines). ``logger_name``: default this logger's."""
         config = self._cfg
         invocation = current_invocation()
+        if (
+            invocation is not None
+            and invocation.durable is not None
+            and invocation.replaying
+            and not config.log_replays
+        ):
+            return  # durable code being replayed: the invocation that first ran it wrote this line
         buffer = None
         if level < config.level:
             if invocation is None:
@@ -455,10 +470,6 @@ class Logger:
             line = apply_processors(line, config.processors, redactor)
         if len(line) > config.max_line_chars:
             line = fit_line(json.loads(line), line, config.max_line_chars, redactor)
-        if config.pretty:  # local runs only (never on Lambda): see _pretty
-            from lambda_toolkit.logging._pretty import colour_for, render
-
-            line = render(line, colour_for(config.stream))
         return line
 
     def _failure_line(self, level: int, error: Exception, location: str, logger_name: str) -> str:
@@ -633,8 +644,13 @@ class Logger:
                 keys.end_invocation(state)
 
         def on_error(call: Call) -> None:
-            state = entered.pop(call)
             invocation = call.invocation
+            if invocation is not None and invocation.suspended:
+                # A durable function's wait: the invocation ends without failing (its
+                # execution goes on in the next one), so it ends as a returning one does.
+                after(call)
+                return
+            state = entered.pop(call)
             if state is None or invocation is None:
                 return
             logger._flush(invocation)
