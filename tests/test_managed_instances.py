@@ -1,0 +1,179 @@
+"""Lambda Managed Instances: many worker processes of one function in one environment.
+
+The example application's handlers (examples/orders) run in a process pool, several
+processes at once, against a local AWS (moto's server mode on 127.0.0.1), with workers
+forked (as the Lambda runtime client forks them, here after the parent already served an
+invocation) or spawned. Each process has its own cold start: the log lines and the
+ColdStart metric of its first invocation say so, those of later ones do not. Each
+invocation's lines carry its own request id, correlation id and order: nothing crosses
+between processes (a forked worker does not use the parent's AWS connections either).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import json
+import multiprocessing
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "examples" / "orders"
+PROCESSES = 4
+TASKS = 8  # two per process on average: every process serves a first and a later invocation
+
+
+def _demo() -> Any:
+    """examples/demo.py: how the example application is driven locally (moto server, resources)."""
+    spec = importlib.util.spec_from_file_location("orders_demo", ROOT / "examples" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[dict[str, str]]:
+    demo = _demo()
+    server, endpoint = demo.start_aws()  # 127.0.0.1, a free port, started and ready
+    try:
+        env = demo.aws_environment(endpoint)
+        env.update(demo.provision(env))
+        yield env
+    finally:
+        server.stop()
+
+
+# -- what runs in each worker process ---------------------------------------------------
+
+_served = 0  # invocations this process has served
+
+
+def _prepare(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    if str(APP) not in sys.path:
+        sys.path.insert(0, str(APP))
+
+
+def _invoke(handler: Any, event: Any, context: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """Call ``handler``; return its answer and the JSON lines it wrote on stdout."""
+    captured, stdout = io.StringIO(), sys.stdout
+    sys.stdout = captured  # the logger and the metrics write to the stdout of the moment
+    try:
+        answer = handler(event, context)
+    finally:
+        sys.stdout = stdout
+    return answer, [json.loads(line) for line in captured.getvalue().splitlines() if line.startswith("{")]
+
+
+def _serve(task: int) -> dict[str, Any]:
+    """One order through the API handler, then through the worker handler."""
+    global _served
+    from lambda_toolkit.testing import FakeContext
+    from lambda_toolkit.testing.events import api_gateway_http_event, sqs_event
+
+    # examples/orders is on sys.path in the workers (not a package of the test suite)
+    create_order = importlib.import_module("orders.api").create_order
+    fulfil_order = importlib.import_module("orders.worker").fulfil_order
+
+    correlation_id = f"corr-{task}-{uuid.uuid4().hex[:8]}"
+    request = api_gateway_http_event(
+        "POST",
+        "/orders",
+        headers={"idempotency-key": f"key-{task}-{uuid.uuid4().hex}", "x-correlation-id": correlation_id},
+        body={"customer_id": f"c-{task}", "sku": "BOOK-1", "quantity": 1, "unit_price": "3.00"},
+    )
+    api_context = FakeContext(function_name="create-order", timeout_ms=30_000)
+    response, api_lines = _invoke(create_order, request, api_context)
+    order = json.loads(response["body"])
+    message = {"order_id": order["order_id"], "customer_id": f"c-{task}", "sku": "BOOK-1", "quantity": 1, "total": "3"}
+    batch = sqs_event([json.dumps(message)])
+    worker_context = FakeContext(function_name="fulfil-order", timeout_ms=30_000)
+    outcome, worker_lines = _invoke(fulfil_order, batch, worker_context)
+    sequence = _served
+    _served += 2
+    return {
+        "pid": os.getpid(),
+        "sequence": sequence,
+        "task": task,
+        "correlation_id": correlation_id,
+        "status": response["statusCode"],
+        "order_id": order["order_id"],
+        "api": {"request_id": api_context.aws_request_id, "lines": api_lines},
+        "worker": {"request_id": worker_context.aws_request_id, "lines": worker_lines, "outcome": outcome},
+    }
+
+
+# -- the checks -------------------------------------------------------------------------
+
+
+def _log_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if "_aws" not in line]
+
+
+def _cold_start_metrics(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if "_aws" in line and "ColdStart" in line]
+
+
+def _check(results: list[dict[str, Any]], parent_pid: int) -> None:
+    assert sorted(result["task"] for result in results) == list(range(TASKS))
+    by_process: dict[int, list[dict[str, Any]]] = {}
+    for result in results:
+        by_process.setdefault(result["pid"], []).append(result)
+    assert parent_pid not in by_process
+    assert len(by_process) > 1  # the pool really ran the handlers in several processes
+
+    for served in by_process.values():
+        served.sort(key=lambda result: result["sequence"])
+        for position, result in enumerate(served):
+            first = position == 0
+            api, worker = result["api"], result["worker"]
+            assert result["status"] == 201
+            api_logs, worker_logs = _log_lines(api["lines"]), _log_lines(worker["lines"])
+            assert api_logs and worker_logs
+            # the process's first invocation is its cold start; every later one is warm
+            assert [line["cold_start"] for line in api_logs] == [first] * len(api_logs)
+            assert [line["cold_start"] for line in worker_logs] == [False] * len(worker_logs)
+            assert len(_cold_start_metrics(api["lines"])) == (1 if first else 0)
+            assert _cold_start_metrics(worker["lines"]) == []  # the worker's metrics have no ColdStart capture
+            # no cross-talk: each line carries its own invocation's ids and order
+            assert {line["function_request_id"] for line in api_logs} == {api["request_id"]}
+            assert {line["correlation_id"] for line in api_logs} == {result["correlation_id"]}
+            assert {line["function_request_id"] for line in worker_logs} == {worker["request_id"]}
+            created = [line for line in api_logs if line["message"] == "order created"]
+            fulfilled = [line for line in worker_logs if line["message"] == "order fulfilled"]
+            assert [line["order_id"] for line in created] == [result["order_id"]]
+            assert [line["order_id"] for line in fulfilled] == [result["order_id"]]
+            assert worker["outcome"] == {"batchItemFailures": []}
+
+    orders = [result["order_id"] for result in results]
+    assert len(set(orders)) == len(orders)  # one order per idempotency key, none handed to another caller
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_pool_workers_each_have_their_own_cold_start_and_no_cross_talk(
+    start_method: str, aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in aws.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.syspath_prepend(str(APP))
+    if start_method == "fork":
+        # The parent serves an invocation first: its cold start is taken, its AWS clients
+        # hold open connections. Forked workers must still start cold, with their own clients.
+        parent = _serve(-1)
+        assert _log_lines(parent["api"]["lines"])[0]["cold_start"] is True
+
+    context = multiprocessing.get_context(start_method)
+    with context.Pool(PROCESSES, initializer=_prepare, initargs=(aws,)) as pool:
+        results = pool.map(_serve, range(TASKS), chunksize=1)
+
+    _check(results, os.getpid())
