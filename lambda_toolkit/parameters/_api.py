@@ -13,6 +13,7 @@ from __future__ import annotations
 from lambda_toolkit.core.env import env_float, env_int
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (
@@ -68,6 +69,7 @@ MAX_AGE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_MAX_AGE"
 JITTER_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_JITTER"
 STALE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_STALE_ON_ERROR"
 SIZE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE"
+RESTORE_MAX_AGE_VARIABLE = "LAMBDA_TOOLKIT_PARAMETERS_RESTORE_MAX_AGE"
 DEFAULT_MAX_AGE = 300.0
 PARAMETER_TYPES = frozenset({"String", "StringList", "SecureString"})
 
@@ -80,10 +82,22 @@ def _cache_from_environment() -> ParameterCache:
         max_entries=check_count(f"environment variable {SIZE_VARIABLE}", env_int(SIZE_VARIABLE, 1024)),
         jitter=check_fraction(f"environment variable {JITTER_VARIABLE}", env_float(JITTER_VARIABLE, 0.1)),
         stale_on_error=check_seconds(f"environment variable {STALE_VARIABLE}", env_float(STALE_VARIABLE, 0.0)),
+        restore_max_age=check_seconds(
+            f"environment variable {RESTORE_MAX_AGE_VARIABLE}", env_float(RESTORE_MAX_AGE_VARIABLE, 0.0)
+        ),
     )
 
 
 _cache = _cache_from_environment()
+
+
+@on_restore
+def _after_restore() -> None:
+    # A restored SnapStart sandbox shares the snapshot's cache with every other copy, and
+    # the values may have been rotated since it was taken (see ParameterCache.after_restore).
+    _cache.after_restore()
+
+
 _provider: Any = AutoProvider()  # a ParameterProvider and a SecretProvider
 _flights = SingleFlight()
 
@@ -94,13 +108,17 @@ def configure_cache(
     jitter: float | None = None,
     stale_on_error: float | None = None,
     clock: Callable[[], float] | None = None,
+    restore_max_age: float | None = None,
 ) -> None:
     """Replace the shared cache (emptied) with new settings; unset ones keep their value.
 
     ``max_entries`` bounds the cache, ``jitter`` (a fraction in [0, 1)) shortens each
     entry's freshness by up to that share at random, ``stale_on_error`` (seconds) keeps an
-    expired value that long to serve if its refresh fails, ``clock`` is a monotonic clock.
-    Environment: ``LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE``, ``..._JITTER``, ``..._STALE_ON_ERROR``.
+    expired value that long to serve if its refresh fails, ``clock`` is a monotonic clock,
+    ``restore_max_age`` (seconds, default 0) is the age past which a value cached before a
+    SnapStart snapshot is dropped after a restore (0: every value is fetched anew).
+    Environment: ``LAMBDA_TOOLKIT_PARAMETERS_CACHE_SIZE``, ``..._JITTER``, ``..._STALE_ON_ERROR``,
+    ``..._RESTORE_MAX_AGE``.
     """
     global _cache
     current = _cache
@@ -109,6 +127,7 @@ def configure_cache(
         jitter=current.jitter if jitter is None else jitter,
         stale_on_error=current.stale_on_error if stale_on_error is None else stale_on_error,
         clock=current.clock if clock is None else clock,
+        restore_max_age=current.restore_max_age if restore_max_age is None else restore_max_age,
     )
 
 

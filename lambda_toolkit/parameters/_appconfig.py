@@ -21,11 +21,13 @@ bytes in every use, masked in ``repr``.
 from __future__ import annotations
 
 import time
+import weakref
 from threading import Lock
 
 from lambda_toolkit.core.aws import LazyClient
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_count, check_seconds
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.parameters._auto import APPCONFIG_PORT_VARIABLE
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,
@@ -96,6 +98,7 @@ class AppConfigProvider:
         self._clock = clock
         self._lock = Lock()
         self._sessions: dict[tuple[str, str, str], _Session] = {}
+        _providers.add(self)
 
     @property
     def client(self) -> Any:
@@ -184,6 +187,17 @@ class AppConfigProvider:
 
     def __repr__(self) -> str:
         return "AppConfigProvider()"
+
+
+_providers: weakref.WeakSet[AppConfigProvider] = weakref.WeakSet()
+
+
+@on_restore
+def _forget_sessions() -> None:
+    # Every restored copy of a SnapStart snapshot holds the same session tokens (each good
+    # for one call) and poll times taken on a clock that may not have run since.
+    for provider in list(_providers):
+        provider.forget()
 
 
 class _RefusedTokenError(ParameterFetchError):

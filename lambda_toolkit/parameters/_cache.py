@@ -9,6 +9,13 @@ fails. An entry may carry a ``copy`` function: its value is then copied for each
 (the value is mutable and could not be made read-only). Writes take a lock; the hot path
 (a fresh hit) reads a plain dict that mirrors the cache, without the lock, which is safe
 because a dict lookup is atomic.
+
+After a SnapStart restore (``after_restore``) the entries fetched longer ago than
+``restore_max_age`` (default 0: all of them) are dropped: the snapshot may be days old and
+every restored copy shares it. Ages are measured on the wall clock there, since the
+monotonic clock need not have run while the snapshot was stored; the entries kept have
+their instants moved onto the clock as it reads now, so each keeps what was left of its
+freshness.
 """
 
 from __future__ import annotations
@@ -32,9 +39,10 @@ MISSING: Any = object()  # 'no value': None may be a cached value
 
 class Entry:
     """One cached value, the instants (monotonic) it stays fresh and kept until, and the
-    copy to hand out in its place (None: the value itself, it is read-only)."""
+    copy to hand out in its place (None: the value itself, it is read-only).
+    ``fetched_wall`` is the wall-clock time of the fetch (for a SnapStart restore)."""
 
-    __slots__ = ("copy", "fetched_at", "fresh_until", "keep_until", "value")
+    __slots__ = ("copy", "fetched_at", "fetched_wall", "fresh_until", "keep_until", "value")
 
     def __init__(
         self,
@@ -43,12 +51,14 @@ class Entry:
         fresh_until: float,
         keep_until: float,
         copy: Callable[[Any], Any] | None = None,
+        fetched_wall: float = 0.0,
     ) -> None:
         self.value = value
         self.fetched_at = fetched_at
         self.fresh_until = fresh_until
         self.keep_until = keep_until
         self.copy = copy
+        self.fetched_wall = fetched_wall
 
     def read(self) -> Any:
         """The value for one reader."""
@@ -96,7 +106,9 @@ def _new_store(
 class ParameterCache:
     """A bounded, thread-safe TTL cache of looked-up values.
 
-    ``clock`` (monotonic seconds) and ``rand`` (uniform in [0, 1)) are injectable for tests.
+    ``clock`` (monotonic seconds), ``wall_clock`` (``time.time``) and ``rand`` (uniform in
+    [0, 1)) are injectable for tests. ``restore_max_age`` (seconds): after a SnapStart
+    restore, entries fetched at least that long ago are dropped (0: every entry).
     """
 
     def __init__(
@@ -107,11 +119,15 @@ class ParameterCache:
         stale_on_error: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] | None = None,
+        restore_max_age: float = 0.0,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.max_entries = check_count("parameters cache max_entries", max_entries)
         self.jitter = check_fraction("parameters cache jitter", jitter)
         self.stale_on_error = check_seconds("parameters cache stale_on_error", stale_on_error)
+        self.restore_max_age = check_seconds("parameters cache restore_max_age", restore_max_age)
         self.clock = clock
+        self.wall_clock = wall_clock
         self._rand = rand
         self._lock = Lock()
         self._index: dict[Hashable, Entry] = {}
@@ -151,7 +167,7 @@ class ParameterCache:
             return
         now = self.clock()
         fresh_until = now + max_age * (1.0 - self.jitter * self._draw()) if self.jitter else now + max_age
-        entry = Entry(value, now, fresh_until, fresh_until + self.stale_on_error, copy)
+        entry = Entry(value, now, fresh_until, fresh_until + self.stale_on_error, copy, self.wall_clock())
         with self._lock:
             if self._store is None:
                 self._store = _new_store(self.max_entries, self.clock, self._index)
@@ -179,6 +195,33 @@ class ParameterCache:
         for key in [key for key in list(self._index) if predicate(key)]:
             self.discard(key)
 
+    def after_restore(self) -> int:
+        """After a SnapStart restore: drop the entries fetched ``restore_max_age`` seconds
+        ago or more (wall clock), move the others' instants onto the monotonic clock as it
+        reads now (each keeps what was left of its freshness); the number dropped."""
+        with self._lock:
+            entries = list(self._index.items())
+            self._store = None
+            self._index.clear()
+            now, wall_now = self.clock(), self.wall_clock()
+            kept: list[tuple[Hashable, Entry]] = []
+            for key, entry in entries:
+                age = max(0.0, wall_now - entry.fetched_wall)
+                if age >= self.restore_max_age:
+                    continue
+                shift = (now - age) - entry.fetched_at
+                entry.fetched_at += shift
+                entry.fresh_until += shift
+                entry.keep_until += shift
+                if now < entry.keep_until:
+                    kept.append((key, entry))
+            if kept:
+                # a new store: the TLRU cache computed each expiry when the entry went in
+                self._store = _new_store(self.max_entries, self.clock, self._index)
+                for key, entry in kept:
+                    self._store[key] = entry
+        return len(entries) - len(kept)
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:
@@ -191,5 +234,5 @@ class ParameterCache:
     def __repr__(self) -> str:
         return (
             f"<ParameterCache entries={len(self._index)} max_entries={self.max_entries} "
-            f"jitter={self.jitter} stale_on_error={self.stale_on_error}>"
+            f"jitter={self.jitter} stale_on_error={self.stale_on_error} restore_max_age={self.restore_max_age}>"
         )

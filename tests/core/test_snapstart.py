@@ -7,7 +7,6 @@ import logging
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,12 +17,11 @@ from lambda_toolkit.testing import FakeContext, simulate_restore
 
 
 @pytest.fixture(autouse=True)
-def _own_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     # The callbacks a test registers are forgotten after it; the package's own stay.
     monkeypatch.setattr(snapstart, "_callbacks", list(snapstart._callbacks))
     monkeypatch.setattr(snapstart, "_disabled", False)
     monkeypatch.delenv(snapstart.SWITCH_VARIABLE, raising=False)
-    yield
 
 
 @middleware

@@ -426,6 +426,18 @@ def test_forget_ends_every_session(data_api: Server, sdk: AppConfigProvider, clo
     assert data_api.requests[-1] == "GET /configuration token-3"  # the new session's first token
 
 
+def test_a_snapstart_restore_ends_every_session_and_reads_again(
+    data_api: Server, sdk: AppConfigProvider, clock: FakeClock
+) -> None:
+    from lambda_toolkit.testing import simulate_restore
+
+    get_app_config(*FLAGS)
+    simulate_restore()  # the snapshot's token and poll time are no good to a restored copy
+    assert json.loads(get_app_config(*FLAGS)) == DOCUMENT
+    assert data_api.count("POST") == 2
+    assert data_api.requests[-1] == "GET /configuration token-3"
+
+
 def test_an_unreachable_endpoint_is_a_fetch_error_naming_the_profile() -> None:
     provider = AppConfigProvider(endpoint_url=f"http://127.0.0.1:{free_port()}", region="us-east-1")
     with pytest.raises(ParameterFetchError, match="'orders/prod/flags': appconfig:StartConfigurationSession failed"):
