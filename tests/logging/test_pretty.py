@@ -146,3 +146,35 @@ def test_on_lambda_neither_the_renderer_nor_the_processors_are_imported() -> Non
     env.pop("LOG_FORMAT", None)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_capture_logs_reads_the_fields_of_pretty_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run on a terminal (pytest -s) or with LOG_FORMAT=pretty still assert on fields.
+    from lambda_toolkit.testing import capture_logs
+
+    monkeypatch.setenv("LOG_FORMAT", "pretty")
+    out = Capture()
+    log = Logger(service="orders", stream=out)
+    with capture_logs() as logs:
+        log.info("paid", order_id="o-1")
+    assert logs.where(message="paid", order_id="o-1") != []
+    assert not _is_json(out.getvalue()) and "order_id=o-1" in out.getvalue()
+
+
+def test_buffered_debug_lines_are_pretty_when_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_toolkit.testing import FakeContext
+
+    monkeypatch.setenv("LOG_FORMAT", "pretty")
+    out = Capture()
+    log = Logger(service="orders", stream=out, buffer_size=10)
+
+    @log.inject_context
+    def handler(event: object, context: object) -> None:
+        log.debug("looked up", sku="BOOK-1")
+        raise ValueError("no stock")
+
+    with pytest.raises(ValueError):
+        handler({}, FakeContext())
+    text = out.getvalue()
+    assert "looked up" in text and "sku=BOOK-1" in text
+    assert not any(_is_json(line) for line in text.splitlines() if "looked up" in line)
