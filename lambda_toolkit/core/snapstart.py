@@ -24,7 +24,6 @@ registers nothing; ``disable()`` makes the hooks do nothing from then on.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
@@ -57,8 +56,6 @@ _OFF = frozenset({"off", "false", "no", "0"})
 _callbacks: list[Callable[[], object]] = []
 _disabled = False
 _registered = False
-
-log = logging.getLogger("lambda_toolkit.core")
 
 
 def snapstart_init() -> bool:
@@ -126,7 +123,10 @@ def run_restore_hooks() -> None:
         try:
             callback()
         except Exception as error:  # one failing hook must not stop the others
+            import logging  # only when a hook fails: the package imports it only when it logs
+
             name = getattr(callback, "__qualname__", type(callback).__name__)
+            log = logging.getLogger("lambda_toolkit.core")
             log.warning("SnapStart restore hook %s failed (%s)", name, type(error).__name__)
 
 

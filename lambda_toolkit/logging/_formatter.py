@@ -12,6 +12,7 @@ import time
 
 from lambda_toolkit.core.env import trace_header
 from lambda_toolkit.core.secrets import is_secret
+from lambda_toolkit.core.state import current_record
 from lambda_toolkit.logging._redaction import MASK, Redactor, safe_str
 
 TYPE_CHECKING = False
@@ -47,6 +48,7 @@ RESERVED_FIELDS = frozenset(
         "function_arn",
         "function_memory_size",
         "cold_start",
+        "restored",
         "correlation_id",
         "route",
         "xray_trace_id",
@@ -140,6 +142,8 @@ def _static_part(invocation: Invocation) -> str:
         f',"function_memory_size":{memory_json}'
         f',"cold_start":{"true" if invocation.cold_start else "false"}'
     )
+    if invocation.restored:  # only on the first invocation after a SnapStart restore
+        part += ',"restored":true'
     if invocation.execution_arn is not None:  # a durable function: the execution it serves
         part += f',"durable_execution_arn":{_text_of(invocation.execution_arn)}'
     trace_id = _trace_id()
@@ -151,10 +155,17 @@ def _static_part(invocation: Invocation) -> str:
 def invocation_part(invocation: Invocation) -> str:
     """The invocation's fields and correlation id as JSON members, ``,"function_name":...``
     (function_name, function_request_id, function_arn, function_memory_size, cold_start,
-    xray_trace_id when traced, correlation_id and route when set), computed once per
-    invocation and again only when the correlation id or the route changes."""
+    restored on the first invocation after a SnapStart restore, xray_trace_id when traced,
+    correlation_id and route when set), computed once per invocation and again only when
+    the correlation id or the route changes.
+
+    While a batch record runs, its own correlation id (when it has one) is the line's:
+    each thread or task reads its own current record."""
     cached: tuple[str, object, object, str] | None = invocation.data.get(_PART_KEY)
-    correlation_id = invocation.correlation_id
+    record = current_record()
+    correlation_id = None if record is None else record.correlation_id
+    if correlation_id is None:
+        correlation_id = invocation.correlation_id
     route = invocation.route
     if cached is not None and cached[1] is correlation_id and cached[2] is route:
         return cached[3]
