@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.core.state import current_invocation
 
 # typing costs milliseconds at cold start: type names are for type checkers only
@@ -167,8 +168,10 @@ def _default_client(region: str | None) -> Any:
     return client
 
 
+@on_restore  # a restored SnapStart sandbox: the snapshot's connections are dead
 def reset_clients() -> None:
-    """Forget the default clients (for tests: a client made outside ``mock_aws`` is not mocked)."""
+    """Forget the default clients (for tests: a client made outside ``mock_aws`` is not
+    mocked; after a SnapStart restore)."""
     with _clients_lock:
         _clients.clear()
 
