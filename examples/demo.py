@@ -168,6 +168,8 @@ def main() -> None:
         messages = receive_all(env)
         print(f"  {len(messages)} order message(s) on the queue (one order, not two)")
         event = sqs_event([message["Body"] for message in messages] + ['{"order_id": "broken", "quantity": -1}'])
+        # What Lambda's event source mapping does: each received message, with its message
+        # attributes (the API added none by hand: propagate_correlation_id did), is a record.
         for record, message in zip(event["Records"], messages, strict=False):
             record["messageId"] = message["MessageId"]
             record["messageAttributes"] = {
@@ -181,8 +183,11 @@ def main() -> None:
         show_logs(worker_logs)
 
         show("4. one correlation id across both functions")
-        ids = {line.get("correlation_id") for line in api_logs + worker_logs if "correlation_id" in line}
+        # The poison message was sent by no request: its lines carry its own id (its message id).
+        lines = [line for line in api_logs + worker_logs if line.get("correlation_id") not in (None, poison)]
+        ids = {line["correlation_id"] for line in lines}
         print(f"  correlation ids in the log lines of both functions: {sorted(ids)}")
+        print("  (the API sent the order with no attribute written by hand: propagate_correlation_id() added it)")
         print("\nQuery them together in CloudWatch Logs Insights:")
         print(f'  fields @timestamp, function_name, message | filter correlation_id = "{CORRELATION_ID}"')
     finally:

@@ -2,9 +2,10 @@
 hand it to the worker through the queue.
 
 Every utility on one handler: routing and the typed body (http), JSON logs with the caller's
-correlation id (logging), X-Ray (tracing), an OrdersCreated metric (metrics), replays of
-the same ``Idempotency-Key`` answered from DynamoDB (idempotency), and the payment
-provider's key read from Secrets Manager through a TTL cache (parameters).
+correlation id, carried on in the queued message's attributes (logging), X-Ray (tracing), an
+OrdersCreated metric (metrics), replays of the same ``Idempotency-Key`` answered from
+DynamoDB (idempotency), and the payment provider's key read from Secrets Manager through a
+TTL cache (parameters).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from typing import Any
 
 from lambda_toolkit.http import App
 from lambda_toolkit.idempotency import DynamoDBStore, idempotent, replayed_header
-from lambda_toolkit.logging import Logger, get_correlation_id
+from lambda_toolkit.logging import Logger, propagate_correlation_id
 from lambda_toolkit.metrics import Metrics
 from lambda_toolkit.parameters import get_secret
 from lambda_toolkit.tracing import trace
 from orders.models import OrderCreated, OrderMessage, OrderRequest
 
 log = Logger(service="orders")
+# The correlation id of each request travels in the messages sent through boto3 (the
+# worker's logs show the same id): no attribute written by hand.
+propagate_correlation_id()
 metrics = Metrics(namespace="Orders", service="orders")
 store = DynamoDBStore(os.environ.get("IDEMPOTENCY_TABLE", "orders-idempotency"))
 
@@ -59,11 +63,7 @@ def place_order(request: OrderRequest) -> OrderCreated:
         total=request.unit_price * request.quantity,
     )
     reference = _payment_reference(order.order_id)
-    _queue().send_message(
-        QueueUrl=os.environ["ORDERS_QUEUE_URL"],
-        MessageBody=order.model_dump_json(),
-        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": get_correlation_id() or ""}},
-    )
+    _queue().send_message(QueueUrl=os.environ["ORDERS_QUEUE_URL"], MessageBody=order.model_dump_json())
     metrics.add_metric("OrdersCreated", "Count", 1)
     log.info("order created", order_id=order.order_id, sku=order.sku, quantity=order.quantity)
     return OrderCreated(order_id=order.order_id, total=order.total, payment_reference=reference)
