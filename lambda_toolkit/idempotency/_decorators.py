@@ -3,7 +3,8 @@
 Both are middlewares of the core engine: the before hook takes the lock or answers a
 duplicate with ``call.respond``; the after hook stores the result; the on-error hook
 releases the lock (also on the core's ``InvocationTimeout``, which is an ordinary
-exception on this path) so that a retry can run.
+exception on this path) so that a retry can run. An ``async def`` function gets the async
+twins of the three hooks: the same steps, with the store calls off the event loop.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
+from lambda_toolkit.core.durable import is_operation_context
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, middleware
 from lambda_toolkit.idempotency._options import IdempotencyOptions
 from lambda_toolkit.idempotency._policy import Policy
@@ -21,12 +23,21 @@ P = ParamSpec("P")
 
 
 def _event_of(call: Call) -> Any:
+    invocation = call.invocation
+    if invocation is not None and invocation.durable is not None and not call.is_handler_call:
+        # A durable step (a function of the step's context) under @idempotent: its key is
+        # read from the execution's input, the durable handler's event.
+        return invocation.event
     return call.args[-2]
 
 
 def _first_argument(call: Call) -> Any:
-    if call.args:
-        return call.args[0]
+    args = call.args
+    invocation = call.invocation
+    if args and invocation is not None and invocation.durable is not None and is_operation_context(args[0]):
+        args = args[1:]  # a durable step's context comes first: the key is read from what follows
+    if args:
+        return args[0]
     return next(iter(call.kwargs.values()), None)
 
 
@@ -44,7 +55,14 @@ def _decorator(
     def build(*args: P.args, **kwargs: P.kwargs) -> Middleware:
         policy = Policy(options(*args, **kwargs), source=source)
         return Middleware(
-            name, before=policy.before, after=policy.after, on_error=policy.on_error, handler_only=handler_only
+            name,
+            before=policy.before,
+            after=policy.after,
+            on_error=policy.on_error,
+            async_before=policy.async_before,
+            async_after=policy.async_after,
+            async_on_error=policy.async_on_error,
+            handler_only=handler_only,
         )
 
     build.__name__ = build.__qualname__ = name

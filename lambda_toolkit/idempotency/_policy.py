@@ -8,9 +8,21 @@ exception type is one whose outcome is stored (its type, never its message). If 
 is replayed (after the payload check) and an INPROGRESS one raises
 ``IdempotencyInProgressError`` (or is waited on, up to a bound).
 
+For an ``async def`` function the same steps run in the async twins of the hooks: every
+store call runs on the package's I/O threads (``core.threads.to_thread``, the invocation
+state carried along) and the wait for an in-progress key is ``asyncio.sleep``, so the
+event loop keeps serving other invocations meanwhile.
+
 An INPROGRESS lock ends at the invocation's deadline, or ``in_progress_timeout`` seconds
 from now when there is no deadline (or the remaining time reads 0), so a sandbox that
 crashed never blocks a key for good.
+
+In a durable function (the invocation has an ``execution_arn``) the lock belongs to the
+durable execution, not to one invocation: its token is derived from the execution's ARN,
+so every invocation of that execution (a replay after a wait, a redelivered start) finds
+the lock its own and runs on, while another execution with the same key is a duplicate.
+The lock then lasts until the record's expiry (``expires_after``), since the execution
+goes on across invocations, and a wait's suspension keeps it (nothing failed).
 """
 
 from __future__ import annotations
@@ -48,6 +60,11 @@ logger = logging.getLogger("lambda_toolkit.idempotency")
 _MAX_WAIT_STEP = 1.0
 
 
+def _execution_token(execution_arn: str) -> str:
+    """The lock token of a durable execution: the same in each of its invocations."""
+    return "execution-" + digest(execution_arn)[:32]
+
+
 def _completed(lock: Record, *, result: str | None = None, error: str | None = None) -> Record:
     """The COMPLETED record replacing ``lock`` (same key, expiry, token and payload hash)."""
     return Record(
@@ -64,6 +81,19 @@ def _completed(lock: Record, *, result: str | None = None, error: str | None = N
 def _is_fallback(response: Any, fallback: Any) -> bool:
     """True when ``response`` is the very object a timeout guard answered with."""
     return fallback is not None and response is fallback
+
+
+class _Attempt:
+    """One call's way to its lock: the key, and how long and how often it may wait for it."""
+
+    __slots__ = ("give_up", "key", "namespace", "payload_hash", "step")
+
+    def __init__(self, namespace: str, key: str, payload_hash: str | None, give_up: float) -> None:
+        self.namespace = namespace
+        self.key = key
+        self.payload_hash = payload_hash
+        self.give_up = give_up  # the time.monotonic() instant the wait= budget ends
+        self.step = 0.05
 
 
 class Policy:
@@ -124,6 +154,88 @@ class Policy:
 
     def before(self, call: Call) -> None:
         """Take the lock for the call's key, or answer with the stored result."""
+        attempt = self._attempt(call)
+        while attempt is not None:
+            record, now_ms = self._lock_record(call, attempt)
+            delay = self._settle(call, attempt, record, self.store.acquire(record, now_ms))
+            if delay is None:
+                return
+            time.sleep(delay)
+
+    async def async_before(self, call: Call) -> None:
+        """``before`` for an async function: the store call runs in a thread, the wait is
+        ``asyncio.sleep``, so the event loop keeps running."""
+        import asyncio
+
+        from lambda_toolkit.core.threads import to_thread
+
+        attempt = self._attempt(call)
+        while attempt is not None:
+            record, now_ms = self._lock_record(call, attempt)
+            existing = await to_thread(self.store.acquire, record, now_ms)
+            delay = self._settle(call, attempt, record, existing)
+            if delay is None:
+                return
+            await asyncio.sleep(delay)
+
+    def after(self, call: Call) -> None:
+        """Store the result as COMPLETED (the lock stays if that fails: the work is done)."""
+        record = self._record.pop(call)
+        if record is None:
+            return
+        completed = self._outcome(call, record)
+        if completed is None:
+            self._release(record)
+        else:
+            self._complete(completed)
+
+    async def async_after(self, call: Call) -> None:
+        """``after`` for an async function: the store call runs in a thread."""
+        from lambda_toolkit.core.threads import to_thread  # concurrent.futures: for async functions only
+
+        record = self._record.pop(call)
+        if record is None:
+            return
+        completed = self._outcome(call, record)
+        if completed is None:
+            await to_thread(self._release, record)
+        else:
+            await to_thread(self._complete, completed)
+
+    def on_error(self, call: Call) -> None:
+        """Release the lock so a retry can run, or store the outcome of a listed exception type."""
+        record = self._record.pop(call)
+        error = call.error
+        if record is None or error is None:
+            return
+        invocation = call.invocation
+        if invocation is not None and invocation.suspended:
+            return  # a durable function's wait: the execution holds the lock into its next invocation
+        completed = self._error_outcome(error, record)
+        if completed is None:
+            self._release(record)
+        else:
+            self._complete(completed)
+
+    async def async_on_error(self, call: Call) -> None:
+        """``on_error`` for an async function (also on cancellation): the store call runs in a thread."""
+        from lambda_toolkit.core.threads import to_thread  # concurrent.futures: for async functions only
+
+        record = self._record.pop(call)
+        error = call.error
+        if record is None or error is None:
+            return
+        completed = self._error_outcome(error, record)
+        if completed is None:
+            await to_thread(self._release, record)
+        else:
+            await to_thread(self._complete, completed)
+
+    # -- the steps the sync and async hooks share ------------------------------------
+
+    def _attempt(self, call: Call) -> _Attempt | None:
+        """The key of the call and its wait budget; None when there is no lock to take (the
+        key is missing and ``on_missing_key="warn"``, or the in-process cache answered)."""
         target = call.target
         namespace = self._namespaces.get(target) or self.namespace(target)
         data = self.source(call)
@@ -132,7 +244,7 @@ class Policy:
             if self.on_missing_key == "raise":
                 raise IdempotencyKeyError(f"{namespace}: the idempotency key expression found nothing in the event")
             logger.warning("%s: the idempotency key expression found nothing; running without idempotency", namespace)
-            return
+            return None
         try:
             key = f"{namespace}#{digest(material)}"
             payload_hash = None
@@ -150,74 +262,79 @@ class Policy:
             if existing is not None:
                 self._check_payload(namespace, existing, payload_hash)
                 call.respond(self._replay(target, existing))
-                return
-        give_up = time.monotonic() + self.wait
-        step = 0.05
-        while True:
-            now = time.time()
-            record = Record(
-                key=key,
-                status=INPROGRESS,
-                expires_at=math.ceil(now + self.expires_after),
-                lock_expires_at_ms=self._lock_expiry_ms(call, now),
-                token=urandom(16).hex(),
-                payload_hash=payload_hash,
-            )
-            existing = self.store.acquire(record, int(now * 1000))
-            if existing is None or existing.token == record.token:
-                # Our own token: the write took the lock but its response was lost, and the
-                # client's retry of it met this very lock. It is ours: run.
-                self._record.set(call, record)
-                return
-            self._check_payload(namespace, existing, payload_hash)
-            if existing.status == COMPLETED:
-                call.respond(self._replay(target, existing))
-                return
-            left = give_up - time.monotonic()
-            if left <= 0:
-                raise IdempotencyInProgressError(
-                    f"{namespace}: key {existing.key_hash[:16]} is in progress in another invocation; retry later",
-                    key_hash=existing.key_hash,
-                )
-            time.sleep(min(step, left))
-            step = min(step * 2, _MAX_WAIT_STEP)
+                return None
+        return _Attempt(namespace, key, payload_hash, time.monotonic() + self.wait)
 
-    def after(self, call: Call) -> None:
-        """Store the result as COMPLETED (the lock stays if that fails: the work is done)."""
-        record = self._record.pop(call)
-        if record is None:
-            return
+    def _lock_record(self, call: Call, attempt: _Attempt) -> tuple[Record, int]:
+        now = time.time()
+        invocation = call.invocation
+        execution = None if invocation is None else invocation.execution_arn
+        if execution is None:
+            token = urandom(16).hex()
+            lock_expires_at_ms = self._lock_expiry_ms(call, now)
+        else:
+            token = _execution_token(execution)
+            lock_expires_at_ms = math.ceil((now + self.expires_after) * 1000)
+        record = Record(
+            key=attempt.key,
+            status=INPROGRESS,
+            expires_at=math.ceil(now + self.expires_after),
+            lock_expires_at_ms=lock_expires_at_ms,
+            token=token,
+            payload_hash=attempt.payload_hash,
+        )
+        return record, int(now * 1000)
+
+    def _settle(self, call: Call, attempt: _Attempt, record: Record, existing: Record | None) -> float | None:
+        """Act on the store's answer to ``acquire``: None when settled (the lock is ours, or
+        the call was answered with the stored result), else the seconds to wait before
+        trying again. Raises ``IdempotencyInProgressError`` once the wait is used up."""
+        if existing is None or (existing.token == record.token and existing.status != COMPLETED):
+            # Our own token: the write took the lock but its response was lost, and the
+            # client's retry of it met this very lock; or a durable execution's replay met
+            # the lock its execution holds. It is ours: run. (A completed one is replayed:
+            # one execution calling the same key twice has a duplicate too.)
+            self._record.set(call, record)
+            return None
+        self._check_payload(attempt.namespace, existing, attempt.payload_hash)
+        if existing.status == COMPLETED:
+            call.respond(self._replay(call.target, existing))
+            return None
+        left = attempt.give_up - time.monotonic()
+        if left <= 0:
+            raise IdempotencyInProgressError(
+                f"{attempt.namespace}: key {existing.key_hash[:16]} is in progress in another invocation; retry later",
+                key_hash=existing.key_hash,
+            )
+        delay = min(attempt.step, left)
+        attempt.step = min(attempt.step * 2, _MAX_WAIT_STEP)
+        return delay
+
+    def _outcome(self, call: Call, record: Record) -> Record | None:
+        """The COMPLETED record of the call's result, or None when the lock must be released."""
         invocation = call.invocation
         if invocation is not None and _is_fallback(call.response, invocation.fallback_response):
             # A timeout guard inside this layer answered with its fallback (say a 503): that
             # is not the function's result, so the retry must run rather than replay it.
             # A result the handler returned after the guard's margin passed is its real
             # answer (the caller has it): that one is stored like any other.
-            self._release(record)
-            return
-        namespace = record.namespace
-        text = dump_result(call.response, namespace)
-        self._complete(_completed(record, result=text))
+            return None
+        return _completed(record, result=dump_result(call.response, record.namespace))
 
-    def on_error(self, call: Call) -> None:
-        """Release the lock so a retry can run, or store the outcome of a listed exception type."""
-        record = self._record.pop(call)
-        error = call.error
-        if record is None or error is None:
-            return
-        if self.store_errors and isinstance(error, self.store_errors):
-            # The type and a summary made of names only: an exception's message often holds
-            # the payload (a card number, an email), and the store must never hold that.
-            kind = type(error)
-            text = json.dumps(
-                {
-                    "type": f"{kind.__module__}.{kind.__qualname__}",
-                    "summary": f"{kind.__name__} raised by {record.namespace}",
-                }
-            )
-            self._complete(_completed(record, error=text))
-            return
-        self._release(record)
+    def _error_outcome(self, error: BaseException, record: Record) -> Record | None:
+        """The COMPLETED record of a listed exception type, or None: release the lock."""
+        if not (self.store_errors and isinstance(error, self.store_errors)):
+            return None
+        # The type and a summary made of names only: an exception's message often holds
+        # the payload (a card number, an email), and the store must never hold that.
+        kind = type(error)
+        text = json.dumps(
+            {
+                "type": f"{kind.__module__}.{kind.__qualname__}",
+                "summary": f"{kind.__name__} raised by {record.namespace}",
+            }
+        )
+        return _completed(record, error=text)
 
     # -- helpers -------------------------------------------------------------------
 
