@@ -3,15 +3,19 @@
 A replay found in the cache costs no call to the store. Only COMPLETED records are
 cached (a lock must always be decided by the store); an entry lives at most ``max_age``
 seconds and never beyond the record's own expiry. The option names are those of every
-cache of the package: ``max_entries`` and ``max_age`` (seconds).
+cache of the package: ``max_entries`` and ``max_age`` (seconds). After a SnapStart restore
+every CachedStore is emptied: its ages were measured on a clock that need not have run
+while the snapshot was stored, and the store holds the truth.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 from lambda_toolkit.core.options import check_count, check_seconds
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError
 from lambda_toolkit.idempotency._store import COMPLETED, IdempotencyStore, Record
 
@@ -33,6 +37,7 @@ class CachedStore:
         self.max_age = max_age
         self._cache: TTLCache[str, Record] = TTLCache(maxsize=max_entries, ttl=max_age, timer=time.monotonic)
         self._lock = threading.Lock()
+        _instances.add(self)
 
     def cached_record(self, key: str, now_ms: int) -> Record | None:
         """The live completed record of ``key`` in the cache, or None (the store is not asked)."""
@@ -82,3 +87,12 @@ class CachedStore:
 
     def __repr__(self) -> str:
         return f"CachedStore({self.store!r}, size={len(self._cache)})"
+
+
+_instances: weakref.WeakSet[CachedStore] = weakref.WeakSet()
+
+
+@on_restore
+def _clear_after_restore() -> None:
+    for cached in list(_instances):
+        cached.clear()
