@@ -22,6 +22,7 @@ from lambda_toolkit.core import Call, Middleware, middleware
 from lambda_toolkit.core.env import env_bool, service_name
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.secrets import mask_secrets
+from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.metrics._emf import NAMESPACE_ENV, EMFProvider
 from lambda_toolkit.metrics._rules import (
     MAX_DIMENSIONS,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from typing import IO, Any
 
+    from lambda_toolkit.core.state import Invocation
     from lambda_toolkit.metrics._single import SingleMetric
     from lambda_toolkit.metrics._types import MetricsProvider, Timestamp
 
@@ -101,12 +103,15 @@ class Document:
     """What one invocation (or one ``single_metric``) has recorded so far.
 
     ``where`` prefixes the messages of its errors and ``metric`` names the metric they
-    concern (a ``single_metric``'s); an invocation's document has neither.
+    concern (a ``single_metric``'s); an invocation's document has neither. ``durable``:
+    the durable function's invocation it records (None otherwise), asked whether it is
+    replaying before a value is added.
     """
 
     __slots__ = (
         "dimension_sets",
         "dimensions",
+        "durable",
         "lock",
         "metadata",
         "metric",
@@ -125,6 +130,7 @@ class Document:
         self.timestamp_ms: int | None = None
         self.where = where
         self.metric = metric
+        self.durable: Invocation | None = None
         # Worker threads that copy the invocation's context share its document.
         self.lock = Lock()
 
@@ -318,6 +324,9 @@ class Metrics:
         recording = self._recording.get()
         if recording is None:
             recording = Document()
+            invocation = current_invocation()
+            if invocation is not None and invocation.durable is not None:
+                recording.durable = invocation
             self._recording.set(recording)
         return recording
 
@@ -334,9 +343,13 @@ class Metrics:
     def add_metric(self, name: str, unit: str, value: float, *, resolution: int = 60) -> None:
         """Record one value; values of the same metric in an invocation are aggregated.
 
-        ``resolution=1`` stores the metric at high (1 second) resolution (EMF only).
+        ``resolution=1`` stores the metric at high (1 second) resolution (EMF only). In a
+        durable function, a value added by code the SDK replays is not recorded again.
         """
         recording = self._recording.get() or self._current()
+        durable = recording.durable
+        if durable is not None and durable.replaying:
+            return  # durable code being replayed: the invocation that first ran it counted this value
         series = None
         known = None
         if type(name) is str:
@@ -426,6 +439,7 @@ class Metrics:
 
         The document holds the default dimensions (``service`` and ``default_dimensions``)
         unless ``default_dimensions=False``; never the invocation's ``add_dimension`` ones.
+        In a durable function, one made by code the SDK replays is not written again.
         """
         from lambda_toolkit.metrics._single import SingleMetric  # loaded by the first single metric
 
@@ -436,7 +450,9 @@ class Metrics:
         series = MetricSeries(unit_name, seconds, unit)
         series.values.append(number)
         document.metrics[name] = series
-        metric = SingleMetric(self, document, self._persistent if default_dimensions else {})
+        invocation = current_invocation()
+        replayed = invocation is not None and invocation.durable is not None and invocation.replaying
+        metric = SingleMetric(self, document, self._persistent if default_dimensions else {}, replayed=replayed)
         if name in metric.defaults:
             raise MetricsError(f"{where}metric {name!r} has the name of a dimension")
         for dimension, dimension_value in (dimensions or {}).items():

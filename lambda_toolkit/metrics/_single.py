@@ -27,12 +27,15 @@ class SingleMetric:
     timestamp are its own, never the invocation's.
     """
 
-    __slots__ = ("_document", "_metrics", "defaults")
+    __slots__ = ("_document", "_metrics", "_replayed", "defaults")
 
-    def __init__(self, metrics: Metrics, document: Document, defaults: dict[str, str]) -> None:
+    def __init__(
+        self, metrics: Metrics, document: Document, defaults: dict[str, str], *, replayed: bool = False
+    ) -> None:
         self._metrics = metrics
         self._document = document
         self.defaults = defaults
+        self._replayed = replayed  # made by replayed durable code: written by the first run
 
     @property
     def name(self) -> str:
@@ -68,6 +71,8 @@ class SingleMetric:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
+        if self._replayed:
+            return
         metrics = self._metrics
         metric_set = self._document.metric_set(metrics._require_namespace(), self.defaults, int(time.time() * 1000))
         metrics._publish([metric_set])
