@@ -10,7 +10,8 @@ Lambda, and the timeout the test chooses).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
@@ -34,12 +35,19 @@ class LocalDurableRunner:
         self.contexts.append(context)
         return context
 
-    def run(self, payload: Any, *, execution_name: str = "execution-name") -> DurableFunctionTestResult:
-        """One execution of the handler with ``payload`` as its input, to its end."""
+    @contextmanager
+    def session(self) -> Iterator[DurableFunctionTestRunner]:
+        """The SDK's runner itself, for executions run side by side (``run_async``,
+        callbacks), with this class's Lambda contexts."""
         with (
             mock.patch.object(invoker, "create_test_lambda_context", self._context),
-            DurableFunctionTestRunner(handler=self.handler) as runner,
+            DurableFunctionTestRunner(handler=self.handler, poll_interval=0.02) as runner,
         ):
+            yield runner
+
+    def run(self, payload: Any, *, execution_name: str = "execution-name") -> DurableFunctionTestResult:
+        """One execution of the handler with ``payload`` as its input, to its end."""
+        with self.session() as runner:
             return runner.run(input=json.dumps(payload), execution_timeout=60, execution_name=execution_name)
 
 
