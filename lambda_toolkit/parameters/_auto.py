@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_seconds
+from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailableError
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 
@@ -119,6 +121,7 @@ class AutoProvider:
         self._appconfig_lock = Lock()
         self._parameters_switch = _Switch(PORT_VARIABLE, True, "Parameters and Secrets", self)
         self._appconfig_switch = _Switch(APPCONFIG_PORT_VARIABLE, False, "AppConfig", self)
+        _providers.add(self)
 
     @property
     def appconfig_extension(self) -> AppConfigExtensionProvider:
@@ -208,3 +211,15 @@ class AutoProvider:
 
     def __repr__(self) -> str:
         return f"AutoProvider(extension={self.extension!r})"
+
+
+_providers: weakref.WeakSet[AutoProvider] = weakref.WeakSet()
+
+
+@on_restore
+def _ask_the_extensions_again() -> None:
+    # A pause after an extension did not answer was timed on a clock that need not have
+    # run while the snapshot was stored, and the restored sandbox's extensions are new.
+    for provider in list(_providers):
+        provider._parameters_switch.unavailable_until = None
+        provider._appconfig_switch.unavailable_until = None

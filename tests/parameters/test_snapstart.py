@@ -13,11 +13,11 @@ import pytest
 
 from lambda_toolkit.core import snapstart
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.parameters import configure_cache, get_parameter, get_secret
+from lambda_toolkit.parameters import AutoProvider, SSMProvider, configure_cache, get_parameter, get_secret
 from lambda_toolkit.parameters._api import _cache_from_environment
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.testing import FakeClock, simulate_restore
-from tests.parameters.conftest import Aws
+from tests.parameters.conftest import Aws, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +132,15 @@ def test_restore_max_age_comes_from_the_environment(monkeypatch: pytest.MonkeyPa
 def test_a_negative_restore_max_age_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="restore_max_age"):
         ParameterCache(restore_max_age=-5)
+
+
+def test_a_restore_asks_the_extension_again(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(free_port()))  # nothing answers
+    aws.ssm.put_parameter(Name="/app/table", Value="orders", Type="String")
+    clock = FakeClock()
+    provider = AutoProvider(ssm=SSMProvider(aws.ssm), clock=clock, retry_after=60)
+    assert provider.get_parameter("/app/table", decrypt=True) == "orders"  # through the SDK
+    assert provider.uses_extension() is False  # not asked again for a minute
+    simulate_restore()
+    assert provider.uses_extension() is True
