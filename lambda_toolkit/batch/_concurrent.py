@@ -26,10 +26,12 @@ from collections.abc import Awaitable, Callable, Generator, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from lambda_toolkit.batch._inflight import InFlight
 from lambda_toolkit.batch._outcome import BatchOutcome
 from lambda_toolkit.batch._processor import Run, classify, record_function_code
 from lambda_toolkit.batch._types import FailureReason
 from lambda_toolkit.core.errors import InvocationTimeout
+from lambda_toolkit.core.state import begin_record, end_record
 
 __all__ = ["new_shared", "run_async", "run_threads"]
 
@@ -161,7 +163,8 @@ def _schedule(shared: Shared, run: Run, units: deque[list[int]], code: Any) -> G
 def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared) -> BatchOutcome:
     """Process the batch on at most ``workers`` threads."""
     units = _units(run)
-    records, convert = run.records, run.plan.convert
+    records, convert, spec = run.records, run.plan.convert, run.plan.spec
+    record_ids = spec.record_ids(run.ids)
     code = record_function_code(fn)
 
     def work() -> None:
@@ -169,11 +172,15 @@ def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared
         try:
             index = next(schedule)
             while True:  # run the record, hand its outcome back, get the next one
+                # (current in this worker's own context until its failure is logged)
+                token = begin_record(InFlight(index, record_ids[index], records[index], spec))
                 try:
                     shared.success(index, fn(convert(records[index])))
                 except Exception as exc:
                     index = schedule.send(exc)
                     continue
+                finally:
+                    end_record(token)
                 index = schedule.send(None)
         except StopIteration:
             pass
@@ -210,19 +217,23 @@ def _being_cancelled(shared: Shared) -> bool:
 async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: int, shared: Shared) -> BatchOutcome:
     """Await the record coroutines with at most ``in_flight`` running at once."""
     units = _units(run)
-    records, convert = run.records, run.plan.convert
+    records, convert, spec = run.records, run.plan.convert, run.plan.spec
+    record_ids = spec.record_ids(run.ids)
     code = record_function_code(fn)
 
     async def work() -> None:
         schedule = _schedule(shared, run, units, code)
         try:
             index = next(schedule)
-            while True:  # as run_threads' worker, awaiting the record
+            while True:  # as run_threads' worker, awaiting the record (in this task's context)
+                token = begin_record(InFlight(index, record_ids[index], records[index], spec))
                 try:
                     shared.success(index, await fn(convert(records[index])))
                 except Exception as exc:
                     index = schedule.send(exc)
                     continue
+                finally:
+                    end_record(token)
                 index = schedule.send(None)
         except StopIteration:
             pass

@@ -11,7 +11,9 @@ need POSIX semaphores) fail there, while processes and pipes work. On Linux the 
 are forked: they start with the record function already in memory, so it needs not be
 picklable (a closure works); where processes are spawned (macOS, Windows) it must be.
 Items and results cross the pipe pickled: one that cannot be pickled fails its record
-with a ``WorkerProcessError`` that names the type, never the value. The pool of a
+with a ``WorkerProcessError`` that names the type, never the value. The record's index,
+id and correlation id go along: the record is current in the worker process while it
+runs (``current_record()``, ``get_correlation_id()``). The pool of a
 ``@batch`` handler is made at its first batch and kept for the next invocations; a
 record still running when the batch answers (the deadline) has its process stopped, so
 nothing runs on while the sandbox is frozen; a fresh one is started when needed.
@@ -31,6 +33,7 @@ from typing import Any
 from lambda_toolkit.batch._errors import WorkerProcessError
 from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.state import RecordInFlight, begin_record, current_record, end_record
 
 __all__ = ["ProcessPool", "check_record_function", "close_pool", "pool_for", "start_method"]
 
@@ -68,9 +71,11 @@ def _serve(connection: Any, fn: Callable[[Any], Any]) -> None:
 
 def _run(fn: Callable[[Any], Any], payload: bytes) -> bytes:
     try:
-        item = pickle.loads(payload)
+        record, item = pickle.loads(payload)
     except Exception as exc:
         return _failed(WorkerProcessError(f"a worker process could not unpickle the record ({type(exc).__name__})"))
+    # the record is current here too (its id, its correlation id), as in the parent
+    token = None if record is None else begin_record(RecordInFlight(*record))
     try:
         result = fn(item)
     except Exception as exc:
@@ -80,6 +85,9 @@ def _run(fn: Callable[[Any], Any], payload: bytes) -> bytes:
             return _failed(
                 WorkerProcessError(f"the record function raised {type(exc).__name__}, which is not picklable")
             )
+    finally:
+        if token is not None:
+            end_record(token)
     try:
         return pickle.dumps((True, result), _PROTOCOL)
     except Exception:
@@ -151,8 +159,10 @@ class ProcessPool:
     def __call__(self, item: Any) -> Any:
         """Run the record function on ``item`` in a worker process (called from a worker
         thread of the thread runner, which classifies what it raises)."""
+        current = current_record()  # made current by the thread runner's worker
+        record = None if current is None else (current.index, current.record_id, current.correlation_id)
         try:
-            payload = pickle.dumps(item, _PROTOCOL)
+            payload = pickle.dumps((record, item), _PROTOCOL)
         except Exception:
             raise WorkerProcessError(
                 f"the record ({type(item).__name__}) cannot be sent to a worker process: it is not picklable"

@@ -18,10 +18,11 @@ from types import CodeType
 
 from lambda_toolkit.batch._convert import InvalidPayloadError
 from lambda_toolkit.batch._errors import BatchProcessingError, DeadlineMarginError, RecordValidationError
+from lambda_toolkit.batch._inflight import InFlight
 from lambda_toolkit.batch._outcome import BatchOutcome
 from lambda_toolkit.batch._records import RecordConverter
 from lambda_toolkit.core.errors import InvocationTimeout
-from lambda_toolkit.core.state import current_invocation
+from lambda_toolkit.core.state import begin_record, current_invocation, end_record
 
 # typing costs milliseconds at cold start: type names are for type checkers only
 TYPE_CHECKING = False
@@ -371,8 +372,9 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     package, kept flat.
 
     Per record: one clock read against a precomputed cut-off and one read of the timeout
-    guard's flag, the record (a light record's two C calls inlined, or the model
-    converter), the call. A failure of an ordinary exception class is stored as the bare
+    guard's flag, the record made current (its correlation id read only if asked), the
+    record (a light record's two C calls inlined, or the model converter), the call. The
+    record stays current until its failure is logged. A failure of an ordinary exception class is stored as the bare
     exception (one set look-up tells it from the library's own); nothing is built for a
     success (the outcome does it lazily). The stop rules (FIFO, ``stop_on_first_failure``)
     cost one truth test per record when they are off.
@@ -390,6 +392,9 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     warn = log.isEnabledFor(logging.WARNING)
     source = run.plan.spec.name
     plain: set[type[BaseException]] = set()  # exception classes seen that are not the library's own
+    spec = run.plan.spec
+    record_ids = spec.record_ids(ids)
+    begin, end = begin_record, end_record
     try:
         for index, record in enumerate(records):
             if clock() >= stop_at or invocation.interrupted:
@@ -398,6 +403,7 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
             if stopped_keys and key_of(record) in stopped_keys:
                 failed[index] = ("skipped", None)
                 continue
+            token = begin(InFlight(index, record_ids[index], record, spec))
             try:
                 if typed:
                     item = lazy()
@@ -425,6 +431,8 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                     if stop:
                         run.stop("timeout")
                         break
+            finally:
+                end(token)
             if stopping:
                 if scope == "batch":
                     run.stop("failure")

@@ -14,6 +14,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from operator import itemgetter
 
 from lambda_toolkit.batch._errors import BatchSourceError, MissingItemIdError
+from lambda_toolkit.core.correlation import id_text, kafka_record_id, sqs_record_id
 from lambda_toolkit.core.errors import ConfigurationError
 
 # typing costs milliseconds at cold start: type names are for type checkers only
@@ -105,6 +106,17 @@ class SourceSpec:
         """The business payload: JSON text or bytes, or an already decoded Python value."""
         raise NotImplementedError
 
+    def correlation_id(self, record: Mapping[str, Any]) -> str | None:
+        """The record's own correlation id (``core.correlation``'s rules), or None: the
+        invocation's applies. Kinesis and DynamoDB Streams records carry none: a Kinesis
+        partition key is a shard key many requests share, a stream record describes an
+        item change, not a request."""
+        return None
+
+    def record_ids(self, ids: Sequence[ItemId]) -> Sequence[str]:
+        """The ids of the records as text (``RecordInFlight.record_id``), by index."""
+        return ids  # type: ignore[return-value]  # str for every source but Kafka
+
 
 class _SQS(SourceSpec):
     name = "sqs"
@@ -126,6 +138,10 @@ class _SQS(SourceSpec):
 
     def payload(self, record: Mapping[str, Any]) -> Any:
         return record.get("body")
+
+    def correlation_id(self, record: Mapping[str, Any]) -> str | None:
+        # the same rules as the logger's for the first record, the message id included
+        return sqs_record_id(record) or id_text(record.get("messageId"))
 
 
 class _Kinesis(SourceSpec):
@@ -215,6 +231,13 @@ class _Kafka(SourceSpec):
 
     def checkpoint_key(self, record: Mapping[str, Any]) -> Hashable:
         return self.order_key(record)
+
+    def correlation_id(self, record: Mapping[str, Any]) -> str | None:
+        return kafka_record_id(record)
+
+    def record_ids(self, ids: Sequence[ItemId]) -> Sequence[str]:
+        # "<topic>-<partition>:<offset>", the way Kafka tools name a record
+        return [f"{item['partition']}:{item['offset']}" for item in ids]  # type: ignore[index]
 
     def payload(self, record: Mapping[str, Any]) -> Any:
         from lambda_toolkit.events.decoding import b64decode

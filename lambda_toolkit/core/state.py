@@ -317,7 +317,13 @@ def get_correlation_id() -> str | None:
 
 
 def set_correlation_id(value: str | None) -> None:
-    """Set the correlation id of the current invocation (no effect outside one)."""
+    """Set the correlation id in effect: the current batch record's while one runs (the
+    record's own id would hide the invocation's), else the current invocation's (no
+    effect outside one)."""
+    record = _record.get()
+    if record is not None:
+        record.correlation_id = value
+        return
     invocation = _current.get()
     if invocation is not None:
         invocation.correlation_id = value

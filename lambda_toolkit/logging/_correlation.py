@@ -8,8 +8,11 @@ pydantic), reading the raw event dict:
   case), else the request id (``requestContext.requestId``; for ALB and VPC Lattice,
   which have none, the ``x-amzn-trace-id`` header);
 - EventBridge (and S3 through EventBridge): the event ``id``;
-- SQS / SNS: a message attribute of the first record (``correlation_id`` by default,
-  compared without case, ``-`` or ``_``, so ``correlationId`` matches), else its message id;
+- SQS / SNS: the first record's own id by the rules of ``lambda_toolkit.core.correlation``
+  (the ``correlation_id`` message attribute by default, compared without case, ``-`` or
+  ``_``, so ``correlationId`` matches; for SQS also the attribute of an SNS notification
+  in the body, or the id of an EventBridge event in the body), else its message id (batch
+  applies the same rules to each record while it runs);
 - anything else, and whenever the rule finds nothing: the Lambda request id.
 
 A JMESPath expression or a callable ``(event) -> str | None`` can be given instead.
@@ -19,8 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lambda_toolkit.core.correlation import MAX_ID_CHARS, id_text, names_of, sns_record_id, sqs_record_id
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.secrets import is_secret
 from lambda_toolkit.logging._redaction import MASK
 
 TYPE_CHECKING = False
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
     CorrelationSource: TypeAlias = Callable[[Any, Any], str | None]
 
 __all__ = ["CorrelationSource", "MAX_ID_CHARS", "make_source"]
-
-MAX_ID_CHARS = 256
 
 _HTTP = frozenset(
     {
@@ -50,27 +51,13 @@ _HTTP = frozenset(
 _EVENT_ID = frozenset({"eventbridge", "s3-eventbridge"})
 
 
-def _normal(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "")
-
-
 def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     return type(value) is dict or isinstance(value, Mapping)  # the ABC check only for the rare non-dict
 
 
 def _text(value: Any) -> str | None:
-    """A usable id: a non-empty string (first of a list), stripped and capped."""
-    if type(value) is not str:
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            return None
-    if is_secret(value):  # its strip() would be the plain value
-        return MASK
-    value = value.strip()
-    return value[:MAX_ID_CHARS] or None
+    """A usable id (``core.correlation.id_text``), a secret masked as the logger masks."""
+    return id_text(value, MASK)
 
 
 def _header(event: Mapping[str, Any], wanted: str) -> str | None:
@@ -96,24 +83,12 @@ def _first_record(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _attribute(attributes: Any, wanted: frozenset[str], value_keys: tuple[str, ...]) -> str | None:
-    if not _is_mapping(attributes):
-        return None
-    for name, attribute in attributes.items():
-        if isinstance(name, str) and _normal(name) in wanted and _is_mapping(attribute):
-            for value_key in value_keys:
-                found = _text(attribute.get(value_key))
-                if found is not None:
-                    return found
-    return None
-
-
 class _Auto:
     """The by-trigger rules, with the configured header and attribute names."""
 
     def __init__(self, header: str, attributes: Iterable[str]) -> None:
         self.header = header.lower()
-        self.attributes = frozenset(_normal(name) for name in attributes)
+        self.attributes = names_of(attributes)
         from lambda_toolkit.events import detect  # pure-Python detection, no pydantic
 
         self.detect = detect
@@ -130,15 +105,13 @@ class _Auto:
             record = _first_record(event)
             if record is None:
                 return None
-            found = _attribute(record.get("messageAttributes"), self.attributes, ("stringValue",))
-            return found or _text(record.get("messageId"))
+            return sqs_record_id(record, self.attributes, MASK) or _text(record.get("messageId"))
         if trigger == "sns":
             record = _first_record(event)
             sns = record.get("Sns") if record is not None else None
-            if not _is_mapping(sns):
+            if record is None or not _is_mapping(sns):
                 return None
-            found = _attribute(sns.get("MessageAttributes"), self.attributes, ("Value", "StringValue"))
-            return found or _text(sns.get("MessageId"))
+            return sns_record_id(record, self.attributes, MASK) or _text(sns.get("MessageId"))
         return None
 
     def _http(self, event: Mapping[str, Any]) -> str | None:

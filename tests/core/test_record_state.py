@@ -105,3 +105,17 @@ def test_records_in_asyncio_tasks_do_not_see_each_other() -> None:
 
 def test_a_record_repr_names_position_and_id_only() -> None:
     assert repr(RecordInFlight(2, "m-3", "secret-ish")) == "RecordInFlight(index=2, record_id='m-3')"
+
+
+def test_setting_the_correlation_id_while_a_record_runs_sets_the_records_only() -> None:
+    @layer
+    def handler(event: Any, context: Any) -> list[str | None]:
+        set_correlation_id("invocation-id")
+        token = begin_record(RecordInFlight(0, "m-1", "record-id"))
+        set_correlation_id("set-in-the-record")
+        seen = [get_correlation_id()]
+        end_record(token)
+        seen.append(get_correlation_id())
+        return seen
+
+    assert handler({}, FakeContext()) == ["set-in-the-record", "invocation-id"]
