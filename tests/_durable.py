@@ -25,13 +25,16 @@ class LocalDurableRunner:
     """Runs executions of one durable handler; ``contexts`` holds the Lambda context of
     each invocation, in order."""
 
-    def __init__(self, handler: Callable[..., Any], *, timeout_ms: int = 900_000) -> None:
+    def __init__(
+        self, handler: Callable[..., Any], *, timeout_ms: int = 900_000, clock: Callable[[], float] | None = None
+    ) -> None:
         self.handler = handler
         self.timeout_ms = timeout_ms
+        self.clock = clock
         self.contexts: list[FakeContext] = []
 
     def _context(self, **_: Any) -> FakeContext:
-        context = FakeContext(timeout_ms=self.timeout_ms, function_name="test-function")
+        context = FakeContext(timeout_ms=self.timeout_ms, function_name="test-function", clock=self.clock)
         self.contexts.append(context)
         return context
 
