@@ -77,6 +77,19 @@ _io_pool: ContextExecutor | None = None
 _io_pool_lock = Lock()
 
 
+def _io_pool_after_fork() -> None:
+    # The parent's pool threads do not exist in a forked child (Lambda Managed Instances
+    # fork their workers; so may a handler): a task handed to that pool would wait for
+    # them forever. The child makes a pool of its own on first use.
+    global _io_pool, _io_pool_lock
+    _io_pool = None
+    _io_pool_lock = Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_io_pool_after_fork)
+
+
 def _io_threads() -> int:
     text = os.environ.get(IO_THREADS_VARIABLE, "")
     try:

@@ -84,3 +84,22 @@ def test_a_forked_child_makes_its_own_aws_clients() -> None:
     assert aws.shared_client("sqs", region="us-east-1") is parent
     assert _run_in_forked_child(_shared_client_id) != id(parent)
     assert aws.shared_client("sqs", region="us-east-1") is parent
+
+
+def _io_pool_answer(connection: Any) -> None:
+    from lambda_toolkit.core.threads import io_pool
+
+    try:
+        connection.send(io_pool().submit(lambda: "ran").result(timeout=10))
+    except Exception as exc:
+        connection.send(type(exc).__name__)
+    connection.close()
+
+
+def test_a_forked_child_runs_io_work_on_a_pool_of_its_own() -> None:
+    # The parent's pool has idle threads, which do not exist in the child: a task handed
+    # to that pool there would wait for them forever (async handlers' store calls).
+    from lambda_toolkit.core.threads import io_pool
+
+    assert io_pool().submit(lambda: "warm").result(timeout=10) == "warm"
+    assert _run_in_forked_child(_io_pool_answer) == "ran"
