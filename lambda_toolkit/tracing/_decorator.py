@@ -162,7 +162,9 @@ def trace(
         if opened.handler:
             _record_route(call, opened.span)
         error = call.error
-        if error is None:  # pragma: no cover - the engine calls on_error only with an error
+        invocation = call.invocation
+        if error is None or (invocation is not None and invocation.suspended):
+            # (a durable function's wait suspends the invocation: it ends, nothing failed)
             close_span(opened.span)
             return
         if capture_error:
