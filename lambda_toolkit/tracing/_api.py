@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.secrets import SECRET_MASK, is_secret, mask_secrets
+from lambda_toolkit.core.state import current_record
 from lambda_toolkit.tracing._noop import NOOP_SPAN
 from lambda_toolkit.tracing._runtime import active_backend, metadata_budget, request_patch, service_name
 from lambda_toolkit.tracing._warn import warn_once
@@ -28,6 +29,7 @@ __all__ = [
     "annotate",
     "attach_metadata",
     "close_span",
+    "describe_record",
     "patch",
     "put_annotation",
     "put_metadata",
@@ -67,6 +69,19 @@ def annotate(span: Span, key: object, value: object) -> None:
         span.put_annotation(*cleaned)
     except Exception as exc:
         warn_once("backend-call", "put_annotation", f"recording an annotation failed ({type(exc).__name__})")
+
+
+def describe_record(span: Span) -> None:
+    """Name on ``span`` the batch record being processed in this thread or task, if any
+    (``lambda_toolkit.batch`` makes each record current while it runs)."""
+    record = current_record()
+    if record is None:
+        return
+    try:
+        correlation_id = record.correlation_id
+        span.record_batch_record(str(record.record_id), None if correlation_id is None else str(correlation_id))
+    except Exception as exc:
+        warn_once("backend-call", "record_batch_record", f"naming the batch record failed ({type(exc).__name__})")
 
 
 def attach_metadata(span: Span, key: object, value: Any, namespace: str | None = None) -> None:
@@ -202,6 +217,8 @@ class SubsegmentScope:
                 span = backend.begin(self._name, handler=False)
             except Exception as exc:
                 warn_once("backend-call", "begin", f"opening a subsegment failed ({type(exc).__name__})")
+            if span is not None:
+                describe_record(span)
         self._segment = Subsegment(self._name, span or NOOP_SPAN)
         return self._segment
 

@@ -41,6 +41,11 @@ class Span(Protocol):
         """Record the HTTP route served, ``"METHOD template"`` (``Invocation.route``)."""
         ...
 
+    def record_batch_record(self, record_id: str, correlation_id: str | None) -> None:
+        """Name the batch record the span was opened in (``core.state.current_record()``):
+        its id, and its own correlation id when it has one."""
+        ...
+
     def record_invocation(self, invocation: Any) -> None:
         """Describe the invocation on a handler span (``core.state.Invocation``): the
         OpenTelemetry FaaS attributes; X-Ray's segment already holds them."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, Slot, middleware
-from lambda_toolkit.tracing._api import annotate, attach_metadata, close_span
+from lambda_toolkit.tracing._api import annotate, attach_metadata, close_span, describe_record
 from lambda_toolkit.tracing._runtime import active_backend, service_name
 from lambda_toolkit.tracing._warn import warn_once
 
@@ -83,6 +83,7 @@ def _open(call: Call, backend: Backend, name: str | None, service: str | None) -
             span.record_invocation(call.invocation)
         except Exception as exc:
             warn_once("backend-call", "record_invocation", f"describing the invocation failed ({type(exc).__name__})")
+    describe_record(span)  # a function traced inside a batch record: which record
     return _Open(span, label, handler, service_value)
 
 

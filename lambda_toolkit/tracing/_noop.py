@@ -33,6 +33,9 @@ class NoopSpan:
     def record_route(self, route: str) -> None:
         return None
 
+    def record_batch_record(self, record_id: str, correlation_id: str | None) -> None:
+        return None
+
     def record_invocation(self, invocation: Any) -> None:
         pass
 

@@ -69,6 +69,13 @@ class OTelSpan:
         else:
             self._span.set_attribute("http.route", route)
 
+    def record_batch_record(self, record_id: str, correlation_id: str | None) -> None:
+        # The messaging semantic conventions' names; their "conversation id" is what
+        # other tools call a correlation id.
+        self._span.set_attribute("messaging.message.id", record_id)
+        if correlation_id is not None:
+            self._span.set_attribute("messaging.message.conversation_id", correlation_id)
+
     def record_invocation(self, invocation: Any) -> None:
         self._span.set_attributes(faas_attributes(invocation))
 

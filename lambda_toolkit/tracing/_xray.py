@@ -112,6 +112,11 @@ class XRaySpan:
     def record_route(self, route: str) -> None:
         _annotate(self._entity, "Route", route[:ANNOTATION_VALUE_MAX])
 
+    def record_batch_record(self, record_id: str, correlation_id: str | None) -> None:
+        _annotate(self._entity, "RecordId", record_id[:ANNOTATION_VALUE_MAX])
+        if correlation_id is not None:
+            _annotate(self._entity, "CorrelationId", correlation_id[:ANNOTATION_VALUE_MAX])
+
     def record_invocation(self, invocation: Any) -> None:
         pass  # Lambda's own segment names the function, its ARN and the request id
 
