@@ -72,6 +72,8 @@ def lock_for(stream: object) -> RLock:
 
 def _reinit_locks_after_fork() -> None:
     # A lock held by another thread at fork time would never be released in the child.
+    global _registry_lock
+    _registry_lock = Lock()
     for _, lock in list(_stream_locks.values()):
         lock._at_fork_reinit()  # type: ignore[attr-defined]
 
