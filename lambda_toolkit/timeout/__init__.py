@@ -8,6 +8,11 @@
   cooperative flag, the invocation's ``interrupted`` field, that ``Deadline``
   reports elsewhere), runs ``on_timeout`` and logs one
   "timeout imminent" line.
+- ``@timeout_guard(..., post_mortem=True)`` and ``@watchdog(margin_ms=...)``: one
+  post-mortem line (the stack of the thread running the handler, the time left, the
+  request id, the batch records in progress) when the guard fires, or ``margin_ms``
+  before the deadline without interrupting the handler; ``faulthandler`` writes the
+  stacks to stderr when the handler holds the GIL in C code.
 - ``protect(client)``: lets the guard stop a boto3 client's calls (the package's own
   clients are protected already): the interruption is neither wrapped nor retried by
   botocore, and each attempt's timeouts end before the invocation's deadline.
@@ -22,6 +27,7 @@ from lambda_toolkit.core.aws import protect
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.timeout._deadline import Deadline, WorkLoop
 from lambda_toolkit.timeout._guard import DEFAULT_MARGIN_MS, OnTimeout, TimeoutInfo, timeout_guard
+from lambda_toolkit.timeout._watchdog import watchdog
 
 __all__ = [
     "DEFAULT_MARGIN_MS",
@@ -32,4 +38,5 @@ __all__ = [
     "WorkLoop",
     "protect",
     "timeout_guard",
+    "watchdog",
 ]

@@ -71,6 +71,7 @@ class Alarm:
         "fired",
         "flagged",
         "invocation",
+        "post_mortem",
         "signal_mode",
         "task",
         "timer",
@@ -88,6 +89,8 @@ class Alarm:
         self.flagged = False
         self.timer: threading.Timer | None = None
         self.calls_interrupt_at: float | None = None
+        # the guard's PostMortem (timeout._postmortem), reported when the alarm fires
+        self.post_mortem: Any = None
 
 
 class _Previous:
@@ -186,11 +189,15 @@ def disarm(alarm: Alarm) -> None:
         signal.setitimer(_ITIMER_REAL, max(previous.fire_at - time.monotonic(), 1e-6), previous.interval)
 
 
-def arm_cooperative(fire_at: float, invocation: Invocation) -> Alarm:
-    """Arm a guard that can only raise the cooperative flag (no signal usable here)."""
+def arm_cooperative(fire_at: float, invocation: Invocation, post_mortem: Any = None) -> Alarm:
+    """Arm a guard that can only raise the cooperative flag (no signal usable here), and
+    report ``post_mortem`` (if any) first, while the handler is where time ran out."""
     alarm = Alarm(fire_at, invocation, signal_mode=False)
+    alarm.post_mortem = post_mortem
 
     def raise_flag() -> None:
+        if post_mortem is not None:
+            post_mortem.report_from_thread()
         alarm.fired = alarm.flagged = True
         invocation.interrupted = True
 
@@ -235,6 +242,8 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
                 disarm(alarm)
                 continue
             if _running_task() is not alarm.task:
+                if alarm.post_mortem is not None:  # the task waits: its stack says where
+                    alarm.post_mortem.report_here(frame)
                 alarm.invocation.interrupted = alarm.flagged = True
                 _rearm(now, floor=_RETRY_OTHER_TASK_S)
                 return
@@ -246,6 +255,9 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
             _rearm(now, floor=_RETRY_PROTECTED_S)
             return
         alarm.fired = True
+        if alarm.post_mortem is not None:
+            # Here, before the timer is set again: no other alarm interrupts the report.
+            alarm.post_mortem.report_here(frame)
         error = InvocationTimeout(
             "timeout_guard: handler interrupted before its deadline",
             remaining_ms=_state_remaining_ms(alarm.invocation),

@@ -20,6 +20,11 @@ from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, Slot
 from lambda_toolkit.timeout import _alarm
 from lambda_toolkit.timeout._deadline import check_margin, remaining_ms_of
+from lambda_toolkit.timeout._watchdog import check_all_threads
+
+if TYPE_CHECKING:
+    from lambda_toolkit.core.state import Invocation
+    from lambda_toolkit.timeout._postmortem import PostMortem
 
 __all__ = ["DEFAULT_MARGIN_MS", "OnTimeout", "TimeoutInfo", "timeout_guard"]
 
@@ -63,11 +68,15 @@ def _describe_failure(exc: BaseException) -> str:
 class _Guard:
     """The hooks of one ``timeout_guard(...)`` layer."""
 
-    __slots__ = ("alarm", "margin_ms", "name", "on_timeout", "started", "validated")
+    __slots__ = ("alarm", "all_threads", "margin_ms", "name", "on_timeout", "post_mortem", "started", "validated")
 
-    def __init__(self, margin_ms: float, on_timeout: OnTimeout | None) -> None:
+    def __init__(
+        self, margin_ms: float, on_timeout: OnTimeout | None, post_mortem: bool = False, all_threads: bool = False
+    ) -> None:
         self.margin_ms = margin_ms
         self.on_timeout = on_timeout
+        self.post_mortem = post_mortem
+        self.all_threads = all_threads
         self.name = f"timeout_guard(margin_ms={margin_ms:g})"
         self.validated = False
         # Stacked guards share one Call (the engine flattens them): each has its own slots.
@@ -104,10 +113,29 @@ class _Guard:
             if not call.answered:
                 raise error
             return
+        report = self._arm_post_mortem(invocation, fire_at) if self.post_mortem else None
         if _alarm.signals_usable():
-            self.alarm.set(call, _alarm.arm(fire_at, invocation, call))
+            alarm = _alarm.arm(fire_at, invocation, call)
+            alarm.post_mortem = report
         else:
-            self.alarm.set(call, _alarm.arm_cooperative(fire_at, invocation))
+            alarm = _alarm.arm_cooperative(fire_at, invocation, report)
+        self.alarm.set(call, alarm)
+
+    def _arm_post_mortem(self, invocation: Invocation, fire_at: float) -> PostMortem:
+        from lambda_toolkit.timeout import _postmortem
+
+        # The guard's timer reports at fire_at. The watchdog thread reports a quarter of the
+        # margin later if that timer could not run (a C call that restarts its system call
+        # when the signal interrupts it); faulthandler at half the margin if no Python
+        # thread could (a C call holding the GIL). Both before the deadline.
+        return _postmortem.arm(
+            invocation,
+            trigger="timeout_guard",
+            margin_ms=self.margin_ms,
+            all_threads=self.all_threads,
+            due=fire_at + self.margin_ms / 4000.0,
+            dump_due=fire_at + self.margin_ms / 2000.0,
+        )
 
     def _disarm(self, call: Call) -> _alarm.Alarm | None:
         alarm = self.alarm.pop(call)
@@ -117,6 +145,8 @@ class _Guard:
             _alarm.disarm(alarm)
         else:
             _alarm.disarm_cooperative(alarm)
+        if alarm.post_mortem is not None:
+            alarm.post_mortem.close()
         return alarm
 
     def after(self, call: Call) -> None:
@@ -190,19 +220,34 @@ class _Guard:
         )
 
 
-def _timeout_guard_layer(*, margin_ms: float = DEFAULT_MARGIN_MS, on_timeout: OnTimeout | None = None) -> Middleware:
+def _timeout_guard_layer(
+    *,
+    margin_ms: float = DEFAULT_MARGIN_MS,
+    on_timeout: OnTimeout | None = None,
+    post_mortem: bool = False,
+    all_threads: bool = False,
+) -> Middleware:
     """Interrupt the handler ``margin_ms`` before the invocation's deadline.
 
     ``on_timeout(info: TimeoutInfo)`` runs when the handler was interrupted; a non-None
     return value is sent as the response (e.g. an HTTP 503), None lets the
-    ``InvocationTimeout`` propagate. A negative margin or a non-callable ``on_timeout`` is
-    a ``ConfigurationError`` here; a margin not below the function's timeout is one at the
-    first invocation.
+    ``InvocationTimeout`` propagate. ``post_mortem=True``: when the guard fires, log where
+    the handler's thread was (every thread's stack with ``all_threads=True``). A negative
+    margin, a non-callable ``on_timeout`` or a non-bool flag is a ``ConfigurationError``
+    here; a margin not below the function's timeout is one at the first invocation.
     """
     margin = check_margin(margin_ms, "timeout_guard")
     if on_timeout is not None and not callable(on_timeout):
         raise ConfigurationError(f"timeout_guard: on_timeout must be callable, got {type(on_timeout).__name__}")
-    guard = _Guard(margin, on_timeout)
+    if not isinstance(post_mortem, bool):
+        raise ConfigurationError(
+            f"timeout_guard: post_mortem must be True or False, got a {type(post_mortem).__name__}"
+        )
+    if check_all_threads(all_threads, "timeout_guard") and not post_mortem:
+        raise ConfigurationError(
+            "timeout_guard: all_threads=True is an option of the post-mortem; add post_mortem=True"
+        )
+    guard = _Guard(margin, on_timeout, post_mortem, all_threads)
     return Middleware(guard.name, before=guard.before, after=guard.after, on_error=guard.on_error, handler_only=True)
 
 
@@ -233,11 +278,18 @@ if TYPE_CHECKING:
 
         # options first, the handler alone last: the order of the core's overloads
         @overload
-        def __call__(self, *, margin_ms: float = ..., on_timeout: None = None) -> Callable[[F], F]: ...
+        def __call__(
+            self, *, margin_ms: float = ..., on_timeout: None = None, post_mortem: bool = ..., all_threads: bool = ...
+        ) -> Callable[[F], F]: ...
 
         @overload
         def __call__(
-            self, *, margin_ms: float = ..., on_timeout: Callable[[TimeoutInfo], T | None]
+            self,
+            *,
+            margin_ms: float = ...,
+            on_timeout: Callable[[TimeoutInfo], T | None],
+            post_mortem: bool = ...,
+            all_threads: bool = ...,
         ) -> _Answering[T]: ...
 
         @overload
@@ -250,9 +302,11 @@ _decorator = MiddlewareDecorator(_timeout_guard_layer, "timeout_guard")
 timeout_guard: _TimeoutGuard = _decorator
 """Interrupt the handler ``margin_ms`` before the invocation's deadline.
 
-``@timeout_guard`` (500 ms) or ``@timeout_guard(margin_ms=..., on_timeout=...)``; both
-options keyword-only. ``margin_ms``: milliseconds, the unit Lambda reports the remaining
+``@timeout_guard`` (500 ms) or ``@timeout_guard(margin_ms=..., on_timeout=...)``; the
+options are keyword-only. ``margin_ms``: milliseconds, the unit Lambda reports the remaining
 time in (finite, >= 0). ``on_timeout`` (an ``OnTimeout``) runs when the handler was
 interrupted; a non-None return value is sent as the response (e.g. an HTTP 503), None lets
-the ``InvocationTimeout`` propagate.
+the ``InvocationTimeout`` propagate. ``post_mortem=True`` logs one post-mortem line when the
+guard fires: the stack of the thread running the handler (of every thread with
+``all_threads=True``), the time left, the request id and the batch records in progress.
 """

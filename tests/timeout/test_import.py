@@ -31,5 +31,6 @@ def test_the_public_names() -> None:
         "WorkLoop",
         "protect",
         "timeout_guard",
+        "watchdog",
     ]
     assert not hasattr(timeout, "INTERRUPTED_KEY")  # the Invocation.interrupted field replaced it
