@@ -7,6 +7,10 @@ invocation) or spawned. Each process has its own cold start: the log lines and t
 ColdStart metric of its first invocation say so, those of later ones do not. Each
 invocation's lines carry its own request id, correlation id and order: nothing crosses
 between processes (a forked worker does not use the parent's AWS connections either).
+
+The same holds under AWS's runtime client itself in its Managed Instances mode
+(``AWS_LAMBDA_MAX_CONCURRENCY``: it forks that many workers, each importing the handler),
+driven by the testing kit's ``RuntimeEmulator``.
 """
 
 from __future__ import annotations
@@ -177,3 +181,53 @@ def test_pool_workers_each_have_their_own_cold_start_and_no_cross_talk(
         results = pool.map(_serve, range(TASKS), chunksize=1)
 
     _check(results, os.getpid())
+
+
+WRAPPER = """
+import os
+
+from orders.api import create_order
+
+
+def handler(event, context):
+    response = create_order(event, context)
+    response["headers"]["x-worker-pid"] = str(os.getpid())  # which worker served it
+    return response
+"""
+
+
+@pytest.mark.integration
+def test_under_the_runtime_clients_managed_instances_mode_each_worker_starts_cold(
+    aws: dict[str, str], tmp_path: Path
+) -> None:
+    from lambda_toolkit.testing.events import api_gateway_http_event
+    from lambda_toolkit.testing.runtime_api import RuntimeEmulator
+
+    (tmp_path / "lmi_handler.py").write_text(WRAPPER)
+    env = {
+        **aws,
+        "AWS_LAMBDA_MAX_CONCURRENCY": str(PROCESSES),
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(APP), str(ROOT)]),
+    }
+    served: dict[str, list[tuple[list[bool], int]]] = {}
+    with RuntimeEmulator(handler="lmi_handler.handler", task_root=tmp_path, timeout_ms=30_000, env=env) as runtime:
+        for task in range(2 * PROCESSES):
+            request = api_gateway_http_event(
+                "POST",
+                "/orders",
+                headers={"idempotency-key": f"lmi-{task}-{uuid.uuid4().hex}", "x-correlation-id": f"lmi-{task}"},
+                body={"customer_id": "c", "sku": "BOOK-1", "quantity": 1, "unit_price": "3.00"},
+            )
+            result = runtime.invoke(request)
+            assert result.ok, result.error
+            lines = [json.loads(line) for line in result.stdout if line.startswith("{")]
+            logs = [line for line in _log_lines(lines) if line.get("function_request_id") == result.request_id]
+            assert logs and all(line["correlation_id"] == f"lmi-{task}" for line in logs)
+            pid = result.response["headers"]["x-worker-pid"]
+            served.setdefault(pid, []).append(([line["cold_start"] for line in logs], len(_cold_start_metrics(lines))))
+
+    assert len(served) > 1  # several workers of one environment took turns
+    for invocations in served.values():
+        (first_flags, first_metrics), *later = invocations
+        assert set(first_flags) == {True} and first_metrics == 1
+        assert all(set(flags) == {False} and metrics == 0 for flags, metrics in later)
