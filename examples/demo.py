@@ -126,7 +126,8 @@ def show_logs(lines: list[dict[str, Any]]) -> None:
     for line in lines:
         if "_aws" in line:
             metrics = [m["Name"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
-            print(f"  [EMF metrics] {', '.join(f'{name}={line[name]}' for name in metrics)}")
+            request = f" (correlation_id {line['correlation_id']})" if "correlation_id" in line else ""
+            print(f"  [EMF metrics] {', '.join(f'{name}={line[name]}' for name in metrics)}{request}")
             continue
         keys = {k: line[k] for k in ("level", "message", "function_name", "correlation_id", "order_id") if k in line}
         print("  " + json.dumps(keys))

@@ -20,4 +20,5 @@ def test_the_demo_shows_an_order_its_replay_a_partial_failure_and_one_correlatio
     assert "1 order message(s) on the queue (one order, not two)" in out
     assert out.count('"itemIdentifier"') == 1  # only the poison message failed
     assert "correlation ids in the log lines of both functions: ['demo-7f3a9c']" in out
+    assert "[EMF metrics] OrdersCreated=1 (correlation_id demo-7f3a9c)" in out  # metadata, not a dimension
     assert "sk_demo_never_printed" not in out + result.stderr

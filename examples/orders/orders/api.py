@@ -17,10 +17,10 @@ from typing import Any
 
 from lambda_toolkit.http import App
 from lambda_toolkit.idempotency import DynamoDBStore, idempotent, replayed_header
-from lambda_toolkit.logging import Logger, propagate_correlation_id
+from lambda_toolkit.logging import Logger, get_correlation_id, propagate_correlation_id
 from lambda_toolkit.metrics import Metrics
 from lambda_toolkit.parameters import get_secret
-from lambda_toolkit.tracing import trace
+from lambda_toolkit.tracing import put_annotation, trace
 from orders.models import OrderCreated, OrderMessage, OrderRequest
 
 log = Logger(service="orders")
@@ -65,6 +65,11 @@ def place_order(request: OrderRequest) -> OrderCreated:
     reference = _payment_reference(order.order_id)
     _queue().send_message(QueueUrl=os.environ["ORDERS_QUEUE_URL"], MessageBody=order.model_dump_json())
     metrics.add_metric("OrdersCreated", "Count", 1)
+    # The request's id beside the metric (Logs Insights) and on the trace (X-Ray filter
+    # expressions): metadata and an annotation, never a dimension (one metric per value).
+    correlation_id = get_correlation_id()
+    metrics.add_metadata("correlation_id", correlation_id)
+    put_annotation("correlation_id", correlation_id)
     log.info("order created", order_id=order.order_id, sku=order.sku, quantity=order.quantity)
     return OrderCreated(order_id=order.order_id, total=order.total, payment_reference=reference)
 
