@@ -22,6 +22,7 @@ nothing runs on while the sandbox is frozen; a fresh one is started when needed.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import queue
 import sys
@@ -126,8 +127,10 @@ class ProcessPool:
         self._busy: set[_Worker] = set()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
+        self.disowned = False
         # a handler dropped (a test's) takes its processes with it
         weakref.finalize(self, _stop_all, self._workers)
+        _pools.add(self)
         for _ in range(size):  # started before the worker threads: a fork from one thread
             self._idle.put(self._start())
 
@@ -187,6 +190,15 @@ class ProcessPool:
         for worker in busy:
             self._discard(worker)
 
+    def disown(self) -> None:
+        """Forget the worker processes without stopping them: in a forked child they are
+        the parent's (stopping them would stop the parent's batches)."""
+        self.disowned = True
+        self._lock = threading.Lock()
+        self._busy.clear()
+        self._workers.clear()
+        self._idle = queue.SimpleQueue()
+
     def close(self) -> None:
         """Stop every worker process."""
         self.stop_busy()
@@ -204,11 +216,26 @@ def _stop_all(workers: set[_Worker]) -> None:
         worker.stop()
 
 
+_pools: weakref.WeakSet[ProcessPool] = weakref.WeakSet()
+
+
+def _disown_after_fork() -> None:
+    # A pool's workers are children of the process that started it, joined to it by pipes:
+    # a forked child (Lambda Managed Instances fork their workers; so may a handler) that
+    # used them would mix its records with the parent's answers. It starts its own.
+    for pool in list(_pools):
+        pool.disown()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_disown_after_fork)
+
+
 def pool_for(plan: Plan, fn: Callable[[Any], Any]) -> ProcessPool:
     """The plan's worker processes for ``fn``, started at its first batch."""
     pool: ProcessPool | None = plan.pool
-    if pool is None or pool.fn is not fn:
-        if pool is not None:
+    if pool is None or pool.fn is not fn or pool.disowned:
+        if pool is not None and not pool.disowned:
             pool.close()
         assert plan.processes is not None
         pool = plan.pool = ProcessPool(fn, plan.processes)
