@@ -8,6 +8,7 @@
     db = get_secret("prod/db", transform="json")             # a dict; refreshed after max_age
     password = get_secret("prod/db-password")                # a MaskedStr: repr is masked
     flags = get_app_config("orders", "prod", "flags", transform="json")
+    db = await aget_secret("prod/db", transform="json")     # async code: the fetch off the loop
 
 Values are cached per sandbox in a bounded, thread-safe TTL cache shared by all
 invocations. Lookups go through the AWS Parameters and Secrets Lambda Extension when it
@@ -31,6 +32,16 @@ from lambda_toolkit.parameters._api import (
     set_default_provider,
     set_parameter,
     set_secret,
+)
+from lambda_toolkit.parameters._async import (
+    aget_app_config,
+    aget_parameter,
+    aget_parameters,
+    aget_parameters_by_name,
+    aget_secret,
+    aget_secrets,
+    aset_parameter,
+    aset_secret,
 )
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._errors import (
@@ -95,6 +106,14 @@ __all__ = [
     "SecretsProvider",
     "Transform",
     "TransformError",
+    "aget_app_config",
+    "aget_parameter",
+    "aget_parameters",
+    "aget_parameters_by_name",
+    "aget_secret",
+    "aget_secrets",
+    "aset_parameter",
+    "aset_secret",
     "clear_cache",
     "configure_cache",
     "get_app_config",

@@ -194,7 +194,38 @@ def _lookup(
 ) -> Any:
     """Fetch, transform and cache the value of ``key``: once for every thread that misses it
     at the same time (single flight); each caller gets its own copy where values are copied."""
-    ttl = _max_age(max_age)
+    refresh = _refresher(key, name, fetch, transform, _max_age(max_age), force_fetch, what)
+    shared, copy = _flights.run(key, refresh)
+    return shared if copy is None else copy(shared)
+
+
+async def _alookup(
+    key: Hashable,
+    name: str,
+    fetch: Callable[[], Any],
+    transform: Transform,
+    max_age: float | None,
+    force_fetch: bool,
+    *,
+    what: str = "parameter",
+) -> Any:
+    """``_lookup`` for a coroutine: the fetch runs on the I/O threads, and the callers of one
+    key (coroutines and threads alike) share it without blocking the event loop."""
+    refresh = _refresher(key, name, fetch, transform, _max_age(max_age), force_fetch, what)
+    shared, copy = await _flights.arun(key, refresh)
+    return shared if copy is None else copy(shared)
+
+
+def _refresher(
+    key: Hashable,
+    name: str,
+    fetch: Callable[[], Any],
+    transform: Transform,
+    ttl: float,
+    force_fetch: bool,
+    what: str,
+) -> Callable[[], tuple[Any, Callable[[Any], Any] | None]]:
+    """The one fetch of ``key``: fetch, transform and cache, or fall back to a kept value."""
     cache = _cache
 
     def refresh() -> tuple[Any, Callable[[Any], Any] | None]:
@@ -207,8 +238,7 @@ def _lookup(
             return entry.value, entry.copy
         return _keep(cache, key, value, ttl)
 
-    shared, copy = _flights.run(key, refresh)
-    return shared if copy is None else copy(shared)
+    return refresh
 
 
 def _keep(cache: ParameterCache, key: Hashable, value: Any, ttl: float) -> tuple[Any, Callable[[Any], Any] | None]:

@@ -12,6 +12,7 @@ from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.parameters._api import get_parameter, get_secret
+from lambda_toolkit.parameters._async import aget_parameter, aget_secret
 from lambda_toolkit.parameters._provider import check_parameter_name, check_secret_name
 from lambda_toolkit.parameters._transforms import check_transform
 
@@ -73,6 +74,12 @@ class Parameter:
             self.name, decrypt=self.decrypt, transform=self.transform, max_age=self.max_age, provider=self.provider
         )
 
+    async def afetch(self) -> Any:
+        """The (cached) value, fetched off the event loop."""
+        return await aget_parameter(
+            self.name, decrypt=self.decrypt, transform=self.transform, max_age=self.max_age, provider=self.provider
+        )
+
     def __repr__(self) -> str:
         return f"Parameter({self.name!r})"
 
@@ -102,6 +109,17 @@ class Secret:
     def fetch(self) -> Any:
         """The (cached) value."""
         return get_secret(
+            self.name,
+            version_id=self.version_id,
+            version_stage=self.version_stage,
+            transform=self.transform,
+            max_age=self.max_age,
+            provider=self.provider,
+        )
+
+    async def afetch(self) -> Any:
+        """The (cached) value, fetched off the event loop."""
+        return await aget_secret(
             self.name,
             version_id=self.version_id,
             version_stage=self.version_stage,
@@ -147,7 +165,8 @@ def _with_parameters_layer(
     A plain string is a Parameter Store name. Values go to the handler as keyword arguments
     (unless ``as_kwargs=False``) and onto the invocation state, read back with
     ``injected_parameters()``. A lookup that fails raises before the handler runs. Names and
-    options are checked when the decorator is applied.
+    options are checked when the decorator is applied. On an ``async def`` handler the
+    lookups run as ``aget_parameter``/``aget_secret``: together, and off the event loop.
     """
     resolved = {argument: _resolve(argument, lookup) for argument, lookup in {**(lookups or {}), **named}.items()}
     if not resolved:
@@ -156,15 +175,24 @@ def _with_parameters_layer(
         )
     items = tuple(resolved.items())
 
-    def before(call: Call) -> None:
-        values = {argument: lookup.fetch() for argument, lookup in items}
+    def hand_over(call: Call, values: dict[str, Any]) -> None:
         invocation = call.invocation
         if invocation is not None:
             invocation.data[STATE_KEY] = {**invocation.data.get(STATE_KEY, {}), **values}
         if as_kwargs:
             call.kwargs.update(values)
 
-    return Middleware("with_parameters", before=before)
+    def before(call: Call) -> None:
+        hand_over(call, {argument: lookup.fetch() for argument, lookup in items})
+
+    async def async_before(call: Call) -> None:
+        # For an async handler: the lookups that miss the cache are fetched together, off the loop.
+        import asyncio
+
+        fetched = await asyncio.gather(*(lookup.afetch() for _, lookup in items))
+        hand_over(call, {argument: value for (argument, _), value in zip(items, fetched, strict=True)})
+
+    return Middleware("with_parameters", before=before, async_before=async_before)
 
 
 # The core types a decorator as keeping the signature it wraps; with_parameters adds

@@ -87,6 +87,7 @@ def test_options_after_the_first_argument_are_keyword_only() -> None:
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     # An AppConfig profile is named by three identifiers, and a write by a name and a value.
     leading = {"get_app_config": 3, "AppConfigStore": 3, "set_parameter": 2, "set_secret": 2}
+    leading.update({f"a{name}": count for name, count in leading.items()})  # the async twins
     for name in parameters.__all__:
         target = getattr(parameters, name)
         if not callable(target) or (isinstance(target, type) and issubclass(target, BaseException)):
