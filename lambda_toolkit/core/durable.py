@@ -20,15 +20,21 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import FrameType
     from typing import Any
 
 __all__ = [
     "execution_arn_of",
+    "innermost_context",
+    "innermost_replaying",
+    "invocation_of_code",
     "is_durable_context",
     "is_durable_input",
     "is_durable_wrapper",
     "is_operation_context",
     "is_suspension",
+    "track",
+    "untrack",
 ]
 
 _SDK = "aws_durable_execution_sdk_python"
@@ -44,6 +50,75 @@ def is_durable_context(value: object) -> bool:
     child context, map item or parallel branch receive)."""
     cls = _sdk_class("context", "DurableContext")
     return cls is not None and isinstance(value, cls)
+
+
+def innermost_context() -> Any:
+    """The ``DurableContext`` the running code belongs to: the one taken as an argument by
+    the nearest function up the stack (the handler's, or a child context's: a
+    ``run_in_child_context`` function, a ``map`` item, a ``parallel`` branch), or None.
+
+    For durable functions only (it reads the arguments of the frames up the stack: a
+    dict built per frame): asked while the handler's context replays, and by code on the
+    SDK's own threads (``map`` and ``parallel`` branches), which do not carry the
+    invocation's state.
+    """
+    cls = _sdk_class("context", "DurableContext")
+    if cls is None:
+        return None
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(_MAX_FRAMES):
+        if frame is None:
+            break
+        code = frame.f_code
+        count = code.co_argcount + code.co_kwonlyargcount
+        if count:
+            arguments = frame.f_locals
+            for name in code.co_varnames[:count]:
+                value = arguments.get(name)
+                if isinstance(value, cls):
+                    return value
+        frame = frame.f_back
+    return None
+
+
+_MAX_FRAMES = 200
+
+
+def innermost_replaying() -> bool | None:
+    """Whether the ``DurableContext`` the running code belongs to is replaying (None when
+    no frame holds one).
+
+    A child context replays on its own: the handler's context stays "replaying" until the
+    whole child operation is done, while the child may already run new code (resumed
+    after a wait inside it).
+    """
+    context = innermost_context()
+    return None if context is None else bool(context.is_replaying())
+
+
+_running: dict[str, Any] = {}  # execution ARN -> its Invocation, while its handler runs
+
+
+def track(invocation: Any) -> None:
+    """Note a durable invocation as running (``begin_durable_invocation`` does), so that
+    code on the SDK's threads finds it (``invocation_of_code``)."""
+    _running[invocation.execution_arn] = invocation
+
+
+def untrack(invocation: Any) -> None:
+    """Forget a durable invocation that ended."""
+    arn = invocation.execution_arn
+    if _running.get(arn) is invocation:
+        del _running[arn]
+
+
+def invocation_of_code() -> Any:
+    """The durable invocation the running code belongs to, found through its
+    ``DurableContext`` (for a ``map``/``parallel`` branch on the SDK's threads), or None."""
+    if not _running:
+        return None
+    context = innermost_context()
+    return None if context is None else _running.get(execution_arn_of(context))
 
 
 def is_operation_context(value: object) -> bool:

@@ -9,6 +9,7 @@ Instances running several invocations in one environment) apart.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from contextvars import ContextVar
 from threading import Lock
@@ -145,10 +146,17 @@ class Invocation:
     @property
     def replaying(self) -> bool:
         """True while a durable handler re-runs code whose operations are already
-        checkpointed (asked of its ``DurableContext`` each time: it turns False where the
-        replay reaches new code); always False outside durable functions."""
+        checkpointed (asked of the ``DurableContext`` the running code belongs to, the
+        handler's or a child context's, each time: it turns False where the replay reaches
+        new code); always False outside durable functions."""
         durable = self.durable
-        return durable is not None and bool(durable.is_replaying())
+        if durable is None or not durable.is_replaying():
+            return False
+        from lambda_toolkit.core.durable import innermost_replaying  # durable functions only
+
+        # A child context of the handler's may be past its own replay already.
+        found = innermost_replaying()
+        return True if found is None else found
 
     def remaining_ms(self) -> float | None:
         """Milliseconds left before the deadline (never negative), or None if unknown."""
@@ -286,24 +294,44 @@ def begin_durable_invocation(event: Any, durable: Any) -> tuple[Invocation, Toke
     its context is the Lambda context the ``DurableContext`` carries (request id, function,
     remaining time), its ``durable``, ``execution_arn`` and ``replaying`` fields say which
     execution it serves and whether it is replaying."""
-    from lambda_toolkit.core.durable import execution_arn_of  # durable functions only
+    from lambda_toolkit.core.durable import execution_arn_of, track  # durable functions only
 
     invocation, token = begin_invocation(event, durable.lambda_context)
     if invocation.durable is None:
         invocation.durable = durable
         invocation.execution_arn = execution_arn_of(durable)
+        track(invocation)
     return invocation, token
 
 
 def end_invocation(token: Token[Invocation | None] | None) -> None:
     """Restore the state that was current before ``begin_invocation``."""
     if token is not None:
+        ending = _current.get()
+        if ending is not None and ending.durable is not None:
+            from lambda_toolkit.core.durable import untrack
+
+            untrack(ending)
         _current.reset(token)
 
 
 def current_invocation() -> Invocation | None:
-    """The invocation in progress in this thread or task, or None outside one."""
-    return _current.get()
+    """The invocation in progress in this thread or task, or None outside one.
+
+    In a durable function, code on the SDK's own threads (``map`` and ``parallel``
+    branches: they do not carry the caller's context variables) belongs to the handler's
+    invocation too: it is found through the ``DurableContext`` the code was handed.
+    """
+    invocation = _current.get()
+    if invocation is None and _DURABLE_SDK in sys.modules:
+        from lambda_toolkit.core.durable import invocation_of_code
+
+        found: Invocation | None = invocation_of_code()
+        return found
+    return invocation
+
+
+_DURABLE_SDK = "aws_durable_execution_sdk_python.context"
 
 
 def get_correlation_id() -> str | None:

@@ -304,6 +304,7 @@ class Metrics:
         self.enabled = enabled if enabled is not None else not env_bool(DISABLED_ENV, False)
         self._persistent: dict[str, str] = {}
         self._recording: ContextVar[Document | None] = ContextVar(f"lambda_toolkit_metrics_{id(self)}", default=None)
+        self._durable_key = f"metrics.durable.{id(self)}"  # a durable invocation's document (see _current)
         self._checked: dict[str, tuple[str, int, str, int]] = {}  # name -> unit, resolution as given and checked
         self._check_value = self.provider.check_value
         try:
@@ -323,10 +324,15 @@ class Metrics:
     def _current(self) -> Document:
         recording = self._recording.get()
         if recording is None:
-            recording = Document()
             invocation = current_invocation()
             if invocation is not None and invocation.durable is not None:
+                # A durable function's map and parallel branches run on the SDK's threads
+                # (without the handler's context variables): they share one document, kept
+                # with the invocation, which the handler's flush writes.
+                recording = invocation.data.setdefault(self._durable_key, Document())
                 recording.durable = invocation
+            else:
+                recording = Document()
             self._recording.set(recording)
         return recording
 
@@ -472,6 +478,9 @@ class Metrics:
         """Send what the current invocation (or thread) recorded; return how many
         documents, lines or measurements the provider sent (0 when disabled)."""
         recording = self._recording.get()
+        invocation = current_invocation() if recording is None or recording.durable is not None else None
+        if invocation is not None and invocation.durable is not None:
+            recording = invocation.data.pop(self._durable_key, recording)  # see _current
         if recording is None or not recording.metrics:
             if recording is not None:
                 self._recording.set(None)

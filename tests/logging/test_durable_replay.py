@@ -91,3 +91,49 @@ def test_lines_outside_durable_functions_carry_no_execution_field(out: Capture) 
 def test_log_replays_is_checked() -> None:
     with pytest.raises(ConfigurationError, match="log_replays"):
         Logger("durable-bad", log_replays="yes")  # type: ignore[arg-type]
+
+
+def test_a_child_context_resumed_after_its_own_wait_writes_its_new_lines(out: Capture) -> None:
+    log = Logger("durable-children", stream=out)
+
+    def reserve(child: DurableContext) -> str:
+        log.info("reserving")
+        child.wait(Duration.from_seconds(1), name="hold")
+        # new code of the child, while the handler's own context still replays the child
+        log.info("reserved")
+        return "reserved"
+
+    @durable_execution
+    @log.inject_context
+    def handler(event: dict[str, Any], context: DurableContext) -> str:
+        log.info("start")
+        outcome: str = context.run_in_child_context(reserve, name="reserve")
+        log.info("end")
+        return outcome
+
+    assert result_of(LocalDurableRunner(handler).run({})) == "reserved"
+    assert [line["message"] for line in out.lines()] == ["start", "reserving", "reserved", "end"]
+
+
+def test_map_items_write_each_line_once(out: Capture) -> None:
+    log = Logger("durable-map", stream=out)
+
+    def ship(item_context: DurableContext, item: str, index: int, items: Any) -> str:
+        log.info("packing", item=item)
+        item_context.wait(Duration.from_seconds(1), name=f"truck-{index}")
+        log.info("shipped", item=item)
+        return item
+
+    @durable_execution
+    @log.inject_context
+    def handler(event: dict[str, Any], context: DurableContext) -> list[str]:
+        shipped: list[str] = context.map(event["items"], ship, name="ship").get_results()
+        log.info("all shipped")
+        return shipped
+
+    assert result_of(LocalDurableRunner(handler).run({"items": ["a", "b"]})) == ["a", "b"]
+    lines = [(line["message"], line.get("item")) for line in out.lines()]
+    print("LINES", lines)
+    assert sorted(lines, key=str) == sorted(
+        [("packing", "a"), ("packing", "b"), ("shipped", "a"), ("shipped", "b"), ("all shipped", None)], key=str
+    )

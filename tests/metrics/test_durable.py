@@ -65,3 +65,25 @@ def test_a_suspended_invocation_writes_what_it_recorded() -> None:
     result_of(LocalDurableRunner(handler).run({}))
     written = [sorted(k for k in document if k in ("Started", "Finished")) for document in stream.documents()]
     assert written == [["Started"], ["Finished"]]
+
+
+def test_metrics_of_map_items_are_written_by_the_handlers_invocation() -> None:
+    stream = EMFStream()
+    metrics = Metrics(namespace="Shop", service="map", stream=stream)
+
+    def ship(item_context: DurableContext, item: str, index: int, items: Any) -> str:
+        metrics.add_metric("Packed", "Count", 1)
+        item_context.wait(Duration.from_seconds(1), name=f"truck-{index}")
+        metrics.add_metric("Shipped", "Count", 1)
+        return item
+
+    @durable_execution
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: DurableContext) -> list[str]:
+        shipped: list[str] = context.map(event["items"], ship, name="ship").get_results()
+        return shipped
+
+    assert result_of(LocalDurableRunner(handler).run({"items": ["a", "b", "c"]})) == ["a", "b", "c"]
+    # the items run on the SDK's threads; each value is written once, none is lost
+    assert sum(totals(stream, "Packed")) == 3
+    assert sum(totals(stream, "Shipped")) == 3
