@@ -133,7 +133,6 @@ def test_map_items_write_each_line_once(out: Capture) -> None:
 
     assert result_of(LocalDurableRunner(handler).run({"items": ["a", "b"]})) == ["a", "b"]
     lines = [(line["message"], line.get("item")) for line in out.lines()]
-    print("LINES", lines)
     assert sorted(lines, key=str) == sorted(
         [("packing", "a"), ("packing", "b"), ("shipped", "a"), ("shipped", "b"), ("all shipped", None)], key=str
     )
