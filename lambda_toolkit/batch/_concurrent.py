@@ -28,7 +28,7 @@ from typing import Any
 
 from lambda_toolkit.batch._inflight import InFlight
 from lambda_toolkit.batch._outcome import BatchOutcome
-from lambda_toolkit.batch._processor import Run, classify, record_function_code
+from lambda_toolkit.batch._processor import Run, classify, in_flight_of, record_function_code
 from lambda_toolkit.batch._types import FailureReason
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.core.state import begin_record, end_record
@@ -160,32 +160,45 @@ def _schedule(shared: Shared, run: Run, units: deque[list[int]], code: Any) -> G
                 break
 
 
+def _move(current: InFlight, index: int, listed: dict[int, Any]) -> None:
+    """Make record ``index`` the worker's current record, listed in flight."""
+    current.index = index
+    current.record_id = current.record_ids[index]
+    listed[index] = current
+
+
 def run_threads(run: Run, fn: Callable[[Any], Any], workers: int, shared: Shared) -> BatchOutcome:
     """Process the batch on at most ``workers`` threads."""
     units = _units(run)
-    records, convert, spec = run.records, run.plan.convert, run.plan.spec
-    record_ids = spec.record_ids(run.ids)
+    records, convert = run.records, run.plan.convert
+    listed = in_flight_of(run)  # the invocation's records_in_flight
     code = record_function_code(fn)
 
     def work() -> None:
         schedule = _schedule(shared, run, units, code)
+        current = InFlight(run)  # this worker's current record, in its own context (see _inflight)
+        token = None
         try:
             index = next(schedule)
+            _move(current, index, listed)
+            token = begin_record(current)
             while True:  # run the record, hand its outcome back, get the next one
-                # (current in this worker's own context until its failure is logged)
-                token = begin_record(InFlight(index, record_ids[index], records[index], spec))
+                _move(current, index, listed)
                 try:
                     shared.success(index, fn(convert(records[index])))
                 except Exception as exc:
-                    index = schedule.send(exc)
+                    index = schedule.send(exc)  # (the record is current while its failure is logged)
                     continue
                 finally:
-                    end_record(token)
+                    listed.pop(current.index, None)
                 index = schedule.send(None)
         except StopIteration:
             pass
         except BaseException as exc:  # SystemExit, KeyboardInterrupt...: raised in the handler's thread
             shared.abort(exc)
+        finally:
+            if token is not None:
+                end_record(token)
 
     count = max(1, min(workers, len(units)))
     executor = shared.executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="lambda-toolkit-batch")
@@ -217,23 +230,27 @@ def _being_cancelled(shared: Shared) -> bool:
 async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: int, shared: Shared) -> BatchOutcome:
     """Await the record coroutines with at most ``in_flight`` running at once."""
     units = _units(run)
-    records, convert, spec = run.records, run.plan.convert, run.plan.spec
-    record_ids = spec.record_ids(run.ids)
+    records, convert = run.records, run.plan.convert
+    listed = in_flight_of(run)  # the invocation's records_in_flight
     code = record_function_code(fn)
 
     async def work() -> None:
         schedule = _schedule(shared, run, units, code)
+        current = InFlight(run)  # this task's current record, in its own context
+        token = None
         try:
             index = next(schedule)
-            while True:  # as run_threads' worker, awaiting the record (in this task's context)
-                token = begin_record(InFlight(index, record_ids[index], records[index], spec))
+            _move(current, index, listed)
+            token = begin_record(current)
+            while True:  # as run_threads' worker, awaiting the record
+                _move(current, index, listed)
                 try:
                     shared.success(index, await fn(convert(records[index])))
                 except Exception as exc:
                     index = schedule.send(exc)
                     continue
                 finally:
-                    end_record(token)
+                    listed.pop(current.index, None)
                 index = schedule.send(None)
         except StopIteration:
             pass
@@ -243,6 +260,9 @@ async def run_async(run: Run, fn: Callable[[Any], Awaitable[Any]], in_flight: in
             if isinstance(exc, asyncio.CancelledError) and _being_cancelled(shared):
                 raise
             shared.abort(exc)
+        finally:
+            if token is not None:
+                end_record(token)
 
     count = max(1, min(in_flight, len(units)))
     tasks = [asyncio.ensure_future(work()) for _ in range(count)]

@@ -1,11 +1,16 @@
 """The record a runner is processing, made the core's current record while it runs.
 
-While a record runs it is ``core.state.current_record()`` (and listed in the invocation's
-``records_in_flight``): log lines written in it carry its own correlation id, a
-subsegment opened in it is annotated with its id, a timeout post-mortem names it. Its
-correlation id is read from the record (``SourceSpec.correlation_id``) the first time
-something asks: most records are never logged about, so what a record costs is one
-small object and the begin/end pair, not a look into its attributes or body.
+While a record runs it is ``core.state.current_record()`` and listed in the invocation's
+``records_in_flight``: log lines written in it carry its own correlation id, a
+subsegment opened in it is annotated with its id, a timeout post-mortem names it.
+
+A batch of 10,000 records must not pay for this (the budget is well under a microsecond
+a record), and setting a ContextVar costs more than the rest together: so each runner
+(the sequential loop, each worker thread, each asyncio worker task) makes one
+``InFlight`` current once, and moves it from record to record (``index`` and
+``record_id`` set, the invocation's ``records_in_flight`` entry added and removed).
+Its correlation id is read from the record (``SourceSpec.correlation_id``) only when
+something asks, once per record: most records are never logged about.
 """
 
 from __future__ import annotations
@@ -14,39 +19,46 @@ from lambda_toolkit.core.state import RecordInFlight
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
+    from lambda_toolkit.batch._processor import Run
     from lambda_toolkit.batch._sources import SourceSpec
 
 __all__ = ["InFlight"]
 
 
 class InFlight(RecordInFlight):
-    """A batch record in flight whose correlation id is read on first use."""
+    """The record one runner is processing: moved by the runner from record to record
+    (read it while the record runs; a reference kept after it names the runner's next
+    record). ``index`` is -1 before the first."""
 
     # (RecordInFlight's own correlation_id slot is shadowed by the property: unused)
-    __slots__ = ("_found", "_raw", "_spec")
+    __slots__ = ("_found", "_found_at", "_records", "_spec", "record_ids")
 
-    def __init__(self, index: int, record_id: str, raw: Mapping[str, Any], spec: SourceSpec) -> None:
-        self.index = index
-        self.record_id = record_id
-        self._raw = raw
-        self._spec: SourceSpec | None = spec
-        self._found: str | None
+    def __init__(self, run: Run) -> None:
+        spec = run.plan.spec
+        self.index = -1
+        self.record_id = ""
+        self.record_ids: Sequence[str] = spec.record_ids(run.ids)
+        self._records: Sequence[Mapping[str, Any]] = run.records
+        self._spec: SourceSpec = spec
+        self._found: str | None = None
+        self._found_at = -1
 
     @property
     def correlation_id(self) -> str | None:
-        """The record's own correlation id (None: the invocation's applies)."""
-        spec = self._spec
-        if spec is not None:
-            # another thread (a timeout post-mortem) may read it too: the value is stored
-            # before the spec is dropped, so a reader sees either nothing yet or the value
-            self._found = spec.correlation_id(self._raw)
-            self._spec = None
+        """The current record's own correlation id (None: the invocation's applies)."""
+        index = self.index
+        if self._found_at != index:
+            # (another thread, a timeout post-mortem, may read it too: the worst a race
+            # does is read the record's attributes twice)
+            self._found = self._spec.correlation_id(self._records[index]) if index >= 0 else None
+            self._found_at = index
         return self._found
 
     @correlation_id.setter
     def correlation_id(self, value: str | None) -> None:
+        # set_correlation_id inside a record: that record's, until the runner moves on
         self._found = value
-        self._spec = None
+        self._found_at = self.index

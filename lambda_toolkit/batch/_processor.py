@@ -39,6 +39,7 @@ __all__ = [
     "Plan",
     "Run",
     "from_record_function",
+    "in_flight_of",
     "log_failure",
     "notify",
     "raise_if_all_failed",
@@ -367,14 +368,21 @@ def classify(run: Run, index: int, error: Exception, code: CodeType | None) -> t
     return "error", from_record_function(error, code), False
 
 
+def in_flight_of(run: Run) -> dict[int, Any]:
+    """The invocation's ``records_in_flight`` (a dict nobody reads outside an invocation)."""
+    invocation = run.invocation
+    return {} if invocation is _OUTSIDE else invocation.records_in_flight
+
+
 def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     """Process the records in batch order on the calling thread: the hot path of the
     package, kept flat.
 
     Per record: one clock read against a precomputed cut-off and one read of the timeout
-    guard's flag, the record made current (its correlation id read only if asked), the
-    record (a light record's two C calls inlined, or the model converter), the call. The
-    record stays current until its failure is logged. A failure of an ordinary exception class is stored as the bare
+    guard's flag, the record made current (the loop's ``InFlight`` moved to it and listed
+    in flight; its correlation id is read only if asked), the record (a light record's two
+    C calls inlined, or the model converter), the call. The record stays current until
+    its failure is logged. A failure of an ordinary exception class is stored as the bare
     exception (one set look-up tells it from the library's own); nothing is built for a
     success (the outcome does it lazily). The stop rules (FIFO, ``stop_on_first_failure``)
     cost one truth test per record when they are off.
@@ -392,9 +400,10 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
     warn = log.isEnabledFor(logging.WARNING)
     source = run.plan.spec.name
     plain: set[type[BaseException]] = set()  # exception classes seen that are not the library's own
-    spec = run.plan.spec
-    record_ids = spec.record_ids(ids)
-    begin, end = begin_record, end_record
+    current = InFlight(run)
+    record_ids = current.record_ids
+    in_flight = in_flight_of(run)
+    token = None  # the loop's InFlight is made current at the first record, once
     try:
         for index, record in enumerate(records):
             if clock() >= stop_at or invocation.interrupted:
@@ -403,7 +412,11 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
             if stopped_keys and key_of(record) in stopped_keys:
                 failed[index] = ("skipped", None)
                 continue
-            token = begin(InFlight(index, record_ids[index], record, spec))
+            current.index = index
+            current.record_id = record_ids[index]
+            if token is None:
+                token = begin_record(current)
+            in_flight[index] = current
             try:
                 if typed:
                     item = lazy()
@@ -432,7 +445,7 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                         run.stop("timeout")
                         break
             finally:
-                end(token)
+                in_flight.pop(index, None)
             if stopping:
                 if scope == "batch":
                     run.stop("failure")
@@ -440,4 +453,7 @@ def run_sequential(run: Run, fn: Callable[[Any], Any]) -> BatchOutcome:
                 stopped_keys.add(key_of(record))
     except InvocationTimeout:  # the timeout guard's signal landed between two records
         run.stop("timeout")
+    finally:
+        if token is not None:
+            end_record(token)
     return run.finish(complete=run.stopped_by is None, in_order=True)
