@@ -6,9 +6,13 @@ event), batch the id of each record it runs; both read the raw dicts (no pydanti
 - SQS: the message attribute named ``correlation_id`` (names are compared without case,
   ``-`` or ``_``: ``CorrelationId`` and ``correlation-id`` match); else, in the body, the
   same attribute of an SNS notification delivered to the queue (not in raw delivery,
-  where SNS sets it as a queue attribute), or the ``id`` of an EventBridge event a rule
-  sent to the queue;
+  where SNS sets it as a queue attribute), or the id of an EventBridge event a rule
+  sent to the queue (as below);
 - SNS: the attribute of the notification;
+- EventBridge: the key of that name in the event's ``detail`` (where
+  ``propagate_correlation_id`` puts it), else the event ``id``;
+- a direct invocation: the key of that name in the client context's ``custom`` object
+  (where ``propagate_correlation_id`` puts it for ``Invoke``);
 - Kafka: the record header of that name (UTF-8).
 
 A function returns None when the record holds no id: the caller decides the fallback
@@ -34,6 +38,8 @@ __all__ = [
     "DEFAULT_NAMES",
     "MAX_ID_CHARS",
     "attribute_id",
+    "client_context_id",
+    "eventbridge_id",
     "id_text",
     "kafka_record_id",
     "names_of",
@@ -111,8 +117,38 @@ def _body_id(body: Any, names: frozenset[str], mask: str) -> str | None:
     if sns and document.get("Type") == "Notification":
         return attribute_id(document.get("MessageAttributes"), names, ("Value",), mask)
     if "detail-type" in document and "source" in document:
-        return id_text(document.get("id"), mask)
+        return eventbridge_id(document, names, mask)
     return None
+
+
+def _key_id(document: Any, names: frozenset[str], mask: str) -> str | None:
+    """The id under the first key of the mapping ``document`` whose name is one of ``names``."""
+    if not _is_mapping(document) or not document:
+        return None
+    for name, value in document.items():
+        if isinstance(name, str) and normal_name(name) in names:
+            found = id_text(value, mask)
+            if found is not None:
+                return found
+    return None
+
+
+def eventbridge_id(
+    event: Mapping[str, Any], names: frozenset[str] = DEFAULT_NAMES, mask: str = SECRET_MASK
+) -> str | None:
+    """The correlation id of an EventBridge event: the key in its ``detail``, else its ``id``."""
+    return _key_id(event.get("detail"), names, mask) or id_text(event.get("id"), mask)
+
+
+def client_context_id(context: Any, names: frozenset[str] = DEFAULT_NAMES, mask: str = SECRET_MASK) -> str | None:
+    """The correlation id in the ``custom`` object of a Lambda context's client context
+    (an object with ``.custom`` under the runtime, a dict from some local runners), or None."""
+    client_context = getattr(context, "client_context", None)
+    if client_context is None:
+        return None
+    if _is_mapping(client_context):
+        return _key_id(client_context.get("custom"), names, mask)
+    return _key_id(getattr(client_context, "custom", None), names, mask)
 
 
 def sqs_record_id(

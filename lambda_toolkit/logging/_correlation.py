@@ -7,13 +7,16 @@ pydantic), reading the raw event dict:
   authorizers): the incoming correlation header (``x-correlation-id`` by default, any
   case), else the request id (``requestContext.requestId``; for ALB and VPC Lattice,
   which have none, the ``x-amzn-trace-id`` header);
-- EventBridge (and S3 through EventBridge): the event ``id``;
+- EventBridge (and S3 through EventBridge): the ``correlation_id`` key of the ``detail``
+  (same names and comparison as the attributes below), else the event ``id``;
 - SQS / SNS: the first record's own id by the rules of ``lambda_toolkit.core.correlation``
   (the ``correlation_id`` message attribute by default, compared without case, ``-`` or
   ``_``, so ``correlationId`` matches; for SQS also the attribute of an SNS notification
   in the body, or the id of an EventBridge event in the body), else its message id (batch
   applies the same rules to each record while it runs);
-- anything else, and whenever the rule finds nothing: the Lambda request id.
+- anything else (a direct invocation): the ``correlation_id`` key of the client context's
+  ``custom`` object;
+- whenever the rule finds nothing: the Lambda request id.
 
 A JMESPath expression or a callable ``(event) -> str | None`` can be given instead.
 """
@@ -22,7 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lambda_toolkit.core.correlation import MAX_ID_CHARS, id_text, names_of, sns_record_id, sqs_record_id
+from lambda_toolkit.core.correlation import (
+    MAX_ID_CHARS,
+    client_context_id,
+    eventbridge_id,
+    id_text,
+    names_of,
+    sns_record_id,
+    sqs_record_id,
+)
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.logging._redaction import MASK
 
@@ -94,13 +105,13 @@ class _Auto:
         self.detect = detect
 
     def __call__(self, event: Any, context: Any) -> str | None:
-        if not _is_mapping(event):
-            return None
+        if not _is_mapping(event):  # a direct invocation with a list, a string...
+            return client_context_id(context, self.attributes, MASK)
         trigger = self.detect(event)
         if trigger in _HTTP:
             return self._http(event)
         if trigger in _EVENT_ID:
-            return _text(event.get("id"))
+            return eventbridge_id(event, self.attributes, MASK)
         if trigger == "sqs":
             record = _first_record(event)
             if record is None:
@@ -112,6 +123,8 @@ class _Auto:
             if record is None or not _is_mapping(sns):
                 return None
             return sns_record_id(record, self.attributes, MASK) or _text(sns.get("MessageId"))
+        if trigger is None:  # a direct invocation (Invoke): what the caller's client context says
+            return client_context_id(context, self.attributes, MASK)
         return None
 
     def _http(self, event: Mapping[str, Any]) -> str | None:

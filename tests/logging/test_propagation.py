@@ -14,9 +14,9 @@ import pytest
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.state import begin_invocation, end_invocation, set_correlation_id
-from lambda_toolkit.logging import Logger, propagate_correlation_id
+from lambda_toolkit.logging import Logger, get_correlation_id, propagate_correlation_id
 from lambda_toolkit.testing import FakeContext
-from lambda_toolkit.testing.events import make_event
+from lambda_toolkit.testing.events import eventbridge_event, make_event, sqs_event
 from tests.logging.conftest import Capture
 
 boto3 = pytest.importorskip("boto3")
@@ -537,3 +537,51 @@ def test_the_hooks_do_nothing_without_an_invocation_even_with_a_stale_one_ended(
     end_invocation(token)
     sqs.send_message(QueueUrl=url, MessageBody="x")
     assert "MessageAttributes" not in received(sqs, url)[0]
+
+
+# --- the receiving side reads what was sent ----------------------------------------------
+
+
+def received_id(event: Any, context: Any = None) -> Any:
+    log = Logger(service="receiver", stream=io.StringIO())
+    return log.inject_context(lambda event, context: get_correlation_id())(
+        event, context if context is not None else FakeContext(aws_request_id="lambda-request-id")
+    )
+
+
+def test_an_invoked_function_reads_the_id_from_its_client_context() -> None:
+    client = boto3.client("lambda")
+    sent = sent_client_context(client)
+    propagate_correlation_id()
+    within("corr-invoked", lambda: client.invoke(FunctionName="worker", Payload=b'{"order_id": "o-1"}'))
+    custom = decoded(sent[0])["custom"]
+    # awslambdaric gives the handler an object with .custom; a local runner may give a dict
+    as_object = type("ClientContext", (), {"custom": custom, "env": None, "client": None})()
+    for client_context in (as_object, {"custom": custom}):
+        context = FakeContext(aws_request_id="lambda-request-id", client_context=client_context)
+        assert received_id({"order_id": "o-1"}, context) == "corr-invoked"
+        assert received_id(["a", "list", "payload"], context) == "corr-invoked"
+
+
+def test_a_direct_invocation_without_an_id_in_its_client_context_keeps_the_request_id() -> None:
+    for client_context in (None, {"custom": None}, {"custom": {"other": "x"}}, {"custom": {"correlation_id": ""}}, "x"):
+        context = FakeContext(aws_request_id="lambda-request-id", client_context=client_context)
+        assert received_id({"order_id": "o-1"}, context) == "lambda-request-id"
+
+
+def test_an_eventbridge_target_reads_the_id_from_the_detail_else_the_event_id() -> None:
+    with_id = eventbridge_event({"correlation_id": "corr-detail", "order_id": "o-1"})
+    assert received_id(with_id) == "corr-detail"
+    assert received_id(eventbridge_event({"correlationId": "spelled"})) == "spelled"
+    plain = eventbridge_event({"order_id": "o-1"})
+    assert received_id(plain) == plain["id"]
+    odd = eventbridge_event()
+    odd["detail"] = "not an object"
+    assert received_id(odd) == odd["id"]
+
+
+def test_an_eventbridge_event_delivered_to_a_queue_gives_its_detail_id_to_the_worker() -> None:
+    event = eventbridge_event({"correlation_id": "corr-detail"})
+    assert received_id(sqs_event([json.dumps(event)])) == "corr-detail"
+    plain = eventbridge_event({"order_id": "o-1"})
+    assert received_id(sqs_event([json.dumps(plain)])) == plain["id"]
