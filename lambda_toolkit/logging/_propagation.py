@@ -8,8 +8,8 @@ current (outside an invocation). What each operation carries:
 
 - SQS ``SendMessage``/``SendMessageBatch``, SNS ``Publish``/``PublishBatch``: a ``String``
   message attribute, ``correlation_id`` by default (the name the receiving side reads);
-- Lambda ``Invoke``: a key of the ``custom`` object of the client context (base64 JSON),
-  merged with what the caller put there;
+- Lambda ``Invoke`` and ``InvokeWithResponseStream``: a key of the ``custom`` object of the
+  client context (base64 JSON), merged with what the caller put there;
 - EventBridge ``PutEvents``: a top-level key of each entry's ``Detail`` JSON object.
 
 A value the caller set is never replaced: a message or object that already has the name
@@ -357,6 +357,7 @@ _HOOKS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("before-parameter-build.sns.Publish", _one_message("sns", "Publish")),
     ("before-parameter-build.sns.PublishBatch", _batch("sns", "PublishBatch", "PublishBatchRequestEntries")),
     ("before-parameter-build.lambda.Invoke", _lambda_invoke),
+    ("before-parameter-build.lambda.InvokeWithResponseStream", _lambda_invoke),
     ("before-parameter-build.eventbridge.PutEvents", _put_events),
 )
 

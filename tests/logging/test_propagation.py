@@ -401,6 +401,21 @@ def test_a_client_context_that_cannot_take_the_id_is_sent_as_given_with_a_warnin
     assert "ssss" not in out.getvalue() and "not json" not in out.getvalue()  # nothing of the payload
 
 
+def test_invoke_with_response_stream_carries_it_too() -> None:
+    client = boto3.client("lambda")
+    sent: list[Any] = []
+    client.meta.events.register_last(
+        "before-parameter-build.lambda.InvokeWithResponseStream", lambda params, **_: sent.append(dict(params))
+    )
+    from botocore.awsrequest import AWSResponse
+
+    answer = (AWSResponse(None, 200, {}, None), {})
+    client.meta.events.register("before-call.lambda.InvokeWithResponseStream", lambda **_: answer)
+    propagate_correlation_id()
+    within("corr-stream", lambda: client.invoke_with_response_stream(FunctionName="worker", Payload=b"{}"))
+    assert decoded(sent[0]["ClientContext"]) == {"custom": {"correlation_id": "corr-stream"}}
+
+
 # --- EventBridge ---------------------------------------------------------------------------
 
 
@@ -526,6 +541,19 @@ def test_bad_options_fail_at_the_call_naming_the_option(options: dict[str, Any],
     with pytest.raises(ConfigurationError, match="propagate_correlation_id") as caught:
         propagate_correlation_id(**options)
     assert names in str(caught.value)
+
+
+def test_importing_the_name_imports_neither_boto3_nor_botocore() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lambda_toolkit.logging import propagate_correlation_id\n"
+        "print(sorted(name for name in ('boto3', 'botocore') if name in sys.modules))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"
 
 
 def test_the_hooks_do_nothing_without_an_invocation_even_with_a_stale_one_ended() -> None:
