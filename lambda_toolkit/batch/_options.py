@@ -15,6 +15,7 @@ from lambda_toolkit.batch._records import record_converter
 from lambda_toolkit.batch._sources import source_spec
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import call_with_options
+from lambda_toolkit.core.options import check_sync_callable
 
 # typing costs milliseconds at cold start: type names are for type checkers only
 TYPE_CHECKING = False
@@ -69,6 +70,7 @@ def make_plan(
         raise ConfigurationError(f"{where}: deadline_margin_ms must be a number >= 0")
     if on_outcome is not None and not callable(on_outcome):
         raise ConfigurationError(f"{where}: on_outcome must be callable")
+    check_sync_callable(f"{where}: on_outcome", on_outcome)
     if backoff is not None:
         if not isinstance(backoff, Backoff):
             raise ConfigurationError(f"{where}: backoff must be a Backoff(...) or None, got {type(backoff).__name__}")

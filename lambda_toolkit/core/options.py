@@ -1,5 +1,9 @@
 """One way to check the numeric options of every utility.
 
+Callables that the library calls synchronously (a hook, a transform, a key function) go
+through ``check_sync_callable``: an ``async def`` there would hand back a coroutine that
+nothing awaits, so it is refused when the option is set, by name.
+
 Durations are seconds as a float everywhere (``_ms`` only where Lambda itself speaks
 milliseconds); sizes are integers. NaN and infinity are refused: a NaN compares false to
 everything, so a ``max_age=nan`` would pass a ``< 0`` check and then never expire (or
@@ -10,11 +14,24 @@ always), which no caller means. ``bool`` is not a number here, although Python m
 
 from __future__ import annotations
 
+import sys
+from functools import partial
 from math import inf, isfinite
 
 from lambda_toolkit.core.errors import ConfigurationError
 
-__all__ = ["check_count", "check_fraction", "check_milliseconds", "check_seconds"]
+__all__ = [
+    "check_count",
+    "check_fraction",
+    "check_milliseconds",
+    "check_seconds",
+    "check_sync_callable",
+    "is_async_callable",
+]
+
+# The code flags of inspect (CO_COROUTINE, CO_ASYNC_GENERATOR): inspect costs milliseconds
+# at cold start, and these checks run when a module sets its options up.
+_ASYNC_FLAGS = 0x80 | 0x200
 
 
 def _shown(value: object) -> str:
@@ -102,3 +119,29 @@ def check_fraction(
         return float(value)  # NaN fails the comparisons above
     bound = "[0, 1]" if include_one else "[0, 1)"
     raise error(f"{name} must be a fraction in {bound}, got {_shown(value)}")
+
+
+def is_async_callable(fn: object) -> bool:
+    """True for an ``async def`` function (or async generator function), a partial of one,
+    or an object whose ``__call__`` is one."""
+    while isinstance(fn, partial):
+        fn = fn.func
+    code = getattr(fn, "__code__", None)
+    if code is None and callable(fn):  # an object: its class's __call__
+        code = getattr(type(fn).__call__, "__code__", None)
+    if code is not None and code.co_flags & _ASYNC_FLAGS:
+        return True
+    # A sync function marked as a coroutine function: whoever marks one has imported inspect.
+    inspect = sys.modules.get("inspect")
+    return inspect is not None and bool(inspect.iscoroutinefunction(fn))
+
+
+def check_sync_callable(name: str, value: object, *, error: type[ConfigurationError] = ConfigurationError) -> None:
+    """Refuse an ``async def`` for an option the library calls synchronously (``name`` says
+    which): its coroutine would never be awaited, and its result would be lost."""
+    if is_async_callable(value):
+        shown = getattr(value, "__qualname__", type(value).__name__)
+        raise error(
+            f"{name} is called synchronously and cannot be an async function ({shown} is async def): "
+            "its coroutine would never be awaited; pass a plain function"
+        )

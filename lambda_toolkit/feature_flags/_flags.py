@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 
 from lambda_toolkit.core.errors import InvocationTimeout, LambdaToolkitError
+from lambda_toolkit.core.options import check_sync_callable
 from lambda_toolkit.feature_flags._document import compile_document
 from lambda_toolkit.feature_flags._errors import FeatureFlagsConfigurationError, FlagDocumentError, FlagStoreError
 
@@ -56,6 +57,7 @@ class FeatureFlags:
             document = store
             self._load: Callable[[], object] = lambda: document
         elif callable(store):
+            check_sync_callable("FeatureFlags store", store, error=FeatureFlagsConfigurationError)
             self._load = store
         else:
             raise FeatureFlagsConfigurationError(

@@ -22,6 +22,7 @@ from typing import Any, TypeAlias
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.expressions import ExpressionError, compile_expression
+from lambda_toolkit.core.options import check_sync_callable
 from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError, IdempotencyKeyError
 
 __all__ = ["MISSING", "KeySpec", "compile_key", "to_data"]
@@ -86,6 +87,7 @@ def compile_key(spec: KeySpec, what: str = "key") -> Callable[[Any], Any]:
 
         return extract
     if callable(spec):
+        check_sync_callable(f"idempotency {what}", spec, error=IdempotencyConfigurationError)
         fn = spec
         return lambda data: _or_missing(fn(data))
     if isinstance(spec, Sequence) and spec and all(isinstance(item, str) for item in spec):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, TypeAlias
 
-from lambda_toolkit.core.options import check_seconds
+from lambda_toolkit.core.options import check_seconds, check_sync_callable
 from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError
 from lambda_toolkit.idempotency._keys import KeySpec, compile_key
 from lambda_toolkit.idempotency._store import IdempotencyStore
@@ -98,6 +98,7 @@ class IdempotencyOptions:
             raise IdempotencyConfigurationError("idempotency: key_prefix must be a string")
         if on_replay is not None and not callable(on_replay):
             raise IdempotencyConfigurationError("idempotency: on_replay must be a callable")
+        check_sync_callable("idempotency on_replay", on_replay, error=IdempotencyConfigurationError)
         self.store = store
         self.extract_key = compile_key(key, "key")
         self.extract_payload = None if payload is None else compile_key(payload, "payload")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 
 from lambda_toolkit.core.errors import ConfigurationError
+from lambda_toolkit.core.options import check_sync_callable
 from lambda_toolkit.parameters._errors import TransformError
 from lambda_toolkit.parameters._masked import MaskedBytes, MaskedStr
 
@@ -37,7 +38,10 @@ def check_transform(transform: Transform) -> None:
         if transform in _NAMED:
             return
         raise ConfigurationError(f"unknown transform {transform!r}: use 'json', 'binary', a model or a callable")
-    if _is_model(transform) or _is_type_adapter(transform) or callable(transform):
+    if _is_model(transform) or _is_type_adapter(transform):
+        return
+    if callable(transform):
+        check_sync_callable("transform", transform)
         return
     raise ConfigurationError(
         f"transform must be 'json', 'binary', a model or a callable, got {type(transform).__name__}"

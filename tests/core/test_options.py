@@ -99,3 +99,62 @@ def test_a_fraction_can_include_one() -> None:
     for bad in (1.01, -0.1, math.nan, math.inf, True):
         with pytest.raises(ConfigurationError, match=r"^sample_rate must be a fraction in \[0, 1\], got "):
             check_fraction("sample_rate", bad, include_one=True)
+
+
+# -- callables the library calls synchronously ----------------------------------------------
+
+
+async def _coroutine_function(value: Any) -> Any:
+    return value
+
+
+async def _async_generator_function(value: Any) -> Any:
+    yield value
+
+
+class _AsyncCallable:
+    async def __call__(self, value: Any) -> Any:
+        return value
+
+
+class _SyncCallable:
+    def __call__(self, value: Any) -> Any:
+        return value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _coroutine_function,
+        _async_generator_function,
+        _AsyncCallable(),
+        __import__("functools").partial(_coroutine_function),
+    ],
+    ids=["async def", "async generator", "async __call__", "partial"],
+)
+def test_an_async_callable_is_refused_where_it_would_be_called_synchronously(value: Any) -> None:
+    from lambda_toolkit.core.options import check_sync_callable, is_async_callable
+
+    assert is_async_callable(value)
+    with pytest.raises(ConfigurationError, match=r"on_outcome is called synchronously and cannot be an async function"):
+        check_sync_callable("on_outcome", value)
+
+
+@pytest.mark.parametrize(
+    "value", [lambda value: value, _SyncCallable(), len, str], ids=["lambda", "object", "builtin", "type"]
+)
+def test_sync_callables_pass(value: Any) -> None:
+    from lambda_toolkit.core.options import check_sync_callable, is_async_callable
+
+    assert not is_async_callable(value)
+    check_sync_callable("on_outcome", value)
+
+
+def test_the_refusal_uses_the_utilitys_own_error_class() -> None:
+    from lambda_toolkit.core.options import check_sync_callable
+
+    class OwnError(ConfigurationError):
+        pass
+
+    with pytest.raises(OwnError):
+        check_sync_callable("transform", _coroutine_function, error=OwnError)

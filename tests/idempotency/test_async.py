@@ -262,3 +262,31 @@ def test_an_async_handler_on_dynamodb_runs_once_for_concurrent_duplicates(dynamo
     assert sorted(runs) == ["o-1", "o-2"]
     items = dynamodb.scan(TableName="idempotency")["Items"]
     assert sorted(item["status"]["S"] for item in items) == ["COMPLETED", "COMPLETED"]
+
+
+# -- async functions where idempotency calls a sync one ----------------------------------------
+
+
+async def async_key(data: Any) -> Any:
+    return data["order_id"]
+
+
+async def async_replay(value: Any) -> Any:
+    return value
+
+
+@pytest.mark.parametrize(
+    ("options", "option"),
+    [
+        ({"key": async_key}, "key"),
+        ({"key": "order_id", "payload": async_key}, "payload"),
+        ({"key": "order_id", "on_replay": async_replay}, "on_replay"),
+    ],
+)
+def test_an_async_key_payload_or_on_replay_function_is_refused_at_set_up(options: dict[str, Any], option: str) -> None:
+    from lambda_toolkit.idempotency import IdempotencyConfigurationError
+
+    with pytest.raises(
+        IdempotencyConfigurationError, match=rf"idempotency {option} is called synchronously and cannot be an async"
+    ):
+        idempotent(store=MemoryStore(), **options)

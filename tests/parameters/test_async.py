@@ -333,3 +333,20 @@ def test_async_lookups_check_their_options_before_any_fetch() -> None:
     with pytest.raises(ConfigurationError):
         asyncio.run(aget_parameter("/app/key", provider=provider, transform="yaml"))
     assert provider.fetches == 0
+
+
+async def async_transform(value: Any) -> Any:
+    return value
+
+
+def test_an_async_transform_is_refused_before_any_fetch() -> None:
+    # A transform is called synchronously: an async one would cache a coroutine as the value.
+    provider = SlowProvider()
+    provider.release.set()
+    with pytest.raises(ConfigurationError, match=r"transform is called synchronously and cannot be an async function"):
+        get_parameter("/app/key", provider=provider, transform=async_transform)
+    with pytest.raises(ConfigurationError, match=r"transform is called synchronously"):
+        asyncio.run(aget_parameter("/app/key", provider=provider, transform=async_transform))
+    with pytest.raises(ConfigurationError, match=r"transform is called synchronously"):
+        with_parameters(table=Secret("prod/db", transform=async_transform))
+    assert provider.fetches == 0
