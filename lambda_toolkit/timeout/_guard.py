@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator, Slot
+from lambda_toolkit.core.options import check_sync_callable
 from lambda_toolkit.timeout import _alarm
 from lambda_toolkit.timeout._deadline import check_margin, remaining_ms_of
 from lambda_toolkit.timeout._watchdog import check_all_threads
@@ -239,6 +240,7 @@ def _timeout_guard_layer(
     margin = check_margin(margin_ms, "timeout_guard")
     if on_timeout is not None and not callable(on_timeout):
         raise ConfigurationError(f"timeout_guard: on_timeout must be callable, got {type(on_timeout).__name__}")
+    check_sync_callable("timeout_guard: on_timeout", on_timeout)
     if not isinstance(post_mortem, bool):
         raise ConfigurationError(
             f"timeout_guard: post_mortem must be True or False, got a {type(post_mortem).__name__}"
