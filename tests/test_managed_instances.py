@@ -59,9 +59,12 @@ def aws() -> Iterator[dict[str, str]]:
 # -- what runs in each worker process ---------------------------------------------------
 
 _served = 0  # invocations this process has served
+_start_together: Any = None  # a pool worker's first task waits for every worker to have one
 
 
-def _prepare(env: dict[str, str]) -> None:
+def _prepare(env: dict[str, str], barrier: Any) -> None:
+    global _start_together
+    _start_together = barrier
     os.environ.update(env)
     if str(APP) not in sys.path:
         sys.path.insert(0, str(APP))
@@ -80,7 +83,10 @@ def _invoke(handler: Any, event: Any, context: Any) -> tuple[Any, list[dict[str,
 
 def _serve(task: int) -> dict[str, Any]:
     """One order through the API handler, then through the worker handler."""
-    global _served
+    global _served, _start_together
+    if _start_together is not None:  # so that every worker of the pool serves
+        barrier, _start_together = _start_together, None
+        barrier.wait(120)
     from lambda_toolkit.testing import FakeContext
     from lambda_toolkit.testing.events import api_gateway_http_event, sqs_event
 
@@ -133,7 +139,7 @@ def _check(results: list[dict[str, Any]], parent_pid: int) -> None:
     for result in results:
         by_process.setdefault(result["pid"], []).append(result)
     assert parent_pid not in by_process
-    assert len(by_process) > 1  # the pool really ran the handlers in several processes
+    assert len(by_process) == PROCESSES  # every worker of the pool served
 
     for served in by_process.values():
         served.sort(key=lambda result: result["sequence"])
@@ -177,7 +183,8 @@ def test_pool_workers_each_have_their_own_cold_start_and_no_cross_talk(
         assert _log_lines(parent["api"]["lines"])[0]["cold_start"] is True
 
     context = multiprocessing.get_context(start_method)
-    with context.Pool(PROCESSES, initializer=_prepare, initargs=(aws,)) as pool:
+    barrier = context.Barrier(PROCESSES)
+    with context.Pool(PROCESSES, initializer=_prepare, initargs=(aws, barrier)) as pool:
         results = pool.map(_serve, range(TASKS), chunksize=1)
 
     _check(results, os.getpid())
@@ -211,7 +218,9 @@ def test_under_the_runtime_clients_managed_instances_mode_each_worker_starts_col
     }
     served: dict[str, list[tuple[list[bool], int]]] = {}
     with RuntimeEmulator(handler="lmi_handler.handler", task_root=tmp_path, timeout_ms=30_000, env=env) as runtime:
-        for task in range(2 * PROCESSES):
+        for task in range(10 * PROCESSES):
+            if task >= 2 * PROCESSES and len(served) > 1:
+                break
             request = api_gateway_http_event(
                 "POST",
                 "/orders",
