@@ -132,6 +132,23 @@ def _ours(model: Any = None, **options: Any) -> Callable[[], dict[str, Any]]:
     return lambda: handler(EVENT, CONTEXT)
 
 
+def _ours_correlated() -> Callable[[], dict[str, Any]]:
+    """``_ours`` with a record function that also reads its record's correlation id (what
+    a log line written in every record costs on top of writing it): the id is read from
+    the record only then (its ``correlation_id`` attribute, else its body, else its
+    message id; these bodies hold none)."""
+    from lambda_toolkit.core import get_correlation_id
+
+    work = _every_tenth_fails(_decoded_quantity)
+
+    def record_function(record: Any) -> None:
+        get_correlation_id()
+        work(record)
+
+    handler = batch("sqs")(record_function)
+    return lambda: handler(EVENT, CONTEXT)
+
+
 def _ours_quiet(model: Any = None) -> Callable[[], dict[str, Any]]:
     """``_ours`` with the per-record WARNING lines filtered out (the library's own cost)."""
     run = _ours(model)
@@ -201,12 +218,14 @@ class _Pair:
         rounds: int,
         extra: Any = None,
         alone: Any = None,
+        correlated: Any = None,
     ) -> None:
         self._runners = {
             "ours": ours,
             "theirs": theirs,
             **({"extra": extra} if extra else {}),
             **({"alone": alone} if alone else {}),
+            **({"correlated": correlated} if correlated else {}),
         }
         self._records = records
         self._rounds = rounds
@@ -237,6 +256,9 @@ class _Pair:
     def alone(self) -> float:
         return self._measure()["alone"]
 
+    def correlated(self) -> float:
+        return self._measure()["correlated"]
+
 
 def _check_same_answers() -> None:
     for ours, theirs in ((_ours(), _theirs()), (_ours(Order), _theirs(_theirs_model()))):
@@ -261,7 +283,15 @@ class _NullStream(io.TextIOBase):
 def scenarios() -> list[Scenario]:
     _lambda_like_logging()
     _check_same_answers()
-    plain = _Pair(_ours(), _theirs(), RECORDS, rounds=15, extra=_ours_quiet(), alone=_record_function_alone())
+    plain = _Pair(
+        _ours(),
+        _theirs(),
+        RECORDS,
+        rounds=15,
+        extra=_ours_quiet(),
+        alone=_record_function_alone(),
+        correlated=_ours_correlated(),
+    )
     model = _Pair(_ours(Order), _theirs(_theirs_model()), RECORDS, rounds=9, extra=_ours_quiet(Order))
     threads = _Pair(_ours_io(_io_bound), _theirs_io(), IO_RECORDS, rounds=3)
     cpu = _Pair(_ours_cpu(processes=CPU_PROCESSES), _theirs_cpu(), CPU_RECORDS, rounds=5, extra=_ours_cpu())
@@ -286,6 +316,7 @@ def scenarios() -> list[Scenario]:
             extra={
                 "toolkit, failed-record warnings filtered out": plain.extra,
                 "the record function alone, no processor (the ceiling)": plain.alone,
+                "toolkit, every record reading its correlation id": plain.correlated,
             },
         ),
         Scenario(

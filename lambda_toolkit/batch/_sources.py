@@ -141,7 +141,8 @@ class _SQS(SourceSpec):
 
     def correlation_id(self, record: Mapping[str, Any]) -> str | None:
         # the same rules as the logger's for the first record, the message id included
-        return sqs_record_id(record) or id_text(record.get("messageId"))
+        found = sqs_record_id(record)
+        return found if found is not None else id_text(record.get("messageId"))
 
 
 class _Kinesis(SourceSpec):

@@ -72,15 +72,15 @@ def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
 def id_text(value: Any, mask: str = SECRET_MASK) -> str | None:
     """A usable id: a non-empty string (or number; the first of a list), stripped and
     capped at MAX_ID_CHARS; ``mask`` for a secret value; None for anything else."""
-    if type(value) is not str:
+    if type(value) is not str:  # (a plain str is never a secret: secret types subclass it)
         if isinstance(value, list):
             value = value[0] if value else None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
             return None
-    if is_secret(value):  # its strip() would be the plain value
-        return mask
+        if is_secret(value):  # its strip() would be the plain value
+            return mask
     value = value.strip()
     return value[:MAX_ID_CHARS] or None
 
@@ -101,13 +101,8 @@ def attribute_id(
     return None
 
 
-def _body_id(body: Any, names: frozenset[str], mask: str) -> str | None:
-    # Most bodies are neither: two substring checks spare them the JSON decoding.
-    if type(body) is not str:
-        return None
+def _body_id(body: str, names: frozenset[str], mask: str) -> str | None:
     sns = '"MessageAttributes"' in body
-    if not sns and '"detail-type"' not in body:
-        return None
     try:
         document = json.loads(body)
     except ValueError:
@@ -155,10 +150,17 @@ def sqs_record_id(
     record: Mapping[str, Any], names: frozenset[str] = DEFAULT_NAMES, mask: str = SECRET_MASK
 ) -> str | None:
     """The correlation id an SQS record carries (see the module's rules), or None."""
-    found = attribute_id(record.get("messageAttributes"), names, ("stringValue",), mask)
-    if found is None:
-        found = _body_id(record.get("body"), names, mask)
-    return found
+    attributes = record.get("messageAttributes")
+    if attributes:  # (most messages have none: no call for them)
+        found = attribute_id(attributes, names, ("stringValue",), mask)
+        if found is not None:
+            return found
+    body = record.get("body")
+    # Most bodies are neither a notification nor an event: two substring checks spare
+    # them the JSON decoding.
+    if type(body) is str and ('"MessageAttributes"' in body or '"detail-type"' in body):
+        return _body_id(body, names, mask)
+    return None
 
 
 def sns_record_id(
