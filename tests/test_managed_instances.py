@@ -184,8 +184,12 @@ def test_pool_workers_each_have_their_own_cold_start_and_no_cross_talk(
 
     context = multiprocessing.get_context(start_method)
     barrier = context.Barrier(PROCESSES)
-    with context.Pool(PROCESSES, initializer=_prepare, initargs=(aws, barrier)) as pool:
-        results = pool.map(_serve, range(TASKS), chunksize=1)
+    try:
+        with context.Pool(PROCESSES, initializer=_prepare, initargs=(aws, barrier)) as pool:
+            results = pool.map(_serve, range(TASKS), chunksize=1)
+    finally:
+        for name in [name for name in sys.modules if name.split(".")[0] == "orders"]:
+            del sys.modules[name]  # the example's modules imported here: not left to other tests
 
     _check(results, os.getpid())
 
