@@ -12,14 +12,21 @@ import pytest
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
 from aws_durable_execution_sdk_python.config import Duration
 
-from lambda_toolkit.core import Call, ConfigurationError, InvalidContextError, Middleware, middleware
+from lambda_toolkit.core import (
+    Call,
+    ConfigurationError,
+    InvalidContextError,
+    Middleware,
+    MiddlewareDecorator,
+    middleware,
+)
 from lambda_toolkit.core.durable import is_durable_context, is_durable_input, is_operation_context, is_suspension
 from lambda_toolkit.testing import FakeContext
 from lambda_toolkit.timeout import Deadline, timeout_guard
 from tests._durable import LocalDurableRunner, result_of
 
 
-def probe(seen: list[dict[str, Any]], *, handler_only: bool = False) -> Any:
+def probe(seen: list[dict[str, Any]], *, handler_only: bool = False) -> MiddlewareDecorator[[]]:
     """A layer recording what the invocation state says at each hook."""
 
     @middleware

@@ -5,12 +5,24 @@ key is a duplicate. Run in AWS's local durable-execution runner."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
+import pytest
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
 from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.plugin import PluginExecutor
+from aws_durable_execution_sdk_python.state import ExecutionState
 
-from lambda_toolkit.idempotency import INPROGRESS, MemoryStore, Record, idempotent, idempotent_function
+from lambda_toolkit.idempotency import (
+    INPROGRESS,
+    IdempotencyInProgressError,
+    MemoryStore,
+    Record,
+    idempotent,
+    idempotent_function,
+)
+from lambda_toolkit.testing import FakeContext
 from tests._durable import LocalDurableRunner, result_of
 
 
@@ -132,3 +144,48 @@ def test_idempotent_function_on_a_durable_step_keys_on_the_argument_after_the_st
     payload = {"request": "r-1", "orders": [{"order_id": "o-1"}, {"order_id": "o-1"}, {"order_id": "o-2"}]}
     assert result_of(LocalDurableRunner(handler).run(payload)) == ["charged o-1", "charged o-1", "charged o-2"]
     assert charges == ["o-1", "o-2"]
+
+
+def durable_context(execution_arn: str) -> DurableContext:
+    """A DurableContext of the SDK for one invocation of ``execution_arn`` (no operations
+    checkpointed yet: the start of the execution)."""
+    state = ExecutionState(
+        durable_execution_arn=execution_arn,
+        initial_checkpoint_token="token",
+        operations={},
+        service_client=None,  # type: ignore[arg-type]  # (no operation is checkpointed here)
+        plugin_executor=PluginExecutor([]),
+    )
+    lambda_context: Any = FakeContext()  # (the SDK's protocol types its fields as optional)
+    context: DurableContext = DurableContext.from_lambda_context(state, lambda_context)
+    return context
+
+
+def test_a_redelivered_start_of_a_running_execution_is_recognised_as_that_execution() -> None:
+    store = MemoryStore()
+    entered, finish = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    @idempotent(store=store, key="order_id")
+    def handler(event: dict[str, Any], context: DurableContext) -> str:
+        runs.append(context.execution_context.durable_execution_arn)
+        if len(runs) == 1:
+            entered.set()
+            finish.wait(10)
+        return "done"
+
+    first: list[str] = []
+    worker = threading.Thread(target=lambda: first.append(handler({"order_id": "o-1"}, durable_context("arn:e-1"))))
+    worker.start()
+    try:
+        assert entered.wait(10)
+        # another execution with the key, while the first runs: a duplicate in progress
+        with pytest.raises(IdempotencyInProgressError):
+            handler({"order_id": "o-1"}, durable_context("arn:e-2"))
+        # Lambda delivers the start of the same execution again: it is that execution, it runs
+        assert handler({"order_id": "o-1"}, durable_context("arn:e-1")) == "done"
+    finally:
+        finish.set()
+        worker.join(10)
+    assert first == ["done"]
+    assert runs == ["arn:e-1", "arn:e-1"]
