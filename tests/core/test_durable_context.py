@@ -196,3 +196,29 @@ def test_importing_the_package_does_not_import_the_durable_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_event_parsing_and_validation_see_the_executions_input() -> None:
+    from pydantic import BaseModel
+
+    from lambda_toolkit.events import parse_event
+    from lambda_toolkit.validation import validate
+
+    class Order(BaseModel):
+        order_id: str
+        quantity: int
+
+    schema = {"type": "object", "required": ["order_id", "quantity"]}
+
+    @durable_execution
+    @validate(inbound=schema)
+    @parse_event(model=Order)
+    def handler(order: Order, context: DurableContext) -> dict[str, Any]:
+        doubled: int = context.step(lambda step: order.quantity * 2, name="double")
+        return {"order_id": order.order_id, "quantity": doubled}
+
+    runner = LocalDurableRunner(handler)
+    assert result_of(runner.run({"order_id": "o-1", "quantity": 2})) == {"order_id": "o-1", "quantity": 4}
+    invalid = runner.run({"order_id": "o-2"})
+    assert invalid.status.name == "FAILED" and invalid.error is not None
+    assert "quantity" in str(invalid.error.message)
