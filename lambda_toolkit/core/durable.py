@@ -152,6 +152,7 @@ def is_durable_input(event: object) -> bool:
 
 
 def is_durable_wrapper(fn: object) -> bool:
-    """True when ``fn`` is the handler ``@durable_execution`` made (its code lives in the SDK)."""
+    """True when ``fn`` is the handler ``@durable_execution`` made (its code lives in the
+    SDK's ``execution`` module; ``durable_step`` and the like make theirs elsewhere)."""
     code = getattr(fn, "__code__", None)
-    return code is not None and f"{_SDK}/" in code.co_filename.replace("\\", "/")
+    return code is not None and code.co_filename.replace("\\", "/").endswith(f"{_SDK}/execution.py")

@@ -222,3 +222,21 @@ def test_event_parsing_and_validation_see_the_executions_input() -> None:
     invalid = runner.run({"order_id": "o-2"})
     assert invalid.status.name == "FAILED" and invalid.error is not None
     assert "quantity" in str(invalid.error.message)
+
+
+def test_a_toolkit_decorator_over_the_sdks_other_wrappers_is_not_mistaken_for_the_wrong_order() -> None:
+    from aws_durable_execution_sdk_python import durable_step
+
+    from lambda_toolkit.tracing import trace
+
+    @trace
+    @durable_step
+    def charge(step: StepContext, amount: int) -> int:
+        return amount
+
+    @durable_execution
+    @timeout_guard(margin_ms=100)
+    def handler(event: dict[str, Any], context: DurableContext) -> int:
+        return context.step(charge(event["amount"]), name="charge")
+
+    assert result_of(LocalDurableRunner(handler).run({"amount": 5})) == 5
