@@ -82,6 +82,9 @@ class _Settings:
 
 _settings: _Settings | None = None
 _lock = Lock()
+# True while the hooks are registered (every session made since has them): a second call
+# only swaps the settings.
+_attached = False
 # The id last found sendable: the same id is checked once, not at every call.
 _checked_id: str | None = None
 
@@ -102,15 +105,18 @@ def propagate_correlation_id(
 
     Raises ``ConfigurationError`` for an unknown service or an attribute name SQS/SNS refuse.
     """
-    global _settings
+    global _settings, _attached
     if not enabled:
         with _lock:
             _settings = None
-            _detach()
+            if _attached:
+                _detach()
+                _attached = False
         return
     settings = _Settings(_services(services), _attribute(attribute))
     with _lock:
-        _attach()
+        if not _attached:
+            _attached = _attach()
         _settings = settings
 
 
@@ -362,11 +368,14 @@ _HOOKS: tuple[tuple[str, Callable[..., None]], ...] = (
 )
 
 
-def _attach() -> None:
+def _attach() -> bool:
     """Register the hooks on every session and client alive, and for every later session
-    (the caller holds ``_lock``). Registering again is harmless: each emitter ends up with
-    one registration of each hook."""
-    from botocore import handlers
+    (the caller holds ``_lock``); False when botocore is not installed (nothing can send).
+    Registering again is harmless: each emitter ends up with one registration of each hook."""
+    try:
+        from botocore import handlers
+    except ImportError:
+        return False
 
     for hook in _HOOKS:
         if hook not in handlers.BUILTIN_HANDLERS:
@@ -375,6 +384,7 @@ def _attach() -> None:
         for event, hook_function in _HOOKS:
             emitter.unregister(event, hook_function)  # a session created since the last call has it already
             emitter.register(event, hook_function)
+    return True
 
 
 def _detach() -> None:

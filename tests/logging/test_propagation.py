@@ -613,3 +613,19 @@ def test_an_eventbridge_event_delivered_to_a_queue_gives_its_detail_id_to_the_wo
     assert received_id(sqs_event([json.dumps(event)])) == "corr-detail"
     plain = eventbridge_event({"order_id": "o-1"})
     assert received_id(sqs_event([json.dumps(plain)])) == plain["id"]
+
+
+def test_without_botocore_installed_it_does_nothing_and_does_not_fail() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['botocore'] = None  # as if not installed: importing it raises ImportError\n"
+        "from lambda_toolkit.logging import propagate_correlation_id\n"
+        "propagate_correlation_id()\n"
+        "propagate_correlation_id(enabled=False)\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.stdout.strip() == "ok", result.stderr
