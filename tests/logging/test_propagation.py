@@ -629,3 +629,31 @@ def test_without_botocore_installed_it_does_nothing_and_does_not_fail() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_inside_batch_each_record_sends_its_own_id(concurrency: int) -> None:
+    from lambda_toolkit.batch import batch
+
+    sqs = boto3.client("sqs")
+    url = make_queue(sqs, "downstream")
+    propagate_correlation_id()
+    log = Logger(service="worker", stream=io.StringIO())
+
+    @log.inject_context
+    @batch("sqs", concurrency=concurrency)
+    def forward(record: Any) -> None:
+        sqs.send_message(QueueUrl=url, MessageBody=record.body)
+
+    event = sqs_event([f"order-{n}" for n in range(4)])
+    for n, record in enumerate(event["Records"]):
+        if n != 3:  # the last one carries no id: its own message id is its id
+            record["messageAttributes"] = {"correlation_id": {"stringValue": f"corr-{n}", "dataType": "String"}}
+    assert forward(event, FakeContext()) == {"batchItemFailures": []}
+    sent = {m["Body"]: attributes_of(m)["correlation_id"] for m in received(sqs, url)}
+    assert sent == {
+        "order-0": "corr-0",
+        "order-1": "corr-1",
+        "order-2": "corr-2",
+        "order-3": event["Records"][3]["messageId"],
+    }
