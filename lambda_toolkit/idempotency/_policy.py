@@ -34,8 +34,9 @@ import math
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from os import urandom
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_toolkit.core.middleware import Call, Slot
 from lambda_toolkit.idempotency._cache import CachedStore
@@ -52,6 +53,9 @@ from lambda_toolkit.idempotency._keys import MISSING
 from lambda_toolkit.idempotency._options import IdempotencyOptions
 from lambda_toolkit.idempotency._serialize import Decoder, dump_result, load_result, make_decoder, return_type_of
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, Record
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Policy"]
 
@@ -172,7 +176,14 @@ class Policy:
         attempt = self._attempt(call)
         while attempt is not None:
             record, now_ms = self._lock_record(call, attempt)
-            existing = await to_thread(self.store.acquire, record, now_ms)
+            taking = asyncio.ensure_future(to_thread(self.store.acquire, record, now_ms))
+            try:
+                existing = await asyncio.shield(taking)
+            except asyncio.CancelledError:
+                # The store call goes on in its thread and may take the lock: release it
+                # then, rather than leave it until its expiry.
+                taking.add_done_callback(partial(self._release_if_taken, record))
+                raise
             delay = self._settle(call, attempt, record, existing)
             if delay is None:
                 return
@@ -335,6 +346,16 @@ class Policy:
             }
         )
         return _completed(record, error=text)
+
+    def _release_if_taken(self, record: Record, taking: asyncio.Future[Record | None]) -> None:
+        """After a cancelled ``async_before``: release ``record``'s lock if its acquire took it."""
+        if taking.cancelled() or taking.exception() is not None:
+            return
+        existing = taking.result()
+        if existing is None or existing.token == record.token:
+            from lambda_toolkit.core.threads import io_pool
+
+            io_pool().submit(self._release, record)
 
     # -- helpers -------------------------------------------------------------------
 

@@ -290,3 +290,42 @@ def test_an_async_key_payload_or_on_replay_function_is_refused_at_set_up(options
         IdempotencyConfigurationError, match=rf"idempotency {option} is called synchronously and cannot be an async"
     ):
         idempotent(store=MemoryStore(), **options)
+
+
+def test_a_task_cancelled_while_taking_the_lock_releases_it_once_taken() -> None:
+    # The store call goes on in its thread after the task is cancelled; the lock it takes
+    # must not stay behind until its expiry.
+    in_acquire = threading.Event()
+    let_go = threading.Event()
+    released = threading.Event()
+
+    class SlowAcquire(MemoryStore):
+        def acquire(self, record: Record, now_ms: int) -> Record | None:
+            in_acquire.set()
+            let_go.wait(5.0)
+            return super().acquire(record, now_ms)
+
+        def release(self, record: Record) -> None:
+            super().release(record)
+            released.set()
+
+    store = SlowAcquire()
+    runs = []
+
+    @idempotent(store=store, key="order_id")
+    async def handler(event: dict[str, Any], context: Any) -> str:
+        runs.append(1)
+        return "done"
+
+    async def main(ticker: Ticker) -> None:
+        task = asyncio.create_task(handler({"order_id": "o-1"}, FakeContext()))
+        await asyncio.to_thread(in_acquire.wait, 5.0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        let_go.set()
+        await asyncio.to_thread(released.wait, 5.0)
+
+    run_ticking(main)
+    assert runs == []
+    assert store.records == {}
