@@ -37,12 +37,11 @@ class InFlight(RecordInFlight):
     __slots__ = ("_found", "_found_at", "_records", "_spec", "record_ids")
 
     def __init__(self, run: Run) -> None:
-        spec = run.plan.spec
         self.index = -1
         self.record_id = ""
-        self.record_ids: Sequence[str] = spec.record_ids(run.ids)
+        self.record_ids: Sequence[str] = run.record_ids
         self._records: Sequence[Mapping[str, Any]] = run.records
-        self._spec: SourceSpec = spec
+        self._spec: SourceSpec = run.plan.spec
         self._found: str | None = None
         self._found_at = -1
 

@@ -131,6 +131,7 @@ class Run:
         "invocation",
         "key_of",
         "plan",
+        "record_ids",
         "records",
         "results",
         "scope",
@@ -158,6 +159,7 @@ class Run:
                 raise DeadlineMarginError(plan.where, plan.deadline_margin_ms, whole_ms)
         self.records: list[Mapping[str, Any]] = spec.records(event)
         self.ids: Sequence[ItemId] = spec.ids(self.records)
+        self.record_ids: Sequence[str] = spec.record_ids(self.ids)  # the ids as text (the same for all but Kafka)
         self.fifo = spec.is_fifo(self.records)
         self.results: list[Any] = [PENDING] * len(self.records)
         self.failed: dict[int, FailureEntry] = {}
