@@ -158,7 +158,7 @@ def _current(service: str) -> tuple[_Settings, str] | None:
     if not correlation_id:
         return None
     if correlation_id is not _checked_id:
-        if _REFUSED_CHARACTER.search(correlation_id) is not None:
+        if type(correlation_id) is not str or _REFUSED_CHARACTER.search(correlation_id) is not None:
             return None  # SQS would refuse the whole call for it
         _checked_id = correlation_id
     return settings, correlation_id
@@ -278,7 +278,7 @@ def _lambda_invoke(params: Any, **_: Any) -> None:
             return  # botocore reports the caller's type error
         try:
             context = json.loads(base64.b64decode(given, validate=True))
-        except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        except (ValueError, binascii.Error, RecursionError):  # UnicodeDecodeError is a ValueError
             context = None
         if not isinstance(context, dict):
             _warn_once("invoke.context", "Invoke: correlation id not added: ClientContext is not base64 JSON object")
@@ -317,7 +317,7 @@ def _detail_with_id(detail: str, correlation_id: str, settings: _Settings) -> st
         return None
     try:
         parsed = json.loads(detail)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
         return None
     if not isinstance(parsed, dict):
         return None

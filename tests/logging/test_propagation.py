@@ -385,18 +385,19 @@ def test_a_client_context_that_cannot_take_the_id_is_sent_as_given_with_a_warnin
     propagate_correlation_id()
     not_json = base64.b64encode(b"not json").decode()
     not_object = encoded({"custom": ["a"]})
+    too_deep = base64.b64encode(b"[" * 1300 + b"]" * 1300).decode()  # valid JSON, deeper than json reads
     near_limit = encoded({"custom": {"big": "s" * 2600}})
     assert len(near_limit) <= 3583
 
     def invoke() -> None:
-        for context in (not_json, not_object, near_limit):
+        for context in (not_json, not_object, near_limit, too_deep):
             client.invoke(FunctionName="worker", Payload=b"{}", ClientContext=context)
 
     out = Capture()
     within("corr-" + "x" * 200, invoke, out)
-    assert sent == [not_json, not_object, near_limit]
+    assert sent == [not_json, not_object, near_limit, too_deep]
     messages = [line["message"] for line in out.lines() if line["level"] == "WARNING"]
-    assert len(messages) == 3
+    assert len(messages) == 3  # once per invocation and reason: too_deep is "not base64 JSON" again
     assert "not base64 JSON" in messages[0] and "custom" in messages[1] and "3583" in messages[2]
     assert "ssss" not in out.getvalue() and "not json" not in out.getvalue()  # nothing of the payload
 
@@ -450,6 +451,7 @@ def test_eventbridge_details_keep_the_caller_s_text_and_key_and_odd_ones_pass_un
         '  {"amount": 1.10, "big": 1e400}',  # text kept as written (json would rewrite both numbers)
         "{}",
         '{"correlationId": "mine"}',
+        '{"deep": ' + "[" * 5000 + "]" * 5000 + "}",  # deeper than the json module can read
         "[1, 2]",
         "not json",
         '{"broken": ',
@@ -466,6 +468,7 @@ def test_eventbridge_details_keep_the_caller_s_text_and_key_and_odd_ones_pass_un
         '  {"correlation_id":"corr-ev","amount": 1.10, "big": 1e400}',
         '{"correlation_id":"corr-ev"}',
         '{"correlationId": "mine"}',
+        details[3],
         "[1, 2]",
         "not json",
         '{"broken": ',
