@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Mapping
 
+from lambda_toolkit.core.correlation import DEFAULT_ATTRIBUTES
 from lambda_toolkit.core.env import env_bool
 from lambda_toolkit.core.env import service_name as resolve_service
 from lambda_toolkit.core.errors import ConfigurationError
@@ -77,7 +78,7 @@ if TYPE_CHECKING:
 __all__ = ["Logger"]
 
 _warned: set[str] = set()  # level conflicts already reported by this process
-_DEFAULT_ATTRIBUTES = ("correlation_id",)
+_DEFAULT_ATTRIBUTES = DEFAULT_ATTRIBUTES  # the name batch also reads on each record (core.correlation)
 LIBRARY_LOGS_VARIABLE = "LAMBDA_TOOLKIT_LIBRARY_LOGS"
 
 
