@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,14 +45,23 @@ def _demo() -> Any:
     return module
 
 
+def _reset_moto(endpoint: str) -> None:
+    # moto keeps its resources per process, whichever server serves them: the tables and
+    # queues another test module made (or this one makes) must not meet.
+    with urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30):
+        pass
+
+
 @pytest.fixture(scope="module")
 def aws() -> Iterator[dict[str, str]]:
     demo = _demo()
     server, endpoint = demo.start_aws()  # 127.0.0.1, a free port, started and ready
     try:
+        _reset_moto(endpoint)
         env = demo.aws_environment(endpoint)
         env.update(demo.provision(env))
         yield env
+        _reset_moto(endpoint)
     finally:
         server.stop()
 

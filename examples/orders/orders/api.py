@@ -30,16 +30,14 @@ propagate_correlation_id()
 metrics = Metrics(namespace="Orders", service="orders")
 store = DynamoDBStore(os.environ.get("IDEMPOTENCY_TABLE", "orders-idempotency"))
 
-_sqs: Any = None
-
 
 def _queue() -> Any:
-    global _sqs
-    if _sqs is None:
-        import boto3
+    # The library's own boto3 session, made on first use: a second session (boto3.client's
+    # default one) would load botocore's data again, about 9 MB in every worker process.
+    # Its clients also end their calls before the invocation's deadline.
+    from lambda_toolkit.core.aws import shared_client
 
-        _sqs = boto3.client("sqs")
-    return _sqs
+    return shared_client("sqs")
 
 
 @trace
