@@ -33,16 +33,6 @@ from lambda_toolkit.parameters._api import (
     set_parameter,
     set_secret,
 )
-from lambda_toolkit.parameters._async import (
-    aget_app_config,
-    aget_parameter,
-    aget_parameters,
-    aget_parameters_by_name,
-    aget_secret,
-    aget_secrets,
-    aset_parameter,
-    aset_secret,
-)
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._errors import (
     InvalidParameterNameError,
@@ -65,6 +55,16 @@ from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.parameters._appconfig import AppConfigExtensionProvider, AppConfigProvider
+    from lambda_toolkit.parameters._async import (
+        aget_app_config,
+        aget_parameter,
+        aget_parameters,
+        aget_parameters_by_name,
+        aget_secret,
+        aget_secrets,
+        aset_parameter,
+        aset_secret,
+    )
     from lambda_toolkit.parameters._dynamodb import DynamoDBProvider
     from lambda_toolkit.parameters._protocols import (
         BatchResult,
@@ -132,7 +132,8 @@ __all__ = [
 
 
 # Loaded when asked for: the protocols and type aliases need typing, which lookups never
-# do, and the AppConfig and DynamoDB providers are for the functions that use them.
+# do, the AppConfig and DynamoDB providers are for the functions that use them, and the
+# async twins for async code.
 _LAZY = {
     "BatchResult": "_protocols",
     "ConfigurationProvider": "_protocols",
@@ -143,6 +144,15 @@ _LAZY = {
     "AppConfigExtensionProvider": "_appconfig",
     "AppConfigProvider": "_appconfig",
     "DynamoDBProvider": "_dynamodb",
+    # the async twins: for async code only
+    "aget_app_config": "_async",
+    "aget_parameter": "_async",
+    "aget_parameters": "_async",
+    "aget_parameters_by_name": "_async",
+    "aget_secret": "_async",
+    "aget_secrets": "_async",
+    "aset_parameter": "_async",
+    "aset_secret": "_async",
 }
 
 

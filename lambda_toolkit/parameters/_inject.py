@@ -12,7 +12,6 @@ from lambda_toolkit.core.middleware import Call, Middleware, MiddlewareDecorator
 from lambda_toolkit.core.options import check_seconds
 from lambda_toolkit.core.state import current_invocation
 from lambda_toolkit.parameters._api import get_parameter, get_secret
-from lambda_toolkit.parameters._async import aget_parameter, aget_secret
 from lambda_toolkit.parameters._provider import check_parameter_name, check_secret_name
 from lambda_toolkit.parameters._transforms import check_transform
 
@@ -76,6 +75,8 @@ class Parameter:
 
     async def afetch(self) -> Any:
         """The (cached) value, fetched off the event loop."""
+        from lambda_toolkit.parameters._async import aget_parameter  # for async handlers only
+
         return await aget_parameter(
             self.name, decrypt=self.decrypt, transform=self.transform, max_age=self.max_age, provider=self.provider
         )
@@ -119,6 +120,8 @@ class Secret:
 
     async def afetch(self) -> Any:
         """The (cached) value, fetched off the event loop."""
+        from lambda_toolkit.parameters._async import aget_secret  # for async handlers only
+
         return await aget_secret(
             self.name,
             version_id=self.version_id,
