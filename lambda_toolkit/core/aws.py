@@ -36,6 +36,7 @@ import os
 import time
 from threading import Lock
 
+from lambda_toolkit.core.env import io_threads
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.core.state import current_invocation
@@ -106,7 +107,8 @@ def shared_client(service: str, *, region: str | None = None, endpoint_url: str 
     """The package's client of ``service`` for ``region`` and ``endpoint_url`` (None: the
     environment's), made on the first call and the same one afterwards until
     ``reset_clients``. Its configuration is the package's: standard retries, 5 s to
-    connect, 10 s to read, each capped by the invocation's deadline (``protect``)."""
+    connect, 10 s to read, each capped by the invocation's deadline (``protect``), and a
+    connection pool as large as the I/O threads (``core.env.io_threads``)."""
     key = (service, region, endpoint_url)
     client = _shared.get(key)
     if client is not None:
@@ -118,6 +120,8 @@ def shared_client(service: str, *, region: str | None = None, endpoint_url: str 
         connect_timeout=_CONNECT_TIMEOUT_S,
         read_timeout=_READ_TIMEOUT_S,
         parameter_validation=service not in _UNVALIDATED,
+        # async code calls one client from up to this many I/O threads at once
+        max_pool_connections=io_threads(),
     )
     with _lock:
         client = _shared.get(key)  # another thread may have made it while this one waited

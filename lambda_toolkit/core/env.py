@@ -91,3 +91,18 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigurationError(f"environment variable {name} must be a number") from None
+
+
+#: Environment variable: the most threads the package runs blocking I/O of async code on.
+IO_THREADS_VARIABLE = "LAMBDA_TOOLKIT_IO_THREADS"
+_DEFAULT_IO_THREADS = 64
+
+
+def io_threads() -> int:
+    """How many threads the package's I/O pool may run (``LAMBDA_TOOLKIT_IO_THREADS``, 64),
+    and so how many connections its AWS clients keep: async code calls one client from up
+    to that many threads at once."""
+    count = env_int(IO_THREADS_VARIABLE, _DEFAULT_IO_THREADS)
+    if count < 1:
+        raise ConfigurationError(f"environment variable {IO_THREADS_VARIABLE} must be a whole number >= 1")
+    return count

@@ -21,6 +21,8 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from threading import Lock
 
+from lambda_toolkit.core.env import IO_THREADS_VARIABLE, io_threads
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,10 +32,6 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 __all__ = ["IO_THREADS_VARIABLE", "ContextExecutor", "bind_context", "io_pool", "to_thread"]
-
-#: Environment variable: the most threads ``to_thread`` runs blocking calls on at once.
-IO_THREADS_VARIABLE = "LAMBDA_TOOLKIT_IO_THREADS"
-_DEFAULT_IO_THREADS = 64
 
 
 class ContextExecutor(ThreadPoolExecutor):
@@ -90,19 +88,6 @@ if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_io_pool_after_fork)
 
 
-def _io_threads() -> int:
-    text = os.environ.get(IO_THREADS_VARIABLE, "")
-    try:
-        count = int(text) if text else _DEFAULT_IO_THREADS
-    except ValueError:
-        count = 0
-    if count < 1:
-        from lambda_toolkit.core.errors import ConfigurationError
-
-        raise ConfigurationError(f"environment variable {IO_THREADS_VARIABLE} must be a whole number >= 1")
-    return count
-
-
 def io_pool() -> ContextExecutor:
     """The package's pool for blocking I/O of async code, made on first use.
 
@@ -117,7 +102,7 @@ def io_pool() -> ContextExecutor:
         with _io_pool_lock:
             pool = _io_pool
             if pool is None:
-                pool = _io_pool = ContextExecutor(max_workers=_io_threads(), thread_name_prefix="lambda-toolkit-io")
+                pool = _io_pool = ContextExecutor(max_workers=io_threads(), thread_name_prefix="lambda-toolkit-io")
     return pool
 
 

@@ -285,3 +285,18 @@ def test_the_shared_clients_configuration() -> None:
         ssm.get_parameter(Name=1)
     assert ssm.meta.config.retries["mode"] == "standard"
     assert _timeouts(ssm) == (5, 10)  # protected: the deadline caps them inside an invocation
+
+
+def test_a_shared_client_keeps_as_many_connections_as_the_io_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Async code calls one client from up to LAMBDA_TOOLKIT_IO_THREADS threads at once:
+    # with botocore's default pool of 10, each burst would open connections (TLS
+    # handshakes) only to throw them away.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws.reset_clients()
+    try:
+        assert aws.shared_client("dynamodb").meta.config.max_pool_connections == 64
+        monkeypatch.setenv("LAMBDA_TOOLKIT_IO_THREADS", "8")
+        aws.reset_clients()
+        assert aws.shared_client("dynamodb").meta.config.max_pool_connections == 8
+    finally:
+        aws.reset_clients()
