@@ -116,6 +116,8 @@ def _serve(task: int) -> dict[str, Any]:
     order = json.loads(response["body"])
     message = {"order_id": order["order_id"], "customer_id": f"c-{task}", "sku": "BOOK-1", "quantity": 1, "total": "3"}
     batch = sqs_event([json.dumps(message)])
+    # as the API's message arrives (propagate_correlation_id puts the id in this attribute)
+    batch["Records"][0]["messageAttributes"] = {"correlation_id": {"stringValue": correlation_id, "dataType": "String"}}
     worker_context = FakeContext(function_name="fulfil-order", timeout_ms=30_000)
     outcome, worker_lines = _invoke(fulfil_order, batch, worker_context)
     sequence = _served
@@ -143,6 +145,10 @@ def _cold_start_metrics(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [line for line in lines if "_aws" in line and "ColdStart" in line]
 
 
+def fulfilled_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if line.get("message") == "order fulfilled"]
+
+
 def _check(results: list[dict[str, Any]], parent_pid: int) -> None:
     assert sorted(result["task"] for result in results) == list(range(TASKS))
     by_process: dict[int, list[dict[str, Any]]] = {}
@@ -168,6 +174,7 @@ def _check(results: list[dict[str, Any]], parent_pid: int) -> None:
             assert {line["function_request_id"] for line in api_logs} == {api["request_id"]}
             assert {line["correlation_id"] for line in api_logs} == {result["correlation_id"]}
             assert {line["function_request_id"] for line in worker_logs} == {worker["request_id"]}
+            assert {line["correlation_id"] for line in fulfilled_lines(worker_logs)} == {result["correlation_id"]}
             created = [line for line in api_logs if line["message"] == "order created"]
             fulfilled = [line for line in worker_logs if line["message"] == "order fulfilled"]
             assert [line["order_id"] for line in created] == [result["order_id"]]
