@@ -34,6 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "examples" / "orders"
 PROCESSES = 4
 TASKS = 8  # two per process on average: every process serves a first and a later invocation
+# What Lambda sets there. Environments start before traffic reaches them, yet each worker
+# process's first invocation is its cold start (it pays what the library loads on first use),
+# unlike provisioned concurrency, whose first invocations are not.
+MANAGED_INSTANCES = "lambda-managed-instances"
 
 
 def _demo() -> Any:
@@ -192,6 +196,7 @@ def test_pool_workers_each_have_their_own_cold_start_and_no_cross_talk(
 ) -> None:
     for name, value in aws.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", MANAGED_INSTANCES)
     monkeypatch.syspath_prepend(str(APP))
     if start_method == "fork":
         # The parent serves an invocation first: its cold start is taken, its AWS clients
@@ -235,6 +240,7 @@ def test_under_the_runtime_clients_managed_instances_mode_each_worker_starts_col
     env = {
         **aws,
         "AWS_LAMBDA_MAX_CONCURRENCY": str(PROCESSES),
+        "AWS_LAMBDA_INITIALIZATION_TYPE": MANAGED_INSTANCES,
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(APP), str(ROOT)]),
     }
     served: dict[str, list[tuple[list[bool], int]]] = {}
