@@ -8,6 +8,11 @@ runtime's own ``LambdaContext``), then the example API handler module is importe
 (lambda-toolkit's ``examples/orders``, Powertools' ``benchmarks/apps/powertools_orders``,
 the same work with no library ``benchmarks/apps/plain_orders``), then the first
 invocation runs against a moto server. Medians of ``RUNS`` interpreters, in MB.
+
+The environment's total is measured too, as the runtime client makes it: one parent with
+the runtime's modules forks ``WORKERS`` processes, each imports the handler module, and
+the proportional set sizes (``Pss``: a page shared by k processes counts 1/k in each) of
+the parent and all its workers, taken while all are alive, are added up.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bench_shipping import _LAMBDA_ENV, _local_aws
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 7
+WORKERS = 16
 
 APPS = {
     "ours": (ROOT / "examples" / "orders", "orders.api"),
@@ -55,7 +61,59 @@ assert response["statusCode"] == 201, response
 print(json.dumps([baseline, imported, rss_mb()]))
 """
 
+_POOL_PROBE = """
+import importlib, os, sys
+for name in sys.argv[2].split():
+    importlib.import_module(name)
+from awslambdaric.lambda_context import LambdaContext
+
+def pss_mb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no Pss")
+
+workers = []
+for _ in range(int(sys.argv[3])):
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        importlib.import_module(sys.argv[1])
+        os.write(ready_w, b"1")
+        os.read(go_r, 1)  # alive until every worker is measured
+        os._exit(0)
+    workers.append((pid, ready_r, go_w))
+for pid, ready_r, _ in workers:
+    assert os.read(ready_r, 1) == b"1"
+total = pss_mb(os.getpid()) + sum(pss_mb(pid) for pid, _, _ in workers)
+for pid, _, go_w in workers:
+    os.write(go_w, b"1")
+    os.waitpid(pid, 0)
+print(total)
+"""
+
 _cache: dict[str, list[float]] = {}
+_totals: dict[str, float] = {}
+
+
+def _environment_total(app: str) -> float:
+    """MB of the runtime parent and ``WORKERS`` forked workers that imported the handler (median of 3)."""
+    if app in _totals:
+        return _totals[app]
+    folder, module = APPS[app]
+    env = {**os.environ, **_LAMBDA_ENV, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "POWERTOOLS_TRACE_DISABLED": "true", "PYTHONPATH": str(folder)}  # fmt: skip
+    samples = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", _POOL_PROBE, module, " ".join(RUNTIME_PRELOADED), str(WORKERS)],
+            cwd=folder, env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        samples.append(float(out.strip().splitlines()[-1]))
+    _totals[app] = statistics.median(samples)
+    return _totals[app]
 
 
 def _figures(app: str) -> list[float]:
@@ -97,6 +155,14 @@ def scenarios() -> list[Scenario]:
                 "  the import's own growth, Powertools": lambda: _figures("theirs")[1] - _figures("theirs")[0],
                 "  the same on plain boto3 + pydantic, no library (the floor)": lambda: _figures("plain")[1],
             },
+        ),
+        Scenario(
+            f"managed instances: {WORKERS} forked workers after the import, total PSS",
+            "MB",
+            lambda: _environment_total("ours"),
+            lambda: _environment_total("theirs"),
+            goal="reported",
+            extra={"  the same on plain boto3 + pydantic, no library (the floor)": lambda: _environment_total("plain")},
         ),
         Scenario(
             "managed instances: RSS after the first invocation (moto)",
