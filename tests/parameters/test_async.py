@@ -24,6 +24,7 @@ from lambda_toolkit.parameters import (
     aget_secret,
     aget_secrets,
     aset_parameter,
+    aset_secret,
     get_parameter,
     with_parameters,
 )
@@ -113,6 +114,9 @@ class SlowProvider:
     def put_parameter(self, name: str, value: str, **options: Any) -> int:
         return self._hold(1)  # type: ignore[no-any-return]
 
+    def put_secret(self, name: str, value: Any, **options: Any) -> str:
+        return self._hold("version-2")  # type: ignore[no-any-return]
+
 
 def ticking(main: Callable[[Ticker], Awaitable[Any]]) -> Any:
     async def body() -> Any:
@@ -144,8 +148,9 @@ def test_aget_parameter_fetches_off_the_loop_then_answers_from_the_cache() -> No
         (lambda p: aget_secrets(["s1", "s2"], provider=p), {"s1": "secret of s1", "s2": "secret of s2"}),
         (lambda p: aget_app_config("app", "prod", "flags", transform="json", provider=p), {"flag": True}),
         (lambda p: aset_parameter("/app/new", "v", provider=p), 1),
+        (lambda p: aset_secret("prod/db", {"user": "app"}, provider=p), "version-2"),
     ],
-    ids=["secret", "path", "by_name", "secrets", "app_config", "set_parameter"],
+    ids=["secret", "path", "by_name", "secrets", "app_config", "set_parameter", "set_secret"],
 )
 def test_every_async_lookup_calls_its_provider_off_the_loop(
     lookup: Callable[[Any], Awaitable[Any]], expected: Any
@@ -350,3 +355,12 @@ def test_an_async_transform_is_refused_before_any_fetch() -> None:
     with pytest.raises(ConfigurationError, match=r"transform is called synchronously"):
         with_parameters(table=Secret("prod/db", transform=async_transform))
     assert provider.fetches == 0
+
+
+def test_aget_app_config_names_a_provider_that_cannot_read_appconfig() -> None:
+    class ParametersOnly:
+        def get_parameter(self, name: str, *, decrypt: bool) -> str:
+            return "value"
+
+    with pytest.raises(ConfigurationError, match=r"the provider ParametersOnly cannot read AppConfig"):
+        asyncio.run(aget_app_config("app", "prod", "flags", provider=ParametersOnly()))  # type: ignore[arg-type]
