@@ -83,6 +83,12 @@ class GatedStore(MemoryStore):
         super().release(record)
 
 
+async def until(condition: Callable[[], bool]) -> None:
+    """Return once ``condition()`` holds, checking at each turn of the loop."""
+    while not condition():
+        await asyncio.sleep(0.005)
+
+
 def run_ticking(main: Callable[[Ticker], Awaitable[Any]]) -> Any:
     async def body() -> Any:
         with Ticker() as ticker:
@@ -165,13 +171,17 @@ def test_a_duplicate_on_the_same_loop_waits_with_asyncio_sleep_and_gets_the_resu
 def test_without_wait_a_concurrent_duplicate_is_refused_as_in_progress() -> None:
     store = MemoryStore()
 
+    finish = asyncio.Event()
+
     @idempotent(store=store, key="order_id")
     async def handler(event: dict[str, Any], context: Any) -> str:
-        await asyncio.sleep(0.1)
+        await finish.wait()  # holds the lock until the two duplicates have been answered
         return "done"
 
     async def main(ticker: Ticker) -> list[Any]:
-        calls = [handler({"order_id": "o-1"}, FakeContext()) for _ in range(3)]
+        calls = [asyncio.ensure_future(handler({"order_id": "o-1"}, FakeContext())) for _ in range(3)]
+        await asyncio.wait_for(until(lambda: sum(call.done() for call in calls) == 2), timeout=10)
+        finish.set()
         return await asyncio.gather(*calls, return_exceptions=True)
 
     outcomes = run_ticking(main)
@@ -189,8 +199,7 @@ def test_a_cancelled_invocation_releases_its_lock() -> None:
 
     async def main(ticker: Ticker) -> None:
         task = asyncio.create_task(handler({"order_id": "o-1"}, FakeContext()))
-        await asyncio.sleep(0.05)
-        assert len(store.records) == 1
+        await asyncio.wait_for(until(lambda: len(store.records) == 1), timeout=10)  # the lock is taken
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
