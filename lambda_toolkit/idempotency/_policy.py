@@ -138,6 +138,10 @@ class Policy:
         if found is None:
             if inspect.isgeneratorfunction(target):
                 raise IdempotencyConfigurationError(f"idempotency cannot wrap generator function {target.__qualname__}")
+            if inspect.isasyncgenfunction(target):
+                raise IdempotencyConfigurationError(
+                    f"idempotency cannot wrap async generator function {target.__qualname__}"
+                )
             if self.name is not None:
                 found = self.name
             else:

@@ -338,3 +338,15 @@ def test_a_task_cancelled_while_taking_the_lock_releases_it_once_taken() -> None
     run_ticking(main)
     assert runs == []
     assert store.records == {}
+
+
+def test_an_async_generator_function_is_refused_like_a_generator() -> None:
+    # Its result is an async generator object, which no store can keep (nor replay).
+    from lambda_toolkit.idempotency import IdempotencyConfigurationError
+
+    @idempotent_function(store=MemoryStore(), key="id")
+    async def numbers(item: dict[str, Any]) -> Any:
+        yield 1
+
+    with pytest.raises(IdempotencyConfigurationError, match="cannot wrap async generator function .*numbers"):
+        numbers({"id": 1})
