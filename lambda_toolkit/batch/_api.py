@@ -39,6 +39,7 @@ __all__ = ["batch", "process_batch", "process_batch_async"]
 
 _CO_VARARGS = 0x04
 _CO_COROUTINE = 0x80
+_CO_ASYNC_GENERATOR = 0x200
 
 
 def _is_async(fn: Any) -> bool:
@@ -53,6 +54,17 @@ def _is_async(fn: Any) -> bool:
     import inspect
 
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+
+
+def _refuse_async_generator(fn: Any, where: str) -> None:
+    """An async generator function is not a record function: calling one runs none of its
+    code, and every record would count as processed."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and code.co_flags & _CO_ASYNC_GENERATOR:
+        raise ConfigurationError(
+            f"{where}: the record function {fn.__qualname__} is an async generator function; "
+            "a record function returns or raises once per record (async def without yield)"
+        )
 
 
 class _AsyncRecordFunction:
@@ -153,6 +165,7 @@ def _prepare(plan: Plan, fn: Any) -> Callable[..., Any]:
     """Check the record function when ``@batch`` is applied; what the engine calls."""
     if not callable(fn):
         raise ConfigurationError(f"batch: the record function must be callable, got {type(fn).__name__}")
+    _refuse_async_generator(fn, plan.where)
     takes_self = _takes_self(fn)  # raises for a function that cannot take the record
     is_async = _is_async(fn)
     _check_processes(plan, fn, takes_self=takes_self, is_async=is_async)
@@ -257,6 +270,7 @@ def process_batch(
     plan = plan_for("process_batch", source, model, options)
     if not callable(record_handler):
         raise ConfigurationError(f"process_batch: record_handler must be callable, got {type(record_handler).__name__}")
+    _refuse_async_generator(record_handler, plan.where)
     found = (record_handler, _is_async(record_handler))
     _check_processes(plan, record_handler, takes_self=False, is_async=found[1])
     answer = Answer(plan, event)
@@ -286,6 +300,7 @@ async def process_batch_async(
     """``process_batch`` for code already on an event loop: awaits an ``async def``
     record handler with at most ``concurrency`` records in flight."""
     plan = plan_for("process_batch_async", source, model, options)
+    _refuse_async_generator(record_handler, plan.where)
     if not _is_async(record_handler):
         raise ConfigurationError("process_batch_async: record_handler must be an async function")
     _check_processes(plan, record_handler, takes_self=False, is_async=True)

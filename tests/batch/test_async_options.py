@@ -48,3 +48,19 @@ def test_an_async_on_outcome_is_refused_when_the_decorator_is_set_up() -> None:
 def test_process_batch_async_refuses_a_sync_record_function() -> None:
     with pytest.raises(ConfigurationError, match="process_batch_async: record_handler must be an async function"):
         asyncio.run(process_batch_async(_events.sqs(1), sync_handle, source="sqs"))
+
+
+async def stream(record: Any) -> Any:
+    yield record
+
+
+def test_an_async_generator_record_function_is_refused_by_name() -> None:
+    # Calling one only makes an async generator object: every record would count as done
+    # without any of its code having run.
+    message = r"the record function .*stream is an async generator function"
+    with pytest.raises(ConfigurationError, match=rf"batch: {message}"):
+        batch("sqs")(stream)
+    with pytest.raises(ConfigurationError, match=rf"process_batch: {message}"):
+        process_batch(_events.sqs(1), stream, source="sqs")
+    with pytest.raises(ConfigurationError, match=rf"process_batch_async: {message}"):
+        asyncio.run(process_batch_async(_events.sqs(1), stream, source="sqs"))
