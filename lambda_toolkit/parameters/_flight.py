@@ -93,8 +93,11 @@ class SingleFlight:
                     woken = loop.create_future()
                     call.wakers.append(_waker(loop, woken))
             if woken is None:
-                running = loop.run_in_executor(io_pool(), fetch)
-                running.add_done_callback(partial(self._settle, key, call))
+                # The thread leads, as a thread caller would: it shares the outcome and ends
+                # the flight itself, even if this coroutine is cancelled or its loop closed
+                # meanwhile (later callers of the key would otherwise wait for it forever).
+                running = loop.run_in_executor(io_pool(), partial(self._lead, key, call, fetch))
+                running.add_done_callback(_retrieved)
                 # shield: a cancelled leader stops waiting, its fetch still answers the others.
                 return await asyncio.shield(running)
             await woken
@@ -116,18 +119,6 @@ class SingleFlight:
             return value
         finally:
             self._finish(key, call)
-
-    def _settle(self, key: Hashable, call: _Call, done: asyncio.Future[Any]) -> None:
-        """Share the outcome of a coroutine's fetch (run on its loop when the fetch ends)."""
-        if not done.cancelled():
-            error = done.exception()
-            if error is None:
-                call.value = done.result()
-                call.shared = True
-            elif isinstance(error, ParameterError):
-                call.error = error
-                call.shared = True
-        self._finish(key, call)
 
     def _finish(self, key: Hashable, call: _Call) -> None:
         with self._lock:
@@ -151,6 +142,12 @@ def _own(error: ParameterError) -> ParameterError:
         return type(error)(str(error), name=error.name)
     except TypeError:  # an error class with another constructor: the original will do
         return error
+
+
+def _retrieved(done: asyncio.Future[Any]) -> None:
+    """Mark the outcome of a cancelled leader's fetch as seen (asyncio would log it)."""
+    if not done.cancelled():
+        done.exception()
 
 
 def _waker(loop: asyncio.AbstractEventLoop, woken: asyncio.Future[None]) -> Callable[[], None]:

@@ -364,3 +364,24 @@ def test_aget_app_config_names_a_provider_that_cannot_read_appconfig() -> None:
 
     with pytest.raises(ConfigurationError, match=r"the provider ParametersOnly cannot read AppConfig"):
         asyncio.run(aget_app_config("app", "prod", "flags", provider=ParametersOnly()))  # type: ignore[arg-type]
+
+
+def test_a_fetch_outliving_its_event_loop_still_ends_its_flight() -> None:
+    # asyncio.run() ends (its loop closed) while the cancelled leader's fetch is still out:
+    # the fetch must still share its value and leave the flight, or every later caller of
+    # the key would wait for it forever.
+    provider = SlowProvider()
+
+    async def main() -> None:
+        leader = asyncio.ensure_future(aget_parameter("/app/key", provider=provider))
+        await asyncio.to_thread(provider.entered.wait, 2.0)
+        leader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leader
+
+    asyncio.run(main())
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(get_parameter, "/app/key", provider=provider)
+        provider.release.set()
+        assert later.result(timeout=10) == "value of /app/key"
+    assert provider.fetches == 1
