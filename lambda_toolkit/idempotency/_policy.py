@@ -34,9 +34,9 @@ import math
 import os
 import time
 from collections.abc import Callable
-from functools import partial
 from os import urandom
-from typing import TYPE_CHECKING, Any
+from threading import Lock
+from typing import Any
 
 from lambda_toolkit.core.middleware import Call, Slot
 from lambda_toolkit.idempotency._cache import CachedStore
@@ -53,9 +53,6 @@ from lambda_toolkit.idempotency._keys import MISSING
 from lambda_toolkit.idempotency._options import IdempotencyOptions
 from lambda_toolkit.idempotency._serialize import Decoder, dump_result, load_result, make_decoder, return_type_of
 from lambda_toolkit.idempotency._store import COMPLETED, INPROGRESS, Record
-
-if TYPE_CHECKING:
-    import asyncio
 
 __all__ = ["Policy"]
 
@@ -98,6 +95,50 @@ class _Attempt:
         self.payload_hash = payload_hash
         self.give_up = give_up  # the time.monotonic() instant the wait= budget ends
         self.step = 0.05
+
+
+class _Taking:
+    """One ``acquire`` of an async call, run on an I/O thread, that its caller may abandon
+    (the task cancelled) while it is out: a lock it took then is released from the thread
+    side, so that it does not stay until its expiry, even once the task's loop is closed."""
+
+    __slots__ = ("_lock", "abandoned", "finished", "now_ms", "policy", "record", "taken")
+
+    def __init__(self, policy: Policy, record: Record, now_ms: int) -> None:
+        self.policy = policy
+        self.record = record
+        self.now_ms = now_ms
+        self._lock = Lock()
+        self.abandoned = False
+        self.finished = False
+        self.taken = False
+
+    def run(self) -> Record | None:
+        """The store's answer to the lock (on an I/O thread)."""
+        try:
+            existing = self.policy.store.acquire(self.record, self.now_ms)
+            self.taken = existing is None or existing.token == self.record.token
+            return existing
+        finally:
+            with self._lock:
+                self.finished = True
+                abandoned = self.abandoned
+            if abandoned:
+                self._release_if_taken()
+
+    def abandon(self) -> None:
+        """The caller is gone: release the lock once (or if) the acquire took it."""
+        with self._lock:
+            self.abandoned = True
+            finished = self.finished
+        if finished:
+            from lambda_toolkit.core.threads import io_pool
+
+            io_pool().submit(self._release_if_taken)
+
+    def _release_if_taken(self) -> None:
+        if self.taken:
+            self.policy._release(self.record)
 
 
 class Policy:
@@ -180,13 +221,11 @@ class Policy:
         attempt = self._attempt(call)
         while attempt is not None:
             record, now_ms = self._lock_record(call, attempt)
-            taking = asyncio.ensure_future(to_thread(self.store.acquire, record, now_ms))
+            taking = _Taking(self, record, now_ms)
             try:
-                existing = await asyncio.shield(taking)
+                existing = await asyncio.shield(asyncio.ensure_future(to_thread(taking.run)))
             except asyncio.CancelledError:
-                # The store call goes on in its thread and may take the lock: release it
-                # then, rather than leave it until its expiry.
-                taking.add_done_callback(partial(self._release_if_taken, record))
+                taking.abandon()
                 raise
             delay = self._settle(call, attempt, record, existing)
             if delay is None:
@@ -350,16 +389,6 @@ class Policy:
             }
         )
         return _completed(record, error=text)
-
-    def _release_if_taken(self, record: Record, taking: asyncio.Future[Record | None]) -> None:
-        """After a cancelled ``async_before``: release ``record``'s lock if its acquire took it."""
-        if taking.cancelled() or taking.exception() is not None:
-            return
-        existing = taking.result()
-        if existing is None or existing.token == record.token:
-            from lambda_toolkit.core.threads import io_pool
-
-            io_pool().submit(self._release, record)
 
     # -- helpers -------------------------------------------------------------------
 

@@ -348,5 +348,41 @@ def test_an_async_generator_function_is_refused_like_a_generator() -> None:
     async def numbers(item: dict[str, Any]) -> Any:
         yield 1
 
-    with pytest.raises(IdempotencyConfigurationError, match="cannot wrap async generator function .*numbers"):
+    with pytest.raises(IdempotencyConfigurationError, match=r"cannot wrap async generator function .*numbers"):
         numbers({"id": 1})
+
+
+def test_a_lock_taken_after_its_event_loop_closed_is_released() -> None:
+    # asyncio.run(asyncio.wait_for(...)) cancels the invocation and closes its loop while
+    # the store call is still out: the lock that call then takes must not stay behind.
+    in_acquire = threading.Event()
+    let_go = threading.Event()
+    released = threading.Event()
+
+    class SlowAcquire(MemoryStore):
+        def acquire(self, record: Record, now_ms: int) -> Record | None:
+            in_acquire.set()
+            let_go.wait(5.0)
+            return super().acquire(record, now_ms)
+
+        def release(self, record: Record) -> None:
+            super().release(record)
+            released.set()
+
+    store = SlowAcquire()
+
+    @idempotent(store=store, key="order_id")
+    async def handler(event: dict[str, Any], context: Any) -> str:
+        return "done"
+
+    async def main() -> None:
+        task = asyncio.create_task(handler({"order_id": "o-1"}, FakeContext()))
+        await asyncio.to_thread(in_acquire.wait, 5.0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())  # the loop is closed; the acquire is still out
+    let_go.set()
+    assert released.wait(10.0)
+    assert store.records == {}
