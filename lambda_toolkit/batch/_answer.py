@@ -81,13 +81,20 @@ class Answer:
         return self._conclude()
 
     async def step_async(self, fn: Callable[[Any], Awaitable[Any]]) -> BatchOutcome:
-        """``step`` for an ``async def`` record function awaited on the running loop."""
+        """``step`` for an ``async def`` record function awaited on the running loop; the
+        backoff's SQS calls (boto3, blocking) run on the package's I/O threads."""
         if self.outcome is None:
             if self.interrupted:
                 self.outcome = self._interrupted_outcome()
             else:
                 self.outcome = await self._execute_async(fn)
-        return self._conclude()
+        outcome = self._notify()
+        if self._backoff_due(outcome):
+            from lambda_toolkit.core.threads import to_thread
+
+            await to_thread(self._back_off, outcome)
+        raise_if_all_failed(self.plan, outcome)
+        return outcome
 
     def _prepare(self) -> Run:
         run = self.run
@@ -136,6 +143,14 @@ class Answer:
         return run.finish()
 
     def _conclude(self) -> BatchOutcome:
+        outcome = self._notify()
+        if self._backoff_due(outcome):
+            self._back_off(outcome)
+        raise_if_all_failed(self.plan, outcome)
+        return outcome
+
+    def _notify(self) -> BatchOutcome:
+        """Keep the outcome on the invocation and run the ``on_outcome`` hook (once)."""
         outcome = self.outcome
         assert outcome is not None
         invocation = current_invocation()
@@ -144,11 +159,15 @@ class Answer:
         if not self.notified:
             self.notified = True  # the hook runs at most once, even when interrupted
             notify(self.plan, outcome)
-        backoff = self.plan.backoff
-        if backoff is not None and not self.backed_off and outcome.failed_count:
-            self.backed_off = True  # once, even when interrupted; before a raise for all failed
-            from lambda_toolkit.batch._backoff import backoff_outcome
-
-            backoff_outcome(backoff, outcome)
-        raise_if_all_failed(self.plan, outcome)
         return outcome
+
+    def _backoff_due(self, outcome: BatchOutcome) -> bool:
+        return self.plan.backoff is not None and not self.backed_off and outcome.failed_count > 0
+
+    def _back_off(self, outcome: BatchOutcome) -> None:
+        backoff = self.plan.backoff
+        assert backoff is not None
+        self.backed_off = True  # once, even when interrupted; before a raise for all failed
+        from lambda_toolkit.batch._backoff import backoff_outcome
+
+        backoff_outcome(backoff, outcome)
