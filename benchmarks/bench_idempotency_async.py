@@ -6,6 +6,10 @@ the lock, store the result). lambda-toolkit's ``@idempotent`` on an ``async def`
 handler runs those calls on its I/O threads and the loop keeps serving the other
 invocations: the total is reported in milliseconds and in store round trips (total / 5 ms).
 
+A second scenario reads one uncached parameter from 100 concurrent coroutines, against a
+provider answering in 5 ms: lambda-toolkit's ``aget_parameter`` makes one fetch for all
+(single flight); Powertools' ``get_parameter`` is run through ``asyncio.to_thread`` too.
+
 Powertools' idempotency is synchronous (its decorator calls the store on the calling
 thread). A user with an async handler runs the decorated sync function the way asyncio
 offers, ``await asyncio.to_thread(handler, event, context)``, on the loop's default
@@ -171,6 +175,69 @@ def _theirs_on_the_loop() -> float:
     return _median_ms(run_round)
 
 
+class _CountingSSM:
+    """A parameter provider answering in LATENCY_S (blocking its thread), counting fetches."""
+
+    def __init__(self) -> None:
+        self.fetches = 0
+        self._lock = threading.Lock()
+
+    def get_parameter(self, name: str, *, decrypt: bool) -> str:
+        with self._lock:
+            self.fetches += 1
+        time.sleep(LATENCY_S)
+        return "orders"
+
+
+def _parameter_fetches_ours() -> float:
+    from lambda_toolkit.parameters import aget_parameter, clear_cache
+
+    counts = []
+    for _ in range(ROUNDS):
+        clear_cache()
+        provider = _CountingSSM()
+
+        async def burst(provider: _CountingSSM = provider) -> None:
+            values = await asyncio.gather(
+                *(aget_parameter("/orders/table", provider=provider) for _ in range(INVOCATIONS))
+            )
+            assert values == ["orders"] * INVOCATIONS
+
+        asyncio.run(burst())
+        counts.append(provider.fetches)
+    clear_cache()
+    return statistics.median(counts)
+
+
+def _parameter_fetches_theirs() -> float:
+    from aws_lambda_powertools.utilities.parameters import BaseProvider
+
+    class CountingProvider(BaseProvider):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = _CountingSSM()
+
+        def _get(self, name: str, **sdk_options: Any) -> str:
+            return self.inner.get_parameter(name, decrypt=True)
+
+        def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
+            raise NotImplementedError
+
+    counts = []
+    for _ in range(ROUNDS):
+        provider = CountingProvider()
+
+        async def burst(provider: CountingProvider = provider) -> None:
+            values = await asyncio.gather(
+                *(asyncio.to_thread(provider.get, "/orders/table", max_age=300) for _ in range(INVOCATIONS))
+            )
+            assert values == ["orders"] * INVOCATIONS
+
+        asyncio.run(burst())
+        counts.append(provider.inner.fetches)
+    return statistics.median(counts)
+
+
 _measured: dict[str, float] = {}
 
 
@@ -205,5 +272,12 @@ def scenarios() -> list[Scenario]:
             _round_trips("ours", _ours),
             _round_trips("theirs", _theirs_to_thread),
             goal="not 100 (2 calls each)",
+        ),
+        Scenario(
+            "parameters async: 100 concurrent reads of one uncached name, provider 5 ms",
+            "fetches",
+            _parameter_fetches_ours,
+            _parameter_fetches_theirs,
+            goal="1 (single flight)",
         ),
     ]
