@@ -97,7 +97,7 @@ def test_the_example_report_names_what_each_function_uses(app: Doctor) -> None:
     uses = {function["name"]: function["uses"] for function in report["functions"]}
     assert uses == {
         "CreateOrderFunction": ["idempotency.DynamoDBStore", "parameters.get_secret", "tracing.trace"],
-        "FulfilOrderFunction": ["batch.batch", "timeout.timeout_guard"],
+        "FulfilOrderFunction": ["batch.batch", "timeout.timeout_guard", "tracing.trace"],
     }
     modules = {function["name"]: Path(function["module"]) for function in report["functions"]}
     assert modules["FulfilOrderFunction"] == (app.root / "orders" / "worker.py").resolve()
@@ -182,9 +182,15 @@ def test_batch_deadline_margin_not_below_the_timeout(app: Doctor) -> None:
 
 def test_trace_without_active_tracing(app: Doctor) -> None:
     app.edit("template.yaml", "    Tracing: Active\n", "")
-    finding = only(app.findings(), "tracing-inactive", "CreateOrderFunction", "CreateOrderFunction")
+    findings = {finding["function"]: finding for finding in app.findings()}
+    assert sorted((f["check"], f["function"], f["resource"]) for f in findings.values()) == [
+        ("tracing-inactive", "CreateOrderFunction", "CreateOrderFunction"),
+        ("tracing-inactive", "FulfilOrderFunction", "FulfilOrderFunction"),
+    ]
+    finding = findings["CreateOrderFunction"]
     assert finding["fix"] == "set Tracing: Active on CreateOrderFunction (or in Globals: Function)"
     assert finding["where"] == f"orders/api.py:{app.line('orders/api.py', '@trace')}"  # the first one
+    assert findings["FulfilOrderFunction"]["where"] == f"orders/worker.py:{app.line('orders/worker.py', '@trace')}"
 
 
 def test_idempotency_table_without_ttl(app: Doctor) -> None:
@@ -394,10 +400,11 @@ def test_every_broken_setting_at_once_is_each_reported_once(app: Doctor) -> None
         ("idempotency-table-ttl", "CreateOrderFunction"),
         ("sqs-visibility-timeout", "FulfilOrderFunction"),
         ("tracing-inactive", "CreateOrderFunction"),
+        ("tracing-inactive", "FulfilOrderFunction"),
     ]
     main(["doctor", str(app.template)])
     text = app.capsys.readouterr().out
-    assert text.count("  fix: ") == 5 and text.endswith("2 function(s), 5 finding(s)\n")
+    assert text.count("  fix: ") == 6 and text.endswith("2 function(s), 6 finding(s)\n")
 
 
 # -- how the code is read --------------------------------------------------------------------

@@ -67,7 +67,7 @@ def place_order(request: OrderRequest) -> OrderCreated:
     # expressions): metadata and an annotation, never a dimension (one metric per value).
     correlation_id = get_correlation_id()
     metrics.add_metadata("correlation_id", correlation_id)
-    put_annotation("correlation_id", correlation_id)
+    put_annotation("CorrelationId", correlation_id)  # the name the worker's subsegments carry
     log.info("order created", order_id=order.order_id, sku=order.sku, quantity=order.quantity)
     return OrderCreated(order_id=order.order_id, total=order.total, payment_reference=reference)
 

@@ -1,8 +1,9 @@
 """The queue worker: fulfil each order message; report just the failed ones.
 
 Partial batch failures (batch), a guard that stops before Lambda's timeout and reports
-what was left (timeout), JSON logs carrying the API's correlation id (logging), and
-per-record counts (metrics).
+what was left (timeout), JSON logs carrying, for each order, the correlation id of the
+request that queued it (logging), one X-Ray subsegment per order naming its message and
+correlation ids (tracing), and per-record counts (metrics).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from lambda_toolkit.batch import BatchOutcome, batch
 from lambda_toolkit.logging import Logger
 from lambda_toolkit.metrics import Metrics
 from lambda_toolkit.timeout import timeout_guard
+from lambda_toolkit.tracing import trace
 from orders.models import OrderMessage
 
 WAREHOUSE_LIMIT = 100
@@ -33,6 +35,7 @@ def _count(outcome: BatchOutcome) -> None:
 @timeout_guard(margin_ms=500)
 @metrics.log_metrics
 @batch("sqs", model=OrderMessage, on_outcome=_count)
+@trace  # one subsegment per order, annotated with its RecordId and CorrelationId
 def fulfil_order(order: OrderMessage) -> None:
     """Reserve stock for one order; raising fails only this message."""
     if order.quantity > WAREHOUSE_LIMIT:
