@@ -47,7 +47,7 @@ def test_an_async_on_outcome_is_refused_when_the_decorator_is_set_up() -> None:
 
 def test_process_batch_async_refuses_a_sync_record_function() -> None:
     with pytest.raises(ConfigurationError, match="process_batch_async: record_handler must be an async function"):
-        asyncio.run(process_batch_async(_events.sqs(1), sync_handle, source="sqs"))
+        asyncio.run(process_batch_async(_events.sqs(1), sync_handle, source="sqs"))  # type: ignore[arg-type]
 
 
 async def stream(record: Any) -> Any:

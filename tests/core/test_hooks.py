@@ -279,4 +279,4 @@ def test_a_sync_function_keeps_the_sync_hooks_of_a_layer_with_async_twins() -> N
 
 def test_an_async_twin_that_is_not_a_coroutine_function_is_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"twin: async_before must be an async function"):
-        Middleware("twin", async_before=lambda call: None)
+        Middleware("twin", async_before=lambda call: None)  # type: ignore[arg-type,return-value]

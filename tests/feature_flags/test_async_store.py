@@ -19,7 +19,7 @@ def test_an_async_store_is_refused_by_name() -> None:
     with pytest.raises(
         FeatureFlagsConfigurationError, match=r"FeatureFlags store is called synchronously .*load_flags"
     ):
-        FeatureFlags(store=load_flags)
+        FeatureFlags(store=load_flags)  # type: ignore[arg-type]
 
 
 def test_a_sync_store_still_works() -> None:

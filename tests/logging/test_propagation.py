@@ -268,9 +268,10 @@ def test_malformed_parameters_fail_as_botocore_says_without_the_hook_in_the_way(
     sqs = boto3.client("sqs")
     url = make_queue(sqs)
     propagate_correlation_id()
+    attributes: Any
     for attributes in (None, ["correlation_id"], {"correlation_id": "not-a-dict"}):
         with pytest.raises(ParamValidationError) as caught:
-            within("corr-1", lambda a=attributes: sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=a))
+            within("corr-1", lambda a=attributes: sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=a))  # type: ignore[misc]
         assert "MessageAttributes" in str(caught.value)
     with pytest.raises(ParamValidationError):
         within(
@@ -410,7 +411,7 @@ def test_invoke_with_response_stream_carries_it_too() -> None:
     )
     from botocore.awsrequest import AWSResponse
 
-    answer = (AWSResponse(None, 200, {}, None), {})
+    answer: tuple[AWSResponse, dict[str, Any]] = (AWSResponse(None, 200, {}, None), {})
     client.meta.events.register("before-call.lambda.InvokeWithResponseStream", lambda **_: answer)
     propagate_correlation_id()
     within("corr-stream", lambda: client.invoke_with_response_stream(FunctionName="worker", Payload=b"{}"))

@@ -27,7 +27,7 @@ def test_hooks_registered_with_snapshot_restore_py_run_after_the_packages_with_t
     snapstart.on_restore(lambda: calls.append("package"))
     snapshot_restore_py.register_after_restore(lambda *args, **kwargs: calls.append((args, kwargs)), 1, key="v")
 
-    @snapshot_restore_py.register_after_restore
+    @snapshot_restore_py.register_after_restore  # type: ignore[untyped-decorator]
     def decorated() -> None:
         calls.append("decorated")
 
