@@ -10,6 +10,7 @@ report.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import io
 import json
 import logging
@@ -69,6 +70,7 @@ def test_the_guard_reports_where_a_handler_stuck_in_sleep_was(caplog: pytest.Log
     (line,) = post_mortems(caplog)
     assert line.levelno == logging.WARNING
     assert line.timeout_post_mortem == "timeout_guard"
+    assert line.threadName == "MainThread"  # the guard's signal handler, in the handler's thread
     assert line.timeout_stack[-1] == where[0]  # the handler's own line, innermost
     assert any(
         entry.endswith(" in test_the_guard_reports_where_a_handler_stuck_in_sleep_was") for entry in line.timeout_stack
@@ -122,6 +124,63 @@ def test_the_guard_reports_a_handler_stuck_in_a_socket_read(caplog: pytest.LogCa
         handler({}, FakeContext(timeout_ms=400))
     (line,) = post_mortems(caplog)
     assert line.timeout_stack[-1] == where[0]
+
+
+class PthreadCondition:
+    """A C wait that a signal cannot end: glibc's pthread_cond_timedwait resumes waiting
+    after the signal's C handler, so Python's handler (the guard's) cannot run meanwhile."""
+
+    def __init__(self) -> None:
+        self.libc = ctypes.CDLL(None)  # a CDLL call releases the GIL
+        self.mutex = ctypes.create_string_buffer(64)  # zeroed: the default initializers
+        self.cond = ctypes.create_string_buffer(64)
+
+    def wait(self, seconds: int) -> int:
+        until = Timespec(int(time.time()) + seconds, 0)
+        self.libc.pthread_mutex_lock(self.mutex)
+        try:
+            return int(self.libc.pthread_cond_timedwait(self.cond, self.mutex, ctypes.byref(until)))
+        finally:
+            self.libc.pthread_mutex_unlock(self.mutex)
+
+    def notify(self) -> None:
+        # Without the mutex: a notify from the waiting thread itself (a signal handler run
+        # when the wait ended) must not deadlock on it. The waiter has long been waiting.
+        self.libc.pthread_cond_signal(self.cond)
+
+
+class Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+def test_when_the_signal_cannot_land_the_watchdog_thread_reports(caplog: pytest.LogCaptureFixture) -> None:
+    where: list[str] = []
+    condition = PthreadCondition()
+
+    class Unblock(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if hasattr(record, "timeout_post_mortem"):
+                condition.notify()
+
+    @timeout_guard(margin_ms=200, post_mortem=True, on_timeout=lambda info: "fallback")
+    def handler(event: Any, context: Any) -> int:
+        where.append(here())
+        return condition.wait(30)  # a bound for a broken fallback; the report ends the wait
+
+    unblock = Unblock()
+    target = logging.getLogger("lambda_toolkit.timeout")
+    target.addHandler(unblock)
+    try:
+        with caplog.at_level(logging.INFO, logger="lambda_toolkit.timeout"):
+            handler({}, FakeContext(timeout_ms=400))
+    finally:
+        target.removeHandler(unblock)
+    (line,) = post_mortems(caplog)
+    # written by the watchdog thread while the handler was still in the C call
+    assert line.threadName == "lambda_toolkit-watchdog"
+    assert line.timeout_post_mortem == "timeout_guard"
+    assert line.timeout_stack[-2:] == [where[0], line.timeout_stack[-1]]
+    assert line.timeout_stack[-1].endswith(" in PthreadCondition.wait")
 
 
 def test_the_records_in_progress_are_listed_by_index_and_id_only(caplog: pytest.LogCaptureFixture) -> None:
