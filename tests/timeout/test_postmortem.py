@@ -201,6 +201,55 @@ def test_the_records_in_progress_are_listed_by_index_and_id_only(caplog: pytest.
     assert line.timeout_records == [{"index": 3, "record_id": "msg-4"}, {"index": 7, "record_id": "msg-8"}]
 
 
+def test_a_batch_stuck_in_one_record_names_that_record(caplog: pytest.LogCaptureFixture) -> None:
+    from lambda_toolkit.batch import batch
+    from lambda_toolkit.testing.events import sqs_event
+
+    event = sqs_event(['{"n": 0, "card": "4111-1111"}', '{"n": 1, "card": "4111-1111"}', '{"n": 2}'])
+    stuck_id = event["Records"][1]["messageId"]
+
+    @timeout_guard(margin_ms=200, post_mortem=True, on_timeout=lambda info: {"batchItemFailures": []})
+    @batch("sqs", deadline_margin_ms=0)
+    def worker(record: Any) -> None:
+        if '"n": 1' in record.body:
+            time.sleep(LONG)
+
+    with caplog.at_level(logging.INFO, logger="lambda_toolkit.timeout"):
+        worker(event, FakeContext(timeout_ms=400))
+    (line,) = post_mortems(caplog)
+    assert line.timeout_records == [{"index": 1, "record_id": stuck_id}]
+    assert line.timeout_stack[-1].endswith(".<locals>.worker")
+    assert "4111" not in caplog.text
+
+
+def test_a_concurrent_batch_names_its_records_and_all_threads_shows_the_workers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from lambda_toolkit.batch import batch
+    from lambda_toolkit.testing.events import sqs_event
+
+    event = sqs_event(['{"n": 0}', '{"n": 1}', '{"n": 2}'])
+    stuck = threading.Barrier(2)  # records 0 and 1 both start, then both sleep
+    where: list[str] = []
+
+    @timeout_guard(margin_ms=200, post_mortem=True, all_threads=True, on_timeout=lambda info: "fallback")
+    @batch("sqs", deadline_margin_ms=0, concurrency=2)
+    def worker(record: Any) -> None:
+        if '"n": 2' not in record.body:
+            stuck.wait(30)
+            where.append(here())
+            time.sleep(LONG)
+
+    with caplog.at_level(logging.INFO, logger="lambda_toolkit.timeout"):
+        worker(event, FakeContext(timeout_ms=400))
+    (line,) = post_mortems(caplog)
+    ids = [record["messageId"] for record in event["Records"]]
+    assert line.timeout_records == [{"index": 0, "record_id": ids[0]}, {"index": 1, "record_id": ids[1]}]
+    # the handler's thread waits for the workers; their own stacks show the records' code
+    workers = [stack for label, stack in line.timeout_threads.items() if label != line.timeout_thread]
+    assert sorted(stack[-1] for stack in workers if stack[-1] in where) == sorted(where)
+
+
 def test_in_a_thread_the_guard_reports_before_raising_the_flag(caplog: pytest.LogCaptureFixture) -> None:
     where: list[str] = []
     names: list[str] = []
