@@ -162,8 +162,7 @@ class PostMortem:
         if not self._claim():
             return
         try:
-            dumped = time.monotonic() >= self.dump_due  # faulthandler's turn came first
-            _watchdog.drop_dump(self)
+            dumped = _watchdog.drop_dump(self)
             frame = sys._current_frames().get(self.thread_id)
             self.context.run(self._write, stack_of(frame), dumped)
         except Exception:  # a report never stops the watchdog nor the cooperative flag
@@ -183,9 +182,10 @@ class PostMortem:
     def _write(self, stack: list[str], dumped: bool) -> None:
         invocation = self.invocation
         remaining = _remaining_ms(invocation)
+        # dict() copies in one step under the GIL while the batch's threads change it
         records = [
-            {"index": record.index, "record_id": record.record_id}
-            for record in sorted(_copy(invocation.records_in_flight).values(), key=lambda r: r.index)
+            {"index": index, "record_id": record.record_id}
+            for index, record in sorted(dict(invocation.records_in_flight).items())
         ]
         thread = thread_label(self.thread_name, self.thread_id)
         fields: dict[str, Any] = {
@@ -223,17 +223,6 @@ def _remaining_ms(invocation: Invocation) -> float | None:
     if isinstance(remaining, bool) or not isinstance(remaining, (int, float)):
         return invocation.remaining_ms()
     return max(0.0, float(remaining))
-
-
-def _copy(records: dict[int, Any]) -> dict[int, Any]:
-    # The handler's threads add and remove records meanwhile: dict() is one step under the
-    # GIL, but retry in case a resize interleaves with another interpreter (free-threaded).
-    for _ in range(3):
-        try:
-            return dict(records)
-        except RuntimeError:  # pragma: no cover - changed size during the copy
-            continue
-    return {}  # pragma: no cover
 
 
 def _all_stacks(handler_thread: int) -> dict[str, list[str]]:
@@ -286,10 +275,14 @@ class _Watchdog:
             if self._dumps.pop(post_mortem, None) is not None:
                 self._plan_dump()
 
-    def drop_dump(self, post_mortem: PostMortem) -> None:
+    def drop_dump(self, post_mortem: PostMortem) -> bool:
+        """Cancel the dump of a post-mortem being reported; True if it was written already
+        (its instant passed while the handler's thread held the GIL)."""
         with self._lock:
+            dumped = self._dumps_usable and time.monotonic() >= post_mortem.dump_due
             if self._dumps.pop(post_mortem, None) is not None:
                 self._plan_dump()
+            return dumped
 
     def pending(self) -> int:
         with self._lock:

@@ -15,11 +15,13 @@ import io
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -375,6 +377,34 @@ def test_the_watchdog_line_goes_through_the_logger_with_the_invocation_fields() 
     assert line["function_request_id"] == context.aws_request_id == line["timeout_request_id"]
     assert line["level"] == "WARNING" and line["logger"] == "lambda_toolkit.timeout"
     assert isinstance(line["timeout_stack"], list) and line["timeout_stack"][-1].endswith(".<locals>.handler")
+
+
+def test_a_child_forked_while_a_post_mortem_is_armed_does_not_hang() -> None:
+    @watchdog(margin_ms=200)
+    def in_the_child(event: Any, context: Any) -> str:
+        return "child"
+
+    @watchdog(margin_ms=200)
+    def handler(event: Any, context: Any) -> int:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+            pid = os.fork()
+        if pid == 0:  # the child: its faulthandler timer must not be touched
+            status = 1
+            try:
+                status = 0 if in_the_child({}, FakeContext(timeout_ms=400)) == "child" else 2
+            finally:
+                os._exit(status)
+        for _ in range(3000):  # a bound for a child that hangs: 30 s
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return -1
+
+    assert handler({}, FakeContext(timeout_ms=60_000)) == 0
 
 
 # -- bad input ---------------------------------------------------------------------------
