@@ -14,7 +14,7 @@ from _harness import Scenario, per_call
 
 from lambda_toolkit.core import Middleware, middleware
 from lambda_toolkit.testing import FakeContext
-from lambda_toolkit.timeout import Deadline, timeout_guard
+from lambda_toolkit.timeout import Deadline, timeout_guard, watchdog
 
 EVENT: dict[str, Any] = {"order_id": "o-1"}
 CONTEXT = FakeContext(timeout_ms=900_000)
@@ -25,6 +25,8 @@ def _bare(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 _guarded = timeout_guard(margin_ms=500)(_bare)
+_post_mortem = timeout_guard(margin_ms=500, post_mortem=True)(_bare)
+_watched = watchdog(margin_ms=500)(_bare)
 _noop = middleware(lambda: Middleware("noop", before=lambda call: None, after=lambda call: None))(_bare)
 
 
@@ -67,6 +69,17 @@ def scenarios() -> list[Scenario]:
                 "guarded handler, whole call": lambda: _us(_guarded),
                 "no-op layer, whole call": lambda: _us(_noop),
                 "bare handler call": lambda: _us(_bare),
+            },
+        ),
+        Scenario(
+            "timeout post-mortem: added per invocation (post_mortem=True on the guard)",
+            "µs",
+            lambda: _us(_post_mortem) - _us(_guarded),
+            None,
+            extra={
+                "added per invocation, CPU time of the thread": lambda: _cpu_us(_post_mortem) - _cpu_us(_guarded),
+                "@watchdog: added per invocation": lambda: _us(_watched) - _us(_noop),
+                "@watchdog: added per invocation, CPU time of the thread": lambda: _cpu_us(_watched) - _cpu_us(_noop),
             },
         ),
         Scenario(
