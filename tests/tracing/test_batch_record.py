@@ -104,3 +104,35 @@ def test_spans_outside_records_are_not_described(otel: Any) -> None:
     alone()
     for span in otel.get_finished_spans():
         assert "messaging.message.id" not in span.attributes
+
+
+@pytest.mark.parametrize("runner", ["threads", "asyncio"])
+def test_otel_with_concurrency_each_span_names_its_own_record(otel: Any, runner: str) -> None:
+    import asyncio
+
+    event = {
+        "Records": [
+            sqs_record({"n": i}, message_id=f"m{i}", message_attributes={"correlation_id": f"corr-{i}"})
+            for i in range(6)
+        ]
+    }
+
+    @trace("sync record")
+    def sync_record(record: Any) -> None:
+        with subsegment(f"inner {record.message_id}"):
+            pass
+
+    @trace("async record")
+    async def async_record(record: Any) -> None:
+        await asyncio.sleep(0.001)  # the tasks interleave
+        with subsegment(f"inner {record.message_id}"):
+            await asyncio.sleep(0)
+
+    record_function: Any = sync_record if runner == "threads" else async_record
+    batch("sqs", concurrency=3)(record_function)(event, FakeContext())
+    inner = {
+        span.name: (span.attributes["messaging.message.id"], span.attributes["messaging.message.conversation_id"])
+        for span in otel.get_finished_spans()
+        if span.name.startswith("inner ")
+    }
+    assert inner == {f"inner m{i}": (f"m{i}", f"corr-{i}") for i in range(6)}
