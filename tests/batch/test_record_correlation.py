@@ -328,3 +328,19 @@ def test_with_processes_the_record_is_current_in_the_worker_process() -> None:
     seen = [success.result for success in outcome.successes]
     assert all(pid != os.getpid() for pid, *_ in seen)
     assert [tuple(rest) for _, *rest in seen] == [(0, "m0", "corr-0"), (1, "m1", "m1"), (2, "m2", "corr-2")]
+
+
+def test_with_processes_a_line_logged_in_the_worker_process_carries_the_records_id(tmp_path: Any) -> None:
+    path = tmp_path / "lines.jsonl"
+    with open(path, "a", buffering=1) as stream:  # line-buffered: the worker's lines reach the file
+        log = Logger(service="worker", stream=stream)
+
+        def work(record: Any) -> None:
+            log.info("in the worker", m=record.message_id)
+
+        log.inject_context(batch("sqs", processes=2)(work))(_sqs(["corr-0", None]), FakeContext())
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert sorted((line["m"], line["correlation_id"]) for line in lines if "m" in line) == [
+        ("m0", "corr-0"),
+        ("m1", "m1"),
+    ]
