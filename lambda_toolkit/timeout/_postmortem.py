@@ -150,7 +150,7 @@ class PostMortem:
         if not self._claim():
             return
         try:
-            self._write(stack_of(frame), dumped=False)
+            self._write(stack_of(frame), self._dumped())
         except Exception:  # raised here, it would replace the guard's interruption
             pass
         finally:
@@ -162,13 +162,19 @@ class PostMortem:
         if not self._claim():
             return
         try:
-            dumped = _watchdog.drop_dump(self)
+            dumped = self._dumped()
+            _watchdog.drop_dump(self)
             frame = sys._current_frames().get(self.thread_id)
             self.context.run(self._write, stack_of(frame), dumped)
         except Exception:  # a report never stops the watchdog nor the cooperative flag
             logger.exception("timeout post-mortem: the report failed")
         finally:
             self.finished.set()
+
+    def _dumped(self) -> bool:
+        # faulthandler wrote when its instant passed before anyone could report: the
+        # handler's thread held the GIL until now. (Read without the watchdog's lock.)
+        return _watchdog.dumps_usable and time.monotonic() >= self.dump_due
 
     def close(self) -> None:
         """The handler call ended: nothing is reported from now on. When a report is being
@@ -244,7 +250,7 @@ class _Watchdog:
     """
 
     def __init__(self, *, dumps: bool = True) -> None:
-        self._dumps_usable = dumps
+        self.dumps_usable = dumps
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._due: list[tuple[float, int, PostMortem]] = []
@@ -275,14 +281,11 @@ class _Watchdog:
             if self._dumps.pop(post_mortem, None) is not None:
                 self._plan_dump()
 
-    def drop_dump(self, post_mortem: PostMortem) -> bool:
-        """Cancel the dump of a post-mortem being reported; True if it was written already
-        (its instant passed while the handler's thread held the GIL)."""
+    def drop_dump(self, post_mortem: PostMortem) -> None:
+        """Cancel the dump of a post-mortem being reported."""
         with self._lock:
-            dumped = self._dumps_usable and time.monotonic() >= post_mortem.dump_due
             if self._dumps.pop(post_mortem, None) is not None:
                 self._plan_dump()
-            return dumped
 
     def pending(self) -> int:
         with self._lock:
@@ -290,7 +293,7 @@ class _Watchdog:
 
     def _plan_dump(self) -> None:
         # Lock held. A dump whose instant has passed was written (or is being written).
-        if not self._dumps_usable:
+        if not self.dumps_usable:
             self._dumps.clear()
             return
         now = time.monotonic()
@@ -326,7 +329,7 @@ def _forked() -> None:
     # faulthandler timer armed at the fork left the child's faulthandler waiting for a
     # thread that does not exist there: setting or cancelling it would hang the child.
     global _watchdog
-    _watchdog = _Watchdog(dumps=_watchdog._dump_at is None and _watchdog._dumps_usable)
+    _watchdog = _Watchdog(dumps=_watchdog._dump_at is None and _watchdog.dumps_usable)
 
 
 if hasattr(os, "register_at_fork"):

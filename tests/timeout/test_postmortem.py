@@ -475,6 +475,37 @@ def stuck_in_c(event, context):
 print(json.dumps(stuck_in_c({}, FakeContext(timeout_ms=1000))), flush=True)
 """
 
+GUARDED_RELEASED_BY_THE_TEST = """
+import signal
+
+libc = ctypes.PyDLL(None)
+
+
+@timeout_guard(margin_ms=400, post_mortem=True, on_timeout=lambda info: "fallback")
+def stuck_in_c(event, context):
+    # SIGALRM held back: the read is not interrupted (it would return EINTR), so the GIL
+    # stays held until the test writes; the guard's signal comes right after.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    libc.read(int(sys.argv[1]), ctypes.create_string_buffer(1), 1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+    reported.wait(30)
+    return "done"
+
+
+print(json.dumps(stuck_in_c({}, FakeContext(timeout_ms=1000))), flush=True)
+"""
+
+# The same, the watchdog thread's report put off: the guard's signal handler reports.
+SIGNAL_PATH_ONLY = (
+    """
+from lambda_toolkit.timeout import _postmortem
+
+original_arm = _postmortem.arm
+_postmortem.arm = lambda invocation, **options: original_arm(invocation, **{**options, "due": options["due"] + 3600})
+"""
+    + GUARDED_RELEASED_BY_THE_TEST
+)
+
 NEVER_RELEASED = """
 @timeout_guard(margin_ms=400, post_mortem=True)
 def stuck_in_c(event, context):
@@ -517,9 +548,20 @@ def read_dump(process: subprocess.Popen[str]) -> list[str]:
     return dump or ["(nothing)"]
 
 
-def test_a_handler_holding_the_gil_is_dumped_then_reported_when_it_lets_go(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("code", "trigger", "answer"),
+    [
+        (RELEASED_BY_THE_TEST, "watchdog", "done"),
+        (GUARDED_RELEASED_BY_THE_TEST, "timeout_guard", "fallback"),
+        (SIGNAL_PATH_ONLY, "timeout_guard", "fallback"),
+    ],
+    ids=["watchdog", "timeout_guard", "timeout_guard-signal-handler"],
+)
+def test_a_handler_holding_the_gil_is_dumped_then_reported_when_it_lets_go(
+    tmp_path: Path, code: str, trigger: str, answer: str
+) -> None:
     read_end, write_end = os.pipe()
-    script, process = start(tmp_path, RELEASED_BY_THE_TEST, str(read_end), pass_fds=(read_end,))
+    script, process = start(tmp_path, code, str(read_end), pass_fds=(read_end,))
     os.close(read_end)
     try:
         dump = read_dump(process)  # while the handler still holds the GIL
@@ -534,9 +576,9 @@ def test_a_handler_holding_the_gil_is_dumped_then_reported_when_it_lets_go(tmp_p
     assert dump[-1].strip().startswith(f'File "{script}", line') and dump[-1].rstrip().endswith("in stuck_in_c")
     report, result = (json.loads(text) for text in out.splitlines())
     # once the GIL came back: the JSON line, saying faulthandler wrote the stacks when due
-    assert report["timeout_post_mortem"] == "watchdog" and report["timeout_faulthandler"] is True
+    assert report["timeout_post_mortem"] == trigger and report["timeout_faulthandler"] is True
     assert any(entry.endswith(" in stuck_in_c") for entry in report["timeout_stack"])
-    assert result == "done"
+    assert result == answer
 
 
 def test_a_guarded_handler_that_never_lets_go_of_the_gil_is_dumped(tmp_path: Path) -> None:
