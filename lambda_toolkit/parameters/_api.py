@@ -229,6 +229,13 @@ def _refresher(
     cache = _cache
 
     def refresh() -> tuple[Any, Callable[[Any], Any] | None]:
+        if not force_fetch:
+            # A flight of this key may have ended between the caller's cache miss and this
+            # one starting (or the flight this caller waited for was interrupted and another
+            # caller's retry got there first): its value is fresh, fetching again is waste.
+            entry = cache.fresh_entry(key, ttl)
+            if entry is not None:
+                return entry.value, entry.copy
         try:
             value = apply_transform(_guarded(fetch, name), transform, name=name, what=what)
         except ParameterError as exc:

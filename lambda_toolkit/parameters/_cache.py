@@ -136,16 +136,23 @@ class ParameterCache:
     def fresh(self, key: Hashable, max_age: float | None = None) -> Any:
         """The value cached under ``key`` if still fresh (and younger than ``max_age`` when
         given), else ``MISSING``. Lock-free: this is the hot path."""
-        entry = self._index.get(key)
+        entry = self.fresh_entry(key, max_age)
         if entry is None:
             return MISSING
+        return entry.value if entry.copy is None else entry.copy(entry.value)
+
+    def fresh_entry(self, key: Hashable, max_age: float | None = None) -> Entry | None:
+        """The entry under ``key`` if still fresh (and younger than ``max_age`` when given), else None."""
+        entry = self._index.get(key)
+        if entry is None:
+            return None
         now = self.clock()
         try:
             if now < entry.fresh_until and (max_age is None or now - entry.fetched_at < max_age):
-                return entry.value if entry.copy is None else entry.copy(entry.value)
+                return entry
         except TypeError:  # max_age is not a number: the lookup's own check says so
             pass
-        return MISSING
+        return None
 
     def stale(self, key: Hashable) -> Any:
         """The value cached under ``key`` if still kept as a fallback (fresh or stale), else ``MISSING``."""

@@ -90,6 +90,46 @@ def test_an_interrupted_fetch_is_not_shared_the_waiting_threads_fetch_again() ->
     assert provider.fetches == 2  # one of the waiting threads fetched for the others
 
 
+def test_a_caller_whose_flight_starts_after_another_flight_filled_the_cache_takes_that_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The late caller misses the cache, then is held between its miss and its flight until
+    # another caller's whole fetch has ended and cached the value.
+    from lambda_toolkit.parameters import _api
+
+    provider = Gate(lambda number: f"v{number}")
+    provider._all_in.set()  # no waiting for other callers here
+    missed, first_done = threading.Event(), threading.Event()
+    real_check = _api.check_transform
+
+    def held_check(transform: Any) -> None:
+        real_check(transform)
+        if threading.current_thread().name == "late":
+            missed.set()
+            first_done.wait(2.0)
+
+    monkeypatch.setattr(_api, "check_transform", held_check)
+    late_result: list[Any] = []
+    late = threading.Thread(
+        target=lambda: late_result.append(get_parameter("/app/key", provider=provider)), name="late"
+    )
+    late.start()
+    assert missed.wait(2.0)
+    assert get_parameter("/app/key", provider=provider) == "v1"
+    first_done.set()
+    late.join(2.0)
+    assert late_result == ["v1"]
+    assert provider.fetches == 1
+
+
+def test_force_fetch_fetches_even_when_the_cache_is_fresh() -> None:
+    provider = Gate(lambda number: f"v{number}")
+    provider._all_in.set()
+    assert get_parameter("/app/key", provider=provider) == "v1"
+    assert get_parameter("/app/key", provider=provider, force_fetch=True) == "v2"
+    assert provider.fetches == 2
+
+
 def test_different_keys_do_not_wait_for_each_other() -> None:
     provider = Gate(lambda number: "value")
     names = [f"/app/key{index}" for index in range(THREADS)]
