@@ -238,7 +238,10 @@ if TYPE_CHECKING:
         receive count, before the answer); ``processes`` (run a CPU-bound sync record
         function in that many worker processes, with the ordering, stop rules, deadline
         and failure reporting of ``concurrency``; records and results cross processes
-        pickled). A misspelt option is a ConfigurationError when the decorator is set up.
+        pickled); ``correlation_attributes`` (the SQS message attribute or Kafka header
+        names a record's own correlation id is read from while it runs, compared without
+        case, ``-`` or ``_``; default ``("correlation_id",)``, as the logger's option). A
+        misspelt option is a ConfigurationError when the decorator is set up.
 
         An ``Exception`` from the record function fails that record; ``InvocationTimeout``
         stops the batch and the handler answers with the partial response, whatever moment

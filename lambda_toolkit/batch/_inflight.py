@@ -34,7 +34,7 @@ class InFlight(RecordInFlight):
     record). ``index`` is -1 before the first."""
 
     # (RecordInFlight's own correlation_id slot is shadowed by the property: unused)
-    __slots__ = ("_found", "_found_at", "_records", "_spec", "record_ids")
+    __slots__ = ("_found", "_found_at", "_names", "_records", "_spec", "record_ids")
 
     def __init__(self, run: Run) -> None:
         self.index = -1
@@ -42,6 +42,7 @@ class InFlight(RecordInFlight):
         self.record_ids: Sequence[str] = run.record_ids
         self._records: Sequence[Mapping[str, Any]] = run.records
         self._spec: SourceSpec = run.plan.spec
+        self._names = run.plan.correlation_names
         self._found: str | None = None
         self._found_at = -1
 
@@ -52,7 +53,7 @@ class InFlight(RecordInFlight):
         if self._found_at != index:
             # (another thread, a timeout post-mortem, may read it too: the worst a race
             # does is read the record's attributes twice)
-            self._found = self._spec.correlation_id(self._records[index]) if index >= 0 else None
+            self._found = self._spec.correlation_id(self._records[index], self._names) if index >= 0 else None
             self._found_at = index
         return self._found
 

@@ -13,6 +13,7 @@ from lambda_toolkit.batch._convert import model_converter
 from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.batch._records import record_converter
 from lambda_toolkit.batch._sources import source_spec
+from lambda_toolkit.core.correlation import DEFAULT_ATTRIBUTES, names_of
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.middleware import call_with_options
 from lambda_toolkit.core.options import check_sync_callable
@@ -20,7 +21,7 @@ from lambda_toolkit.core.options import check_sync_callable
 # typing costs milliseconds at cold start: type names are for type checkers only
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any, Literal
 
     from lambda_toolkit.batch._outcome import BatchOutcome
@@ -45,6 +46,7 @@ def make_plan(
     on_outcome: Callable[[BatchOutcome], object] | None = None,
     backoff: Backoff | None = None,
     processes: int | None = None,
+    correlation_attributes: Iterable[str] = DEFAULT_ATTRIBUTES,
 ) -> Plan:
     """Check every option once, at set-up, and build the plan (``where`` names the entry
     point in the errors)."""
@@ -81,6 +83,7 @@ def make_plan(
             raise ConfigurationError(f"{where}: processes must be a positive integer or None")
         if concurrency != 1:
             raise ConfigurationError(f"{where}: processes and concurrency cannot be combined; choose one")
+    names = _correlation_names(correlation_attributes, where)
     convert = record_converter(spec.name) if model is None else model_converter(spec, model, where)
     return Plan(
         where=where,
@@ -94,7 +97,23 @@ def make_plan(
         on_outcome=on_outcome,
         backoff=backoff,
         processes=processes,
+        correlation_names=names,
     )
+
+
+def _correlation_names(attributes: object, where: str) -> frozenset[str]:
+    """The record attribute (Kafka: header) names a record's correlation id is read from,
+    as ``core.correlation`` compares them; one name may be given as a str."""
+    if isinstance(attributes, str):
+        attributes = (attributes,)
+    names: tuple[object, ...] | None
+    try:
+        names = tuple(attributes)  # type: ignore[arg-type]  # a TypeError for a non-iterable
+    except TypeError:
+        names = None
+    if not names or not all(isinstance(name, str) and names_of((name,)) != {""} for name in names):
+        raise ConfigurationError(f"{where}: correlation_attributes must be one or more attribute names")
+    return names_of(names)  # type: ignore[arg-type]  # every name is a str (checked above)
 
 
 def plan_for(where: str, source: object, model: Any, options: Mapping[str, Any]) -> Plan:

@@ -21,6 +21,7 @@ from lambda_toolkit.batch._errors import BatchProcessingError, DeadlineMarginErr
 from lambda_toolkit.batch._inflight import InFlight
 from lambda_toolkit.batch._outcome import BatchOutcome
 from lambda_toolkit.batch._records import RecordConverter
+from lambda_toolkit.core.correlation import DEFAULT_NAMES
 from lambda_toolkit.core.errors import InvocationTimeout
 from lambda_toolkit.core.state import begin_record, current_invocation, end_record
 
@@ -81,6 +82,7 @@ class Plan:
         "backoff",
         "concurrency",
         "convert",
+        "correlation_names",
         "deadline_margin_ms",
         "fifo_stop",
         "on_outcome",
@@ -105,6 +107,7 @@ class Plan:
         on_outcome: Callable[[BatchOutcome], object] | None,
         backoff: Backoff | None = None,
         processes: int | None = None,
+        correlation_names: frozenset[str] = DEFAULT_NAMES,
     ) -> None:
         self.where = where
         self.spec = spec
@@ -117,6 +120,7 @@ class Plan:
         self.on_outcome = on_outcome
         self.backoff = backoff
         self.processes = processes
+        self.correlation_names = correlation_names  # the attribute names read on each record
         self.pool: Any = None  # the worker processes of a @batch handler (processes=), kept across batches
 
 

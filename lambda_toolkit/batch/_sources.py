@@ -14,7 +14,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from operator import itemgetter
 
 from lambda_toolkit.batch._errors import BatchSourceError, MissingItemIdError
-from lambda_toolkit.core.correlation import id_text, kafka_record_id, sqs_record_id
+from lambda_toolkit.core.correlation import DEFAULT_NAMES, id_text, kafka_record_id, sqs_record_id
 from lambda_toolkit.core.errors import ConfigurationError
 
 # typing costs milliseconds at cold start: type names are for type checkers only
@@ -106,11 +106,11 @@ class SourceSpec:
         """The business payload: JSON text or bytes, or an already decoded Python value."""
         raise NotImplementedError
 
-    def correlation_id(self, record: Mapping[str, Any]) -> str | None:
-        """The record's own correlation id (``core.correlation``'s rules), or None: the
-        invocation's applies. Kinesis and DynamoDB Streams records carry none: a Kinesis
-        partition key is a shard key many requests share, a stream record describes an
-        item change, not a request."""
+    def correlation_id(self, record: Mapping[str, Any], names: frozenset[str] = DEFAULT_NAMES) -> str | None:
+        """The record's own correlation id (``core.correlation``'s rules, the attribute
+        ``names`` as ``names_of`` gives them), or None: the invocation's applies. Kinesis
+        and DynamoDB Streams records carry none: a Kinesis partition key is a shard key
+        many requests share, a stream record describes an item change, not a request."""
         return None
 
     def record_ids(self, ids: Sequence[ItemId]) -> Sequence[str]:
@@ -139,9 +139,9 @@ class _SQS(SourceSpec):
     def payload(self, record: Mapping[str, Any]) -> Any:
         return record.get("body")
 
-    def correlation_id(self, record: Mapping[str, Any]) -> str | None:
+    def correlation_id(self, record: Mapping[str, Any], names: frozenset[str] = DEFAULT_NAMES) -> str | None:
         # the same rules as the logger's for the first record, the message id included
-        found = sqs_record_id(record)
+        found = sqs_record_id(record, names)
         return found if found is not None else id_text(record.get("messageId"))
 
 
@@ -233,8 +233,8 @@ class _Kafka(SourceSpec):
     def checkpoint_key(self, record: Mapping[str, Any]) -> Hashable:
         return self.order_key(record)
 
-    def correlation_id(self, record: Mapping[str, Any]) -> str | None:
-        return kafka_record_id(record)
+    def correlation_id(self, record: Mapping[str, Any], names: frozenset[str] = DEFAULT_NAMES) -> str | None:
+        return kafka_record_id(record, names)
 
     def record_ids(self, ids: Sequence[ItemId]) -> Sequence[str]:
         # "<topic>-<partition>:<offset>", the way Kafka tools name a record

@@ -3,7 +3,7 @@ someone reads them from ``lambda_toolkit.batch`` (typing costs milliseconds at c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, Protocol, TypedDict
 
 from lambda_toolkit.batch._backoff import Backoff
@@ -67,3 +67,4 @@ class BatchOptions(TypedDict, total=False):
     on_outcome: Callable[[BatchOutcome], object] | None
     backoff: Backoff | None
     processes: int | None
+    correlation_attributes: Iterable[str]

@@ -344,3 +344,39 @@ def test_with_processes_a_line_logged_in_the_worker_process_carries_the_records_
         ("m0", "corr-0"),
         ("m1", "m1"),
     ]
+
+
+def test_the_attribute_names_are_an_option_as_the_loggers_are() -> None:
+    stream = io.StringIO()
+    log = Logger(service="worker", stream=stream)
+
+    @log.inject_context(correlation_attributes=["x-request-ref"])
+    @batch("sqs", correlation_attributes=["x-request-ref"])
+    def worker(record: Any) -> None:
+        log.info("working", m=record.message_id)
+
+    event = {
+        "Records": [
+            sqs_record("a", message_id="m0", message_attributes={"X-Request-Ref": "ref-0", "correlation_id": "no"}),
+            sqs_record("b", message_id="m1", message_attributes={"x_request_ref": "ref-1"}),
+        ]
+    }
+    worker(event, FakeContext())
+    assert [(line["m"], line["correlation_id"]) for line in _lines(stream)] == [("m0", "ref-0"), ("m1", "ref-1")]
+
+
+def test_one_name_may_be_a_str_and_kafka_reads_the_header_of_that_name() -> None:
+    event = kafka_event([{"n": 0}], headers={"trace_ref": "k-ref"})
+    seen: list[str | None] = []
+    process_batch(
+        event, lambda record: seen.append(get_correlation_id()), source="kafka", correlation_attributes="traceRef"
+    )
+    assert seen == ["k-ref"]
+
+
+@pytest.mark.parametrize("names", [[], "", [""], ["-_"], [3], 3, None])
+def test_correlation_attributes_must_be_names(names: Any) -> None:
+    from lambda_toolkit.core import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="correlation_attributes must be one or more attribute names"):
+        batch("sqs", correlation_attributes=names)
