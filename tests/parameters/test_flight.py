@@ -95,12 +95,11 @@ def test_a_caller_whose_flight_starts_after_another_flight_filled_the_cache_take
 ) -> None:
     # The late caller misses the cache, then is held between its miss and its flight until
     # another caller's whole fetch has ended and cached the value.
-    from lambda_toolkit.parameters import _api
+    from lambda_toolkit.parameters._transforms import check_transform as real_check
 
     provider = Gate(lambda number: f"v{number}")
     provider._all_in.set()  # no waiting for other callers here
     missed, first_done = threading.Event(), threading.Event()
-    real_check = _api.check_transform
 
     def held_check(transform: Any) -> None:
         real_check(transform)
@@ -108,7 +107,7 @@ def test_a_caller_whose_flight_starts_after_another_flight_filled_the_cache_take
             missed.set()
             first_done.wait(2.0)
 
-    monkeypatch.setattr(_api, "check_transform", held_check)
+    monkeypatch.setattr("lambda_toolkit.parameters._api.check_transform", held_check)
     late_result: list[Any] = []
     late = threading.Thread(
         target=lambda: late_result.append(get_parameter("/app/key", provider=provider)), name="late"
