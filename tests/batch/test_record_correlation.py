@@ -292,7 +292,7 @@ def test_streams_have_no_own_correlation_id_and_keep_the_invocations(source: str
         log.info("working")
 
     event = _events.make(source, 2)
-    log.inject_context(batch(source)(work))(event, FakeContext(aws_request_id="req-7"))
+    log.inject_context(batch(source)(work))(event, FakeContext(aws_request_id="req-7"))  # type: ignore[arg-type]
     assert [line["correlation_id"] for line in _lines(stream)] == ["req-7", "req-7"]
     assert ids == [_events.item_id(source, record) for record in _events.raw_records(source, event)]
 
