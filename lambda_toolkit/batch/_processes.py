@@ -13,7 +13,11 @@ picklable (a closure works); where processes are spawned (macOS, Windows) it mus
 Items and results cross the pipe pickled: one that cannot be pickled fails its record
 with a ``WorkerProcessError`` that names the type, never the value. The record's index,
 id and correlation id go along: the record is current in the worker process while it
-runs (``current_record()``, ``get_correlation_id()``). The pool of a
+runs (``current_record()``, ``get_correlation_id()``). So does the invocation, once per
+batch and worker: what a worker needs of it (request id, cold start, deadline, trace
+header, a logger's keys: ``core.state.carry_invocation``) goes with the worker's first
+record of each batch, and the worker runs the batch's records in its likeness rather than
+in the invocation it was forked in. The pool of a
 ``@batch`` handler is made at its first batch and kept for the next invocations; a
 record still running when the batch answers (the deadline) has its process stopped, so
 nothing runs on while the sandbox is frozen; a fresh one is started when needed.
@@ -34,7 +38,16 @@ from typing import Any
 from lambda_toolkit.batch._errors import WorkerProcessError
 from lambda_toolkit.batch._processor import Plan
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.state import RecordInFlight, begin_record, current_record, end_record
+from lambda_toolkit.core.state import (
+    CarriedInvocation,
+    RecordInFlight,
+    begin_record,
+    carry_invocation,
+    current_invocation,
+    current_record,
+    end_record,
+    enter_carried_invocation,
+)
 
 __all__ = ["ProcessPool", "check_record_function", "close_pool", "pool_for", "start_method"]
 
@@ -72,9 +85,11 @@ def _serve(connection: Any, fn: Callable[[Any], Any]) -> None:
 
 def _run(fn: Callable[[Any], Any], payload: bytes) -> bytes:
     try:
-        record, item = pickle.loads(payload)
+        batch, record, item = pickle.loads(payload)
     except Exception as exc:
         return _failed(WorkerProcessError(f"a worker process could not unpickle the record ({type(exc).__name__})"))
+    if batch is not None:  # the first record of a batch for this worker: its invocation
+        enter_carried_invocation(batch[0])
     # the record is current here too (its id, its correlation id), as in the parent
     token = None if record is None else begin_record(RecordInFlight(*record))
     try:
@@ -100,7 +115,7 @@ def _failed(error: WorkerProcessError) -> bytes:
 
 
 class _Worker:
-    __slots__ = ("connection", "process")
+    __slots__ = ("batch", "connection", "process")
 
     def __init__(self, context: Any, fn: Callable[[Any], Any]) -> None:
         parent, child = context.Pipe()
@@ -108,6 +123,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.connection = parent
+        self.batch = 0  # the pool's batch whose invocation the process was last given
 
     def stop(self) -> None:
         self.connection.close()
@@ -127,6 +143,8 @@ class ProcessPool:
         self._busy: set[_Worker] = set()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._batch = 0
+        self._carried: tuple[CarriedInvocation | None] = (None,)
         self.disowned = False
         # a handler dropped (a test's) takes its processes with it
         weakref.finalize(self, _stop_all, self._workers)
@@ -159,18 +177,27 @@ class ProcessPool:
             self._workers.discard(worker)
         worker.stop()
 
+    def start_batch(self) -> None:
+        """Take what the workers need of the current invocation, for the batch starting
+        now (each worker is given it with its first record of the batch)."""
+        self._carried = (carry_invocation(current_invocation()),)
+        self._batch += 1
+
     def __call__(self, item: Any) -> Any:
         """Run the record function on ``item`` in a worker process (called from a worker
         thread of the thread runner, which classifies what it raises)."""
         current = current_record()  # made current by the thread runner's worker
         record = None if current is None else (current.index, current.record_id, current.correlation_id)
+        worker = self._take()
+        batch = None if worker.batch == self._batch else self._carried
         try:
-            payload = pickle.dumps((record, item), _PROTOCOL)
+            payload = pickle.dumps((batch, record, item), _PROTOCOL)
         except Exception:
+            self._give_back(worker)
             raise WorkerProcessError(
                 f"the record ({type(item).__name__}) cannot be sent to a worker process: it is not picklable"
             ) from None
-        worker = self._take()
+        worker.batch = self._batch
         try:
             worker.connection.send_bytes(payload)
             reply = worker.connection.recv_bytes()
@@ -232,13 +259,15 @@ if hasattr(os, "register_at_fork"):  # POSIX
 
 
 def pool_for(plan: Plan, fn: Callable[[Any], Any]) -> ProcessPool:
-    """The plan's worker processes for ``fn``, started at its first batch."""
+    """The plan's worker processes for ``fn`` (started at its first batch), ready to run
+    the records of the batch starting now in its invocation."""
     pool: ProcessPool | None = plan.pool
     if pool is None or pool.fn is not fn or pool.disowned:
         if pool is not None and not pool.disowned:
             pool.close()
         assert plan.processes is not None
         pool = plan.pool = ProcessPool(fn, plan.processes)
+    pool.start_batch()
     return pool
 
 

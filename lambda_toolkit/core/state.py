@@ -25,16 +25,21 @@ if TYPE_CHECKING:
     from lambda_toolkit.core.context import LambdaContext
 
 __all__ = [
+    "CarriedInvocation",
+    "CarriedState",
     "Invocation",
     "RecordInFlight",
     "begin_durable_invocation",
     "begin_invocation",
     "begin_record",
+    "carry_invocation",
+    "carry_state",
     "clock_of",
     "current_invocation",
     "current_record",
     "end_invocation",
     "end_record",
+    "enter_carried_invocation",
     "get_correlation_id",
     "mark_restored",
     "reset_cold_start",
@@ -397,3 +402,179 @@ def end_record(token: Token[RecordInFlight | None]) -> None:
 def current_record() -> RecordInFlight | None:
     """The batch record this thread or task is processing, or None."""
     return _record.get()
+
+
+# --- carrying an invocation into a worker process (batch's processes=) ---------------------
+
+
+class CarriedInvocation:
+    """What a worker process needs of an invocation to run code in its likeness: plain,
+    picklable values taken in the parent (``carry_invocation``) and made an invocation in
+    the worker (``enter_carried_invocation``), of which it is also the Lambda context.
+
+    The deadline and start travel as instants on ``time.monotonic``: on Linux (so Lambda)
+    it reads ``CLOCK_MONOTONIC``, one clock for every process of the machine (macOS and
+    Windows clocks are system-wide too). ``identity`` and ``client_context`` stay behind
+    (None): objects of the runtime. So does the event (the whole batch would cross the
+    pipe) and a durable function's ``DurableContext`` (its ``execution_arn`` goes along).
+    """
+
+    __slots__ = (
+        "aws_request_id",
+        "client_context",
+        "cold_start",
+        "correlation_id",
+        "deadline_at",
+        "execution_arn",
+        "function_name",
+        "function_version",
+        "identity",
+        "interrupted",
+        "invoked_function_arn",
+        "log_group_name",
+        "log_stream_name",
+        "memory_limit_in_mb",
+        "restored",
+        "route",
+        "started_at",
+        "states",
+        "tenant_id",
+        "trace_header",
+    )
+
+    def __init__(self, invocation: Invocation) -> None:
+        context = invocation.context
+        self.function_name = _plain(getattr(context, "function_name", ""))
+        self.function_version = _plain(getattr(context, "function_version", ""))
+        self.invoked_function_arn = _plain(getattr(context, "invoked_function_arn", ""))
+        self.memory_limit_in_mb = _plain(getattr(context, "memory_limit_in_mb", None))
+        self.aws_request_id = invocation.request_id
+        self.log_group_name = _plain(getattr(context, "log_group_name", ""))
+        self.log_stream_name = _plain(getattr(context, "log_stream_name", ""))
+        self.tenant_id = _plain(getattr(context, "tenant_id", None))
+        self.identity: Any = None
+        self.client_context: Any = None
+        self.cold_start = invocation.cold_start
+        self.restored = invocation.restored
+        self.correlation_id = _plain(invocation.correlation_id)
+        self.interrupted = invocation.interrupted
+        self.route = invocation.route
+        self.execution_arn = invocation.execution_arn
+        now = time.monotonic()
+        remaining = invocation.remaining_ms()
+        # re-based on the real clock: a test's fake clock is the parent's alone
+        self.deadline_at: float | None = None if remaining is None else now + remaining / 1000.0
+        self.started_at = now - invocation.elapsed_ms() / 1000.0
+        from lambda_toolkit.core.env import trace_header
+
+        self.trace_header = trace_header()
+        self.states = _carried_states()
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the carried invocation's deadline."""
+        if self.deadline_at is None:
+            from lambda_toolkit.core.errors import LambdaToolkitError
+
+            raise LambdaToolkitError("the remaining time of the invocation this worker process runs in is unknown")
+        return max(0, int((self.deadline_at - time.monotonic()) * 1000.0))
+
+    def __repr__(self) -> str:
+        return f"CarriedInvocation(request_id={self.aws_request_id!r}, cold_start={self.cold_start})"
+
+
+def _plain(value: Any) -> Any:
+    # only what pickles as itself crosses: anything else (a test double's attribute) is its text
+    return value if value is None or type(value) in (str, int, float, bool) else str(value)
+
+
+def carry_invocation(invocation: Invocation | None) -> CarriedInvocation | None:
+    """What a worker process needs of ``invocation`` (None: no invocation), taken now."""
+    return None if invocation is None else CarriedInvocation(invocation)
+
+
+def enter_carried_invocation(carried: CarriedInvocation | None) -> None:
+    """In a worker process, make the invocation ``carried`` was taken from current (none when
+    None) for the code the process runs next, in place of the one it was forked in: same
+    request id, cold start, restored, correlation id, interruption, route, deadline, X-Ray
+    trace header, and the states registered with ``carry_state`` (a logger's keys). Its
+    ``data`` starts empty: per-invocation caches are each process's own."""
+    if carried is None:
+        _current.set(None)
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+        _apply_states({})
+        return
+    invocation = Invocation(
+        None,
+        carried,  # it has the attributes of a Lambda context
+        cold_start=carried.cold_start,
+        started=carried.started_at,
+        clock=time.monotonic,
+        restored=carried.restored,
+    )
+    invocation.correlation_id = carried.correlation_id
+    invocation.interrupted = carried.interrupted
+    invocation.route = carried.route
+    invocation.execution_arn = carried.execution_arn
+    _current.set(invocation)
+    # the runtime sets it for each invocation; the process keeps the one it was forked with
+    if carried.trace_header is None:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    else:
+        os.environ["_X_AMZN_TRACE_ID"] = carried.trace_header
+    _apply_states(carried.states)
+
+
+class CarriedState:
+    """Something of a utility's that a worker process should see as it is in the parent
+    when a batch starts (a logger's keys): ``export()`` gives it as picklable plain values
+    (None: the default), ``restore(value)`` sets it from them in the worker process."""
+
+    def export(self) -> Any:
+        raise NotImplementedError
+
+    def restore(self, value: Any) -> None:
+        raise NotImplementedError
+
+
+# id -> state, weakly (made on first use: weakref is not otherwise imported at cold start)
+_carried: Any = None
+
+
+def carry_state(state: CarriedState) -> None:
+    """Have worker processes (batch's ``processes=``) see ``state`` as it is in the parent
+    at the start of each batch. Forked workers find it under the same key; spawned ones
+    (macOS, Windows) made their own objects and keep them as they are."""
+    global _carried
+    if _carried is None:
+        import weakref
+
+        _carried = weakref.WeakValueDictionary()
+    _carried[id(state)] = state
+
+
+def _carried_states() -> dict[int, bytes | None]:
+    if not _carried:
+        return {}
+    import pickle
+
+    states: dict[int, bytes | None] = {}
+    for key, state in list(_carried.items()):
+        value = state.export()
+        try:
+            states[key] = None if value is None else pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a value that does not pickle: the worker gets the default
+            states[key] = None
+    return states
+
+
+def _apply_states(states: dict[int, bytes | None]) -> None:
+    if not _carried:
+        return
+    import pickle
+
+    for key, state in list(_carried.items()):
+        packed = states.get(key)
+        try:
+            state.restore(None if packed is None else pickle.loads(packed))
+        except Exception:  # a class the worker cannot import: the default then
+            state.restore(None)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from types import MappingProxyType
 
-from lambda_toolkit.core.state import current_invocation
+from lambda_toolkit.core.state import CarriedState, carry_state, current_invocation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,14 +30,36 @@ __all__ = ["KeyScopes", "ScopedKeys"]
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-class KeyScopes:
-    """The keys of one service's loggers (shared by its child loggers)."""
+class KeyScopes(CarriedState):
+    """The keys of one service's loggers (shared by its child loggers).
+
+    A batch's worker processes (``processes=``) are given them as they are when the batch
+    starts (``export``/``restore``): a line logged in a worker has the keys the invocation
+    appended, not those of the invocation the process was forked in."""
 
     def __init__(self, name: str) -> None:
         self.shared: Mapping[str, Any] = _EMPTY
         # None: the invocation has not changed the keys, the shared ones apply.
         self.invocation: ContextVar[Mapping[str, Any] | None] = ContextVar(f"lt_log_{name}_inv", default=None)
         self.scoped: ContextVar[Mapping[str, Any]] = ContextVar(f"lt_log_{name}_scoped", default=_EMPTY)
+        carry_state(self)
+
+    def export(self) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
+        """The three scopes as plain dicts (what crosses to a worker process)."""
+        own = self.invocation.get()
+        return dict(self.shared), None if own is None else dict(own), dict(self.scoped.get())
+
+    def restore(self, value: Any) -> None:
+        """Take the scopes ``export`` gave (None: keys that could not cross, the invocation
+        and scoped ones are dropped, the shared ones kept)."""
+        if value is None:
+            self.invocation.set(None)
+            self.scoped.set(_EMPTY)
+            return
+        shared, own, scoped = value
+        self.shared = MappingProxyType(shared)
+        self.invocation.set(None if own is None else MappingProxyType(own))
+        self.scoped.set(MappingProxyType(scoped))
 
     def current(self) -> dict[str, Any]:
         """Every key a line written now would carry, in the order they are applied."""
