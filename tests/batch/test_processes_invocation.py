@@ -144,3 +144,24 @@ def test_keys_appended_in_the_invocation_before_the_batch_are_those_of_worker_li
         ("r3", "m0", None, "eu"),
         ("r3", "m1", None, "eu"),
     ]
+
+
+def test_scoped_keys_around_the_batch_are_those_of_worker_lines(tmp_path: Any) -> None:
+    path = tmp_path / "lines.jsonl"
+    with open(path, "a", buffering=1) as stream:
+        log = Logger(service="worker", stream=stream)
+
+        def work(record: Any) -> None:
+            log.info("in the worker", m=record.message_id)
+
+        inner = batch("sqs", processes=1)(work)
+
+        def handler(event: dict[str, Any], context: Any) -> Any:
+            with log.scoped_keys(step=event["step"]):
+                return inner(event, context)
+
+        handler = log.inject_context(handler)
+        handler({**_events.sqs(1), "step": "s1"}, FakeContext(timeout_ms=LONG, aws_request_id="r1"))
+        handler({**_events.sqs(1), "step": "s2"}, FakeContext(timeout_ms=LONG, aws_request_id="r2"))
+    seen = [(line["function_request_id"], line.get("step")) for line in _lines(path) if "m" in line]
+    assert seen == [("r1", "s1"), ("r2", "s2")]
