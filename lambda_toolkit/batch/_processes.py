@@ -25,6 +25,7 @@ nothing runs on while the sandbox is frozen; a fresh one is started when needed.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -49,9 +50,12 @@ from lambda_toolkit.core.state import (
     enter_carried_invocation,
 )
 
-__all__ = ["ProcessPool", "check_record_function", "close_pool", "pool_for", "start_method"]
+__all__ = ["ProcessPool", "check_record_function", "close_pool", "pool_for", "start_batch", "start_method"]
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+_CARRIED_KEY = "batch.carried"  # in invocation.data: (batch number, what workers need of it)
+_NO_BATCH: tuple[int, CarriedInvocation | None] = (0, None)  # no invocation: none in the worker
+_numbers = itertools.count(1)
 
 
 def start_method() -> str:
@@ -123,7 +127,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.connection = parent
-        self.batch = 0  # the pool's batch whose invocation the process was last given
+        self.batch = -1  # the batch whose invocation the process was last given (none yet)
 
     def stop(self) -> None:
         self.connection.close()
@@ -143,8 +147,6 @@ class ProcessPool:
         self._busy: set[_Worker] = set()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
-        self._batch = 0
-        self._carried: tuple[CarriedInvocation | None] = (None,)
         self.disowned = False
         # a handler dropped (a test's) takes its processes with it
         weakref.finalize(self, _stop_all, self._workers)
@@ -177,19 +179,17 @@ class ProcessPool:
             self._workers.discard(worker)
         worker.stop()
 
-    def start_batch(self) -> None:
-        """Take what the workers need of the current invocation, for the batch starting
-        now (each worker is given it with its first record of the batch)."""
-        self._carried = (carry_invocation(current_invocation()),)
-        self._batch += 1
-
     def __call__(self, item: Any) -> Any:
         """Run the record function on ``item`` in a worker process (called from a worker
         thread of the thread runner, which classifies what it raises)."""
         current = current_record()  # made current by the thread runner's worker
         record = None if current is None else (current.index, current.record_id, current.correlation_id)
+        invocation = current_invocation()
+        number, carried = _NO_BATCH if invocation is None else invocation.data.get(_CARRIED_KEY, _NO_BATCH)
         worker = self._take()
-        batch = None if worker.batch == self._batch else self._carried
+        # the invocation goes with a worker's first record of the batch (or of another
+        # batch running at the same time: Managed Instances run invocations side by side)
+        batch = None if worker.batch == number else (carried,)
         try:
             payload = pickle.dumps((batch, record, item), _PROTOCOL)
         except Exception:
@@ -197,7 +197,7 @@ class ProcessPool:
             raise WorkerProcessError(
                 f"the record ({type(item).__name__}) cannot be sent to a worker process: it is not picklable"
             ) from None
-        worker.batch = self._batch
+        worker.batch = number
         try:
             worker.connection.send_bytes(payload)
             reply = worker.connection.recv_bytes()
@@ -267,8 +267,16 @@ def pool_for(plan: Plan, fn: Callable[[Any], Any]) -> ProcessPool:
             pool.close()
         assert plan.processes is not None
         pool = plan.pool = ProcessPool(fn, plan.processes)
-    pool.start_batch()
+    start_batch()
     return pool
+
+
+def start_batch() -> None:
+    """Take what worker processes need of the current invocation for the batch starting
+    now (each is given it with its first record of the batch)."""
+    invocation = current_invocation()
+    if invocation is not None:
+        invocation.data[_CARRIED_KEY] = (next(_numbers), carry_invocation(invocation))
 
 
 def close_pool(plan: Plan) -> None:

@@ -165,3 +165,30 @@ def test_scoped_keys_around_the_batch_are_those_of_worker_lines(tmp_path: Any) -
         handler({**_events.sqs(1), "step": "s2"}, FakeContext(timeout_ms=LONG, aws_request_id="r2"))
     seen = [(line["function_request_id"], line.get("step")) for line in _lines(path) if "m" in line]
     assert seen == [("r1", "s1"), ("r2", "s2")]
+
+
+def request_id_in_the_worker(item: Any) -> str | None:
+    invocation = current_invocation()
+    return None if invocation is None else invocation.request_id
+
+
+def test_batches_of_two_invocations_at_the_same_time_each_run_in_their_own() -> None:
+    """Managed Instances run invocations side by side: one handler's pool serves both."""
+    import contextvars
+
+    from lambda_toolkit.batch._processes import ProcessPool, start_batch
+    from lambda_toolkit.core.state import begin_invocation
+
+    pool = ProcessPool(request_id_in_the_worker, 1)
+    try:
+
+        def starts(request_id: str) -> contextvars.Context:
+            context = contextvars.copy_context()
+            context.run(begin_invocation, {}, FakeContext(timeout_ms=LONG, aws_request_id=request_id))
+            context.run(start_batch)
+            return context
+
+        a, b = starts("a"), starts("b")  # b's batch starts after a's, before a's records run
+        assert [a.run(pool, 1), b.run(pool, 2), a.run(pool, 3), b.run(pool, 4)] == ["a", "b", "a", "b"]
+    finally:
+        pool.close()
