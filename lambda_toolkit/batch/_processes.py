@@ -91,7 +91,8 @@ def _run(fn: Callable[[Any], Any], payload: bytes) -> bytes:
     try:
         batch, record, item = pickle.loads(payload)
     except Exception as exc:
-        return _failed(WorkerProcessError(f"a worker process could not unpickle the record ({type(exc).__name__})"))
+        error = WorkerProcessError(f"a worker process could not unpickle the record ({type(exc).__name__})")
+        return pickle.dumps((None, error), _PROTOCOL)  # None: not run
     if batch is not None:  # the first record of a batch for this worker: its invocation
         enter_carried_invocation(batch[0])
     # the record is current here too (its id, its correlation id), as in the parent
@@ -204,8 +205,12 @@ class ProcessPool:
         except (EOFError, OSError):
             self._discard(worker)
             raise WorkerProcessError("the worker process running the record exited") from None
-        self._give_back(worker)
-        succeeded, value = pickle.loads(reply)
+        try:
+            succeeded, value = pickle.loads(reply)
+            if succeeded is None:  # unread: nor was the invocation sent with it, send it again
+                worker.batch = -1
+        finally:
+            self._give_back(worker)
         if succeeded:
             return value
         raise value

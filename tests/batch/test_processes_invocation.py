@@ -192,3 +192,33 @@ def test_batches_of_two_invocations_at_the_same_time_each_run_in_their_own() -> 
         assert [a.run(pool, 1), b.run(pool, 2), a.run(pool, 3), b.run(pool, 4)] == ["a", "b", "a", "b"]
     finally:
         pool.close()
+
+
+def _refuse_to_load() -> None:
+    raise ValueError("cannot be rebuilt here")
+
+
+class FailsToUnpickle:
+    """Pickles, but cannot be unpickled (in the worker process)."""
+
+    def __reduce__(self) -> Any:
+        return (_refuse_to_load, ())
+
+
+def test_a_record_the_worker_cannot_unpickle_does_not_lose_the_batch_s_invocation() -> None:
+    import contextvars
+
+    from lambda_toolkit.batch import WorkerProcessError
+    from lambda_toolkit.batch._processes import ProcessPool, start_batch
+    from lambda_toolkit.core.state import begin_invocation
+
+    pool = ProcessPool(request_id_in_the_worker, 1)  # forked outside any invocation
+    try:
+        context = contextvars.copy_context()
+        context.run(begin_invocation, {}, FakeContext(timeout_ms=LONG, aws_request_id="a"))
+        context.run(start_batch)
+        with pytest.raises(WorkerProcessError, match=r"could not unpickle the record \(ValueError\)"):
+            context.run(pool, FailsToUnpickle())
+        assert context.run(pool, 1) == "a"  # the invocation came again with the next record
+    finally:
+        pool.close()
