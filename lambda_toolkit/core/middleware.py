@@ -99,6 +99,10 @@ _WRAPPER_ASSIGNMENTS = ("__module__", "__name__", "__qualname__", "__doc__")
 
 _CHAIN_ATTR = "__lambda_toolkit_chain__"
 _TARGET_ATTR = "__lambda_toolkit_target__"
+# The wrapper a chain belongs to: functools.wraps copies the chain into a user's own wrapper
+# around a decorated function, and a layer stacked on that wrapper must not flatten into the
+# chain (it would skip the user's wrapper).
+_OWNER_ATTR = "__lambda_toolkit_owner__"
 _PRESENTS_ATTR = "__lambda_toolkit_presents__"
 _SIGNATURE_ATTR = "__lambda_toolkit_signature__"
 
@@ -693,6 +697,7 @@ class _Presented:
 def _presented(wrapper: Callable[..., Any], presents: Presents) -> Callable[..., Any]:
     cls = type("Presented", (_Presented,), {"__call__": staticmethod(wrapper), "__module__": __name__})
     presented: Callable[..., Any] = cls(wrapper, presents)
+    presented.__dict__[_OWNER_ATTR] = presented
     return presented
 
 
@@ -706,7 +711,7 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     middlewares: tuple[Middleware, ...] = (layer,)
     inner: _Chain | None = getattr(fn, _CHAIN_ATTR, None)
     own_wrapper = layer.replaces_call or layer.signature is not None or target is not fn
-    if inner is not None and not own_wrapper:
+    if inner is not None and not own_wrapper and getattr(fn, _OWNER_ATTR, None) is fn:
         middlewares += inner.middlewares
         target = getattr(fn, _TARGET_ATTR)
     kind = _kind(target)
@@ -728,6 +733,7 @@ def apply_middleware(layer: Middleware, fn: F) -> F:
     _update_wrapper(wrapper, fn)
     setattr(wrapper, _CHAIN_ATTR, chain)
     setattr(wrapper, _TARGET_ATTR, target)
+    setattr(wrapper, _OWNER_ATTR, wrapper)
     if layer.signature is not None:
         return _presented(wrapper, layer.signature)  # type: ignore[return-value]
     return wrapper  # type: ignore[return-value]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from typing import Any
 
@@ -216,6 +217,41 @@ def test_layers_stay_separate_wrappers_only_when_a_layer_replaces_the_call() -> 
         "item.after:4",
         "outer.after:[2, 4]",
     ]
+
+
+def test_a_users_functools_wraps_wrapper_between_layers_still_runs() -> None:
+    # functools.wraps copies the inner wrapper's attributes (its chain among them) into the
+    # user's wrapper: the outer layer must wrap the user's wrapper, not flatten past it.
+    log: list[str] = []
+    record = Recorder(log).record
+
+    @record("inner")
+    def handler(event: Any, context: Any) -> str:
+        log.append("handler")
+        return "done"
+
+    @functools.wraps(handler)
+    def users_wrapper(event: Any, context: Any) -> str:
+        log.append("users_wrapper")
+        return handler(event, context)
+
+    outer = record("outer")(users_wrapper)
+    assert outer({}, FakeContext()) == "done"
+    assert log == ["outer.before", "users_wrapper", "inner.before", "handler", "inner.after:done", "outer.after:done"]
+
+
+def test_stacked_layers_still_flatten_into_one_wrapper() -> None:
+    log: list[str] = []
+    record = Recorder(log).record
+
+    def handler(event: Any, context: Any) -> str:
+        return "done"
+
+    inner = record("inner")(handler)
+    outer = record("outer")(inner)
+    assert outer.__lambda_toolkit_target__ is handler  # type: ignore[attr-defined]
+    assert outer({}, FakeContext()) == "done"
+    assert log == ["outer.before", "inner.before", "inner.after:done", "outer.after:done"]
 
 
 def test_async_handlers_run_hooks_and_errors() -> None:
