@@ -23,10 +23,6 @@ from lambda_toolkit.core.middleware import (
     apply_middleware,
     middleware,
 )
-
-# Imported here, by every utility: under SnapStart it registers the after-restore hook
-# with the runtime during init, before the snapshot (see core.snapstart).
-from lambda_toolkit.core.snapstart import on_restore
 from lambda_toolkit.core.state import (
     Invocation,
     RecordInFlight,
@@ -38,9 +34,16 @@ from lambda_toolkit.core.state import (
     set_correlation_id,
 )
 
+# Every utility imports the core: under SnapStart (Lambda says so during init) loading
+# core.snapstart registers the after-restore hook with the runtime before the snapshot.
+# Elsewhere it loads on first use (a utility with something to redo after a restore).
+if __import__("os").environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+    from lambda_toolkit.core import snapstart as _snapstart  # noqa: F401
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.core.context import LambdaContext
+    from lambda_toolkit.core.snapstart import on_restore
     from lambda_toolkit.core.threads import ContextExecutor, bind_context
 
 __all__ = [
@@ -80,6 +83,10 @@ def __getattr__(name: str) -> object:
 
         return LambdaContext
     # concurrent.futures (threading, queue...) only for the code that uses threads.
+    if name == "on_restore":
+        from lambda_toolkit.core.snapstart import on_restore
+
+        return on_restore
     if name in ("ContextExecutor", "bind_context"):
         from lambda_toolkit.core import threads
 

@@ -37,13 +37,6 @@ import sys
 from functools import update_wrapper
 
 from lambda_toolkit.core._checks import check_context, looks_like_context
-from lambda_toolkit.core.durable import (
-    is_durable_context,
-    is_durable_input,
-    is_durable_wrapper,
-    is_operation_context,
-    is_suspension,
-)
 from lambda_toolkit.core.errors import ConfigurationError, InvalidContextError, InvalidEventError
 from lambda_toolkit.core.state import begin_durable_invocation, begin_invocation, current_invocation, end_invocation
 
@@ -55,6 +48,7 @@ if TYPE_CHECKING:
     import inspect
     from collections.abc import Awaitable, Callable
     from contextvars import Token
+    from types import ModuleType
     from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, overload
 
     from lambda_toolkit.core.state import Invocation
@@ -397,6 +391,29 @@ _RAW_DURABLE_EVENT = (
 )
 
 
+# Durable functions are recognised without importing their SDK, and the core's durable
+# module is loaded only when the SDK is (or an event says it is a durable invocation):
+# a classic function's cold start does not pay for it.
+_DURABLE_SDK = "aws_durable_execution_sdk_python"
+
+
+def durable() -> ModuleType:
+    """``lambda_toolkit.core.durable``, loaded on first use."""
+    from lambda_toolkit.core import durable as module
+
+    return module
+
+
+def _maybe_durable(event: object) -> bool:
+    return (type(event) is dict and "DurableExecutionArn" in event) or _DURABLE_SDK in sys.modules
+
+
+def _is_operation_context(args: tuple[Any, ...]) -> bool:
+    module = durable()
+    found: bool = module.is_operation_context(args[0]) or module.is_operation_context(args[-1])
+    return found
+
+
 def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
     args = call.args
     if len(args) >= 2 and looks_like_context(args[-1]):
@@ -405,13 +422,18 @@ def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
             raise InvalidEventError(
                 f"{chain.label}: the event must be a mapping (a JSON object), got {type(event).__name__}"
             )
-        if is_durable_input(event):
+        if _maybe_durable(event) and durable().is_durable_input(event):
             raise ConfigurationError(_RAW_DURABLE_EVENT.format(label=chain.label))
         context = check_context(args[-1], chain.label) if chain.handler_only else args[-1]
         invocation, token = begin_invocation(event, context)
         call.invocation = invocation
         return token
-    if len(args) >= 2 and is_durable_context(args[-1]) and args[-1].lambda_context is not None:
+    if (
+        len(args) >= 2
+        and _DURABLE_SDK in sys.modules
+        and durable().is_durable_context(args[-1])
+        and args[-1].lambda_context is not None
+    ):
         event = args[-2]
         if chain.mapping_event and not _is_mapping(event):
             raise InvalidEventError(
@@ -421,7 +443,7 @@ def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
         call.invocation = invocation
         return token
     if chain.handler_only:
-        if args and (is_operation_context(args[0]) or is_operation_context(args[-1])):
+        if args and _DURABLE_SDK in sys.modules and _is_operation_context(args):
             # A durable step (or wait-for-condition check, callback submitter) runs inside the
             # durable handler's invocation: the layer works on that one.
             call.invocation = current_invocation()
@@ -478,7 +500,7 @@ def _clean_up(chain: _Chain, call: Call, depth: int, error: BaseException) -> No
     The durable SDK suspends an invocation (a wait) with such an exception: the invocation
     is then marked ``suspended`` first, so that the layers tell it from a failure."""
     invocation = call.invocation
-    if invocation is not None and invocation.durable is not None and is_suspension(error):
+    if invocation is not None and invocation.durable is not None and durable().is_suspension(error):
         invocation.suspended = True
     on_errors = chain.on_errors
     for index in range(depth - 1, -1, -1):
@@ -703,7 +725,7 @@ def _presented(wrapper: Callable[..., Any], presents: Presents) -> Callable[...,
 
 def apply_middleware(layer: Middleware, fn: F) -> F:
     """Wrap ``fn`` in ``layer``, flattening into ``fn``'s chain when it already has one."""
-    if is_durable_wrapper(fn):
+    if _DURABLE_SDK in sys.modules and durable().is_durable_wrapper(fn):
         raise ConfigurationError(_RAW_DURABLE_EVENT.format(label=layer.name).replace("received", "would receive"))
     target: Callable[..., Any] = fn if layer.prepare is None else layer.prepare(fn)
     if not callable(fn):

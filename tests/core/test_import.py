@@ -94,3 +94,45 @@ def test_the_runtime_list_names_what_lambda_has_and_not_what_it_lacks() -> None:
 def test_on_lambda_importing_a_utility_adds_only_contextvars(module: str) -> None:
     # typing, inspect, dataclasses, asyncio, signal... are not loaded by the runtime.
     assert added_on_lambda(f"import {module}") <= {"contextvars"}
+
+
+def _core_modules_after(code: str, **environment: str) -> set[str]:
+    import os
+
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in sys.modules if m.startswith('lambda_toolkit.core.')))"
+    env = {key: value for key, value in os.environ.items() if key != "AWS_LAMBDA_INITIALIZATION_TYPE"}
+    env.update(environment)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env).stdout
+    return set(out.split())
+
+
+CLASSIC_HANDLER = (
+    "from lambda_toolkit.logging import Logger\n"
+    "from lambda_toolkit.metrics import Metrics\n"
+    "from lambda_toolkit.tracing import trace\n"
+    "class Context:  # what the runtime passes (the testing kit loads more than a function does)\n"
+    "    aws_request_id, function_name, function_version = 'r-1', 'f', '$LATEST'\n"
+    "    invoked_function_arn, memory_limit_in_mb = 'arn:aws:lambda:eu-west-1:123456789012:function:f', 128\n"
+    "    log_group_name, log_stream_name = '/aws/lambda/f', 's'\n"
+    "    def get_remaining_time_in_millis(self):\n"
+    "        return 3000\n"
+    "log, metrics = Logger(service='s'), Metrics(namespace='n', service='s')\n"
+    "@log.inject_context\n"
+    "@metrics.log_metrics\n"
+    "@trace\n"
+    "def handler(event, context):\n"
+    "    metrics.add_metric('m', 'Count', 1)\n"
+    "    return 'ok'\n"
+    "assert handler({}, Context()) == 'ok'\n"
+)
+
+
+def test_a_classic_function_never_loads_the_durable_or_snapstart_support() -> None:
+    loaded = _core_modules_after(CLASSIC_HANDLER)
+    assert "lambda_toolkit.core.middleware" in loaded
+    assert not loaded & {"lambda_toolkit.core.durable", "lambda_toolkit.core.snapstart"}
+
+
+def test_under_snapstart_the_core_loads_its_restore_support_during_init() -> None:
+    loaded = _core_modules_after("import lambda_toolkit.metrics", AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    assert "lambda_toolkit.core.snapstart" in loaded
