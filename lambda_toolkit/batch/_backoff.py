@@ -28,8 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
-from lambda_toolkit.core.snapstart import on_restore
-from lambda_toolkit.core.state import current_invocation
+from lambda_toolkit.core.state import current_invocation, on_restore
 
 # typing costs milliseconds at cold start: type names are for type checkers only
 TYPE_CHECKING = False

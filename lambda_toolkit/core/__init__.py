@@ -30,6 +30,7 @@ from lambda_toolkit.core.state import (
     current_invocation,
     current_record,
     get_correlation_id,
+    on_restore,
     reset_cold_start,
     set_correlation_id,
 )
@@ -43,7 +44,6 @@ if __import__("os").environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lambda_toolkit.core.context import LambdaContext
-    from lambda_toolkit.core.snapstart import on_restore
     from lambda_toolkit.core.threads import ContextExecutor, bind_context
 
 __all__ = [
@@ -83,10 +83,6 @@ def __getattr__(name: str) -> object:
 
         return LambdaContext
     # concurrent.futures (threading, queue...) only for the code that uses threads.
-    if name == "on_restore":
-        from lambda_toolkit.core.snapstart import on_restore
-
-        return on_restore
     if name in ("ContextExecutor", "bind_context"):
         from lambda_toolkit.core import threads
 

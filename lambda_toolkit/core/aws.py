@@ -38,8 +38,7 @@ from threading import Lock
 
 from lambda_toolkit.core.env import io_threads
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
-from lambda_toolkit.core.snapstart import on_restore
-from lambda_toolkit.core.state import current_invocation
+from lambda_toolkit.core.state import current_invocation, on_restore
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -27,12 +27,12 @@ from __future__ import annotations
 import os
 import sys
 
+from lambda_toolkit.core import state
+from lambda_toolkit.core.state import on_restore
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import TypeVar
-
-    F = TypeVar("F", bound=Callable[[], object])
 
 __all__ = [
     "INITIALIZATION_TYPE",
@@ -53,7 +53,6 @@ INITIALIZATION_TYPE = "snap-start"
 SWITCH_VARIABLE = "LAMBDA_TOOLKIT_SNAPSTART"
 _OFF = frozenset({"off", "false", "no", "0"})
 
-_callbacks: list[Callable[[], object]] = []
 _disabled = False
 _registered = False
 
@@ -88,18 +87,9 @@ def enable() -> None:
     _disabled = False
 
 
-def on_restore(callback: F) -> F:
-    """Run ``callback()`` after each SnapStart restore (once per callback, however often it
-    is registered); returns it, so it can decorate a function. For what a utility (or your
-    code) must redo in a restored sandbox: forget a cache, reopen a connection."""
-    if callback not in _callbacks:
-        _callbacks.append(callback)
-    return callback
-
-
 def restore_hooks() -> tuple[Callable[[], object], ...]:
     """The registered callbacks, in the order they run."""
-    return tuple(_callbacks)
+    return tuple(state._restore_callbacks)
 
 
 def run_restore_hooks() -> None:
@@ -111,15 +101,13 @@ def run_restore_hooks() -> None:
     """
     if not enabled():
         return
-    from lambda_toolkit.core.state import mark_restored
-
-    mark_restored()
+    state.mark_restored()
     # Only when imported: a module imported later is seeded from os.urandom then, and
     # Lambda makes os.urandom unique to each restored sandbox.
     random = sys.modules.get("random")
     if random is not None:
         random.seed()
-    for callback in tuple(_callbacks):
+    for callback in tuple(state._restore_callbacks):
         try:
             callback()
         except Exception as error:  # one failing hook must not stop the others

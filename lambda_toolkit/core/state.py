@@ -20,9 +20,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from contextvars import Token
-    from typing import Any
+    from typing import Any, TypeVar
 
     from lambda_toolkit.core.context import LambdaContext
+
+    RestoreCallback = TypeVar("RestoreCallback", bound=Callable[[], object])
 
 __all__ = [
     "CarriedInvocation",
@@ -41,6 +43,7 @@ __all__ = [
     "end_record",
     "enter_carried_invocation",
     "get_correlation_id",
+    "on_restore",
     "mark_restored",
     "reset_cold_start",
     "set_correlation_id",
@@ -578,3 +581,18 @@ def _apply_states(states: dict[int, bytes | None]) -> None:
             state.restore(None if packed is None else pickle.loads(packed))
         except Exception:  # a class the worker cannot import: the default then
             state.restore(None)
+
+
+# What each utility redoes after a SnapStart restore. The registry lives here, in a module
+# every utility loads anyway: core.snapstart (the runtime hook that runs it) loads only
+# under SnapStart.
+_restore_callbacks: list[Callable[[], object]] = []
+
+
+def on_restore(callback: RestoreCallback) -> RestoreCallback:
+    """Run ``callback()`` after each SnapStart restore (once per callback, however often it
+    is registered); returns it, so it can decorate a function. For what a utility (or your
+    code) must redo in a restored sandbox: forget a cache, reopen a connection."""
+    if callback not in _restore_callbacks:
+        _restore_callbacks.append(callback)
+    return callback

@@ -15,7 +15,7 @@ import time
 import weakref
 
 from lambda_toolkit.core.options import check_count, check_seconds
-from lambda_toolkit.core.snapstart import on_restore
+from lambda_toolkit.core.state import on_restore
 from lambda_toolkit.idempotency._errors import IdempotencyConfigurationError
 from lambda_toolkit.idempotency._store import COMPLETED, IdempotencyStore, Record
 

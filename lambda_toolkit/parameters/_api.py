@@ -13,7 +13,7 @@ from __future__ import annotations
 from lambda_toolkit.core.env import env_float, env_int
 from lambda_toolkit.core.errors import ConfigurationError, InvocationTimeout
 from lambda_toolkit.core.options import check_count, check_fraction, check_seconds
-from lambda_toolkit.core.snapstart import on_restore
+from lambda_toolkit.core.state import on_restore
 from lambda_toolkit.parameters._auto import AutoProvider
 from lambda_toolkit.parameters._cache import MISSING, ParameterCache
 from lambda_toolkit.parameters._errors import (

@@ -27,7 +27,7 @@ from threading import Lock
 from lambda_toolkit.core.aws import LazyClient
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_count, check_seconds
-from lambda_toolkit.core.snapstart import on_restore
+from lambda_toolkit.core.state import on_restore
 from lambda_toolkit.parameters._auto import APPCONFIG_PORT_VARIABLE
 from lambda_toolkit.parameters._errors import (
     ParameterAccessDeniedError,

@@ -21,7 +21,7 @@ from threading import Lock
 
 from lambda_toolkit.core.errors import ConfigurationError
 from lambda_toolkit.core.options import check_seconds
-from lambda_toolkit.core.snapstart import on_restore
+from lambda_toolkit.core.state import on_restore
 from lambda_toolkit.parameters._extension import PORT_VARIABLE, ExtensionProvider, ExtensionUnavailableError
 from lambda_toolkit.parameters._sdk import SecretsProvider, SSMProvider
 

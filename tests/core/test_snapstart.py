@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lambda_toolkit.core import Invocation, Middleware, current_invocation, middleware, snapstart
+from lambda_toolkit.core import Invocation, Middleware, current_invocation, middleware, snapstart, state
 from lambda_toolkit.core.aws import LazyClient, use_client
 from lambda_toolkit.testing import FakeContext, simulate_restore
 
@@ -19,7 +19,7 @@ from lambda_toolkit.testing import FakeContext, simulate_restore
 @pytest.fixture(autouse=True)
 def _own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     # The callbacks a test registers are forgotten after it; the package's own stay.
-    monkeypatch.setattr(snapstart, "_callbacks", list(snapstart._callbacks))
+    monkeypatch.setattr(state, "_restore_callbacks", list(state._restore_callbacks))
     monkeypatch.setattr(snapstart, "_disabled", False)
     monkeypatch.delenv(snapstart.SWITCH_VARIABLE, raising=False)
 

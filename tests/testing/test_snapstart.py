@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import pytest
 import snapshot_restore_py
 
-from lambda_toolkit.core import snapstart
+from lambda_toolkit.core import snapstart, state
 from lambda_toolkit.testing import simulate_restore
 
 
 @pytest.fixture(autouse=True)
 def _registries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     # The runtime's registry is a module-level list: what a test adds is removed after it.
-    monkeypatch.setattr(snapstart, "_callbacks", list(snapstart._callbacks))
+    monkeypatch.setattr(state, "_restore_callbacks", list(state._restore_callbacks))
     monkeypatch.setattr(snapstart, "_disabled", False)
     registry = snapshot_restore_py.get_after_restore()
     before = list(registry)
