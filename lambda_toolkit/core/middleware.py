@@ -404,10 +404,6 @@ def durable() -> ModuleType:
     return module
 
 
-def _maybe_durable(event: object) -> bool:
-    return (type(event) is dict and "DurableExecutionArn" in event) or _DURABLE_SDK in sys.modules
-
-
 def _is_operation_context(args: tuple[Any, ...]) -> bool:
     module = durable()
     found: bool = module.is_operation_context(args[0]) or module.is_operation_context(args[-1])
@@ -422,7 +418,10 @@ def _enter(chain: _Chain, call: Call) -> Token[Invocation | None] | None:
             raise InvalidEventError(
                 f"{chain.label}: the event must be a mapping (a JSON object), got {type(event).__name__}"
             )
-        if _maybe_durable(event) and durable().is_durable_input(event):
+        # (inline: this runs on every invocation; the durable module only when it may say yes)
+        if (
+            (type(event) is dict and "DurableExecutionArn" in event) or _DURABLE_SDK in sys.modules
+        ) and durable().is_durable_input(event):
             raise ConfigurationError(_RAW_DURABLE_EVENT.format(label=chain.label))
         context = check_context(args[-1], chain.label) if chain.handler_only else args[-1]
         invocation, token = begin_invocation(event, context)

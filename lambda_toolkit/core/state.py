@@ -297,6 +297,9 @@ def begin_invocation(event: Any, context: LambdaContext) -> tuple[Invocation, To
     return invocation, _current.set(invocation)
 
 
+_durable_seen = False  # set by the first durable invocation of the process
+
+
 def begin_durable_invocation(event: Any, durable: Any) -> tuple[Invocation, Token[Invocation | None] | None]:
     """Make a durable handler's call, ``(input, DurableContext)``, the current invocation:
     its context is the Lambda context the ``DurableContext`` carries (request id, function,
@@ -304,6 +307,8 @@ def begin_durable_invocation(event: Any, durable: Any) -> tuple[Invocation, Toke
     execution it serves and whether it is replaying."""
     from lambda_toolkit.core.durable import execution_arn_of, track  # durable functions only
 
+    global _durable_seen
+    _durable_seen = True
     invocation, token = begin_invocation(event, durable.lambda_context)
     if invocation.durable is None:
         invocation.durable = durable
@@ -315,11 +320,12 @@ def begin_durable_invocation(event: Any, durable: Any) -> tuple[Invocation, Toke
 def end_invocation(token: Token[Invocation | None] | None) -> None:
     """Restore the state that was current before ``begin_invocation``."""
     if token is not None:
-        ending = _current.get()
-        if ending is not None and ending.durable is not None:
-            from lambda_toolkit.core.durable import untrack
+        if _durable_seen:  # a classic function never pays for the check
+            ending = _current.get()
+            if ending is not None and ending.durable is not None:
+                from lambda_toolkit.core.durable import untrack
 
-            untrack(ending)
+                untrack(ending)
         _current.reset(token)
 
 
