@@ -262,7 +262,9 @@ def test_an_async_handler_on_dynamodb_runs_once_for_concurrent_duplicates(dynamo
 
     async def main(ticker: Ticker) -> list[Any]:
         events = [{"order_id": "o-1"}] * 5 + [{"order_id": "o-2"}] * 3
-        outcomes = await asyncio.gather(*(handler(event, FakeContext()) for event in events))
+        # A lock lasts until its invocation's deadline: with FakeContext's 3 s default a loaded
+        # CI machine once let a lock expire mid-run and a duplicate take it over (as designed).
+        outcomes = await asyncio.gather(*(handler(event, FakeContext(timeout_ms=60_000)) for event in events))
         assert ticker.ticks > 0
         return outcomes
 
