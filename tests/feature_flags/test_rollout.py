@@ -88,7 +88,7 @@ def test_raising_the_percentage_only_adds_users() -> None:
 
 def test_flags_are_seeded_by_name_unless_they_share_a_seed() -> None:
     flags = FeatureFlags(
-        store={"a": rollout(30), "b": rollout(30), "c": rollout(30, seed="shared"), "d": rollout(30, seed="shared")}
+        store={"a": rollout(30), "b": rollout(30), "c": rollout(30, seed="common"), "d": rollout(30, seed="common")}
     )
     a, b = reached(flags, "a"), reached(flags, "b")
     # Independent 30% samples overlap on about 9% of users, the same sample on 30%.

@@ -121,9 +121,9 @@ def test_a_failed_condition_without_the_old_item_falls_back_to_a_consistent_read
 
 
 def test_a_sort_key_table_keeps_functions_apart_under_one_partition_each(dynamodb: Any) -> None:
-    create_table(dynamodb, "shared", key="pk", sort_key="sk")
+    create_table(dynamodb, "table-with-sort-key", key="pk", sort_key="sk")
     store = DynamoDBStore(
-        "shared",
+        "table-with-sort-key",
         client=dynamodb,
         key_attr="pk",
         sort_key_attr="sk",
@@ -138,7 +138,7 @@ def test_a_sort_key_table_keeps_functions_apart_under_one_partition_each(dynamod
     handler, runs = counting_handler(store)
     handler(EVENT, FakeContext())
     handler(EVENT, FakeContext())
-    (item,) = items(dynamodb, "shared")
+    (item,) = items(dynamodb, "table-with-sort-key")
     assert item["pk"] == {"S": "orders"}
     assert len(item["sk"]["S"]) == 64
     assert set(item) == {"pk", "sk", "ttl", "state", "result", "owner"}

@@ -187,9 +187,9 @@ def test_child_loggers_share_the_configuration(out: Capture) -> None:
     named.info("x")
     assert out.last()["logger"] == "shop.payments"
     assert parent.getChild("db").name == "shop.db"
-    child.append_keys(shared="yes")
+    child.append_keys(from_child="yes")
     parent.info("y")
-    assert out.last()["shared"] == "yes"
+    assert out.last()["from_child"] == "yes"
 
 
 def test_a_child_created_before_its_parent_adopts_the_parents_configuration(out: Capture) -> None:
