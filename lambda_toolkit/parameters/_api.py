@@ -279,9 +279,54 @@ def get_parameter(
         value = _cache.fresh(key, max_age)
         if value is not MISSING:
             return value
+    return _lookup(key, name, _parameter_fetch(source, name, decrypt, transform), transform, max_age, force_fetch)
+
+
+# The arguments of a lookup that missed the cache, checked, and its fetch: one of each for
+# the sync functions and their async twins (``_async``). A cached answer never pays the checks.
+
+
+def _parameter_fetch(source: ParameterProvider, name: str, decrypt: bool, transform: Transform) -> Callable[[], Any]:
     _name_rule(source)(name)
     check_transform(transform)
-    return _lookup(key, name, lambda: source.get_parameter(name, decrypt=decrypt), transform, max_age, force_fetch)
+    return lambda: source.get_parameter(name, decrypt=decrypt)
+
+
+def _secret_fetch(
+    source: SecretProvider, name: str, version_id: str | None, version_stage: str | None, transform: Transform
+) -> Callable[[], Any]:
+    check_secret_name(name)
+    check_transform(transform)
+    return lambda: source.get_secret(name, version_id=version_id, version_stage=version_stage)
+
+
+def _app_config_fetch(
+    source: ConfigurationProvider, application: str, environment: str, profile: str, transform: Transform
+) -> tuple[str, Callable[[], Any]]:
+    """The profile's name (``application/environment/profile``) and its fetch."""
+    name = check_profile(application, environment, profile)
+    check_transform(transform)
+    read = getattr(source, "get_configuration", None)
+    if read is None:
+        raise ConfigurationError(
+            f"AppConfig configuration {name!r}: the provider {type(source).__name__} cannot read AppConfig "
+            "(it has no get_configuration): pass provider=AutoProvider() or an AppConfigProvider"
+        )
+    return name, lambda: read(application, environment, profile)
+
+
+def _path_fetch(
+    source: ParameterProvider, path: str, recursive: bool, decrypt: bool, transform: Transform
+) -> Callable[[], dict[str, Any]]:
+    getattr(source, "check_parameter_path", check_path)(path)
+    check_transform(transform)
+    prefix = path.rstrip("/") + "/"
+
+    def fetch() -> dict[str, Any]:
+        found = source.get_parameters_by_path(path, decrypt=decrypt, recursive=recursive)
+        return {_relative(full, prefix): apply_transform(raw, transform, name=full) for full, raw in found.items()}
+
+    return fetch
 
 
 def get_secret(
@@ -308,16 +353,8 @@ def get_secret(
         value = _cache.fresh(key, max_age)
         if value is not MISSING:
             return value
-    check_secret_name(name)
-    check_transform(transform)
-    return _lookup(
-        key,
-        name,
-        lambda: source.get_secret(name, version_id=version_id, version_stage=version_stage),
-        transform,
-        max_age,
-        force_fetch,
-    )
+    fetch = _secret_fetch(source, name, version_id, version_stage, transform)
+    return _lookup(key, name, fetch, transform, max_age, force_fetch)
 
 
 def get_app_config(
@@ -346,23 +383,8 @@ def get_app_config(
         value = _cache.fresh(key, max_age)
         if value is not MISSING:
             return value
-    name = check_profile(application, environment, profile)
-    check_transform(transform)
-    read = getattr(source, "get_configuration", None)
-    if read is None:
-        raise ConfigurationError(
-            f"AppConfig configuration {name!r}: the provider {type(source).__name__} cannot read AppConfig "
-            "(it has no get_configuration): pass provider=AutoProvider() or an AppConfigProvider"
-        )
-    return _lookup(
-        key,
-        name,
-        lambda: read(application, environment, profile),
-        transform,
-        max_age,
-        force_fetch,
-        what="AppConfig configuration",
-    )
+    name, fetch = _app_config_fetch(source, application, environment, profile, transform)
+    return _lookup(key, name, fetch, transform, max_age, force_fetch, what="AppConfig configuration")
 
 
 class AppConfigStore:
@@ -428,14 +450,7 @@ def get_parameters(
         value = _cache.fresh(key, max_age)
         if value is not MISSING:
             return dict(value)
-    getattr(source, "check_parameter_path", check_path)(path)
-    check_transform(transform)
-    prefix = path.rstrip("/") + "/"
-
-    def fetch() -> dict[str, Any]:
-        found = source.get_parameters_by_path(path, decrypt=decrypt, recursive=recursive)
-        return {_relative(full, prefix): apply_transform(raw, transform, name=full) for full, raw in found.items()}
-
+    fetch = _path_fetch(source, path, recursive, decrypt, transform)
     return dict(_lookup(key, path, fetch, None, max_age, force_fetch))
 
 

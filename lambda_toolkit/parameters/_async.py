@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from lambda_toolkit.parameters import _api
 from lambda_toolkit.parameters._cache import MISSING
-from lambda_toolkit.parameters._provider import check_path, check_profile, check_secret_name
-from lambda_toolkit.parameters._transforms import apply_transform, check_transform
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,11 +55,8 @@ async def aget_parameter(
         value = _api._cache.fresh(key, max_age)
         if value is not MISSING:
             return value
-    _api._name_rule(source)(name)
-    check_transform(transform)
-    return await _api._alookup(
-        key, name, lambda: source.get_parameter(name, decrypt=decrypt), transform, max_age, force_fetch
-    )
+    fetch = _api._parameter_fetch(source, name, decrypt, transform)
+    return await _api._alookup(key, name, fetch, transform, max_age, force_fetch)
 
 
 async def aget_secret(
@@ -81,16 +76,8 @@ async def aget_secret(
         value = _api._cache.fresh(key, max_age)
         if value is not MISSING:
             return value
-    check_secret_name(name)
-    check_transform(transform)
-    return await _api._alookup(
-        key,
-        name,
-        lambda: source.get_secret(name, version_id=version_id, version_stage=version_stage),
-        transform,
-        max_age,
-        force_fetch,
-    )
+    fetch = _api._secret_fetch(source, name, version_id, version_stage, transform)
+    return await _api._alookup(key, name, fetch, transform, max_age, force_fetch)
 
 
 async def aget_app_config(
@@ -110,22 +97,8 @@ async def aget_app_config(
         value = _api._cache.fresh(key, max_age)
         if value is not MISSING:
             return value
-    name = check_profile(application, environment, profile)
-    check_transform(transform)
-    if getattr(source, "get_configuration", None) is None:
-        # The sync twin's error, raised before any thread is involved.
-        return _api.get_app_config(
-            application, environment, profile, max_age=max_age, transform=transform, provider=source
-        )
-    return await _api._alookup(
-        key,
-        name,
-        lambda: source.get_configuration(application, environment, profile),
-        transform,
-        max_age,
-        force_fetch,
-        what="AppConfig configuration",
-    )
+    name, fetch = _api._app_config_fetch(source, application, environment, profile, transform)
+    return await _api._alookup(key, name, fetch, transform, max_age, force_fetch, what="AppConfig configuration")
 
 
 async def aget_parameters(
@@ -146,14 +119,7 @@ async def aget_parameters(
         value = _api._cache.fresh(key, max_age)
         if value is not MISSING:
             return dict(value)
-    getattr(source, "check_parameter_path", check_path)(path)
-    check_transform(transform)
-    prefix = path.rstrip("/") + "/"
-
-    def fetch() -> dict[str, Any]:
-        found = source.get_parameters_by_path(path, decrypt=decrypt, recursive=recursive)
-        return {_api._relative(full, prefix): apply_transform(raw, transform, name=full) for full, raw in found.items()}
-
+    fetch = _api._path_fetch(source, path, recursive, decrypt, transform)
     return dict(await _api._alookup(key, path, fetch, None, max_age, force_fetch))
 
 
