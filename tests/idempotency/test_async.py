@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,27 +19,7 @@ from lambda_toolkit.idempotency import (
     idempotent_function,
 )
 from lambda_toolkit.testing import FakeContext
-
-
-class Ticker:
-    """A task counting the loop's turns: it can only count while the loop is free."""
-
-    def __init__(self) -> None:
-        self.ticks = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(0.001)
-            self.ticks += 1
-
-    def __enter__(self) -> Ticker:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
+from tests._ticking import Ticker, run_ticking
 
 
 class GatedStore(MemoryStore):
@@ -87,14 +67,6 @@ async def until(condition: Callable[[], bool]) -> None:
     """Return once ``condition()`` holds, checking at each turn of the loop."""
     while not condition():
         await asyncio.sleep(0.005)
-
-
-def run_ticking(main: Callable[[Ticker], Awaitable[Any]]) -> Any:
-    async def body() -> Any:
-        with Ticker() as ticker:
-            return await main(ticker)
-
-    return asyncio.run(body())
 
 
 def test_the_loop_keeps_ticking_while_the_store_calls_are_in_flight() -> None:

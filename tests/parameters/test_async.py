@@ -29,29 +29,9 @@ from lambda_toolkit.parameters import (
     with_parameters,
 )
 from lambda_toolkit.testing import FakeContext
+from tests._ticking import Ticker, run_ticking
 
 from .conftest import Aws
-
-
-class Ticker:
-    """A task counting the loop's turns: it can only count while the loop is free."""
-
-    def __init__(self) -> None:
-        self.ticks = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(0.001)
-            self.ticks += 1
-
-    async def __aenter__(self) -> Ticker:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 class SlowProvider:
@@ -118,21 +98,13 @@ class SlowProvider:
         return self._hold("version-2")  # type: ignore[no-any-return]
 
 
-def ticking(main: Callable[[Ticker], Awaitable[Any]]) -> Any:
-    async def body() -> Any:
-        async with Ticker() as ticker:
-            return await main(ticker)
-
-    return asyncio.run(body())
-
-
 def test_aget_parameter_fetches_off_the_loop_then_answers_from_the_cache() -> None:
     async def main(ticker: Ticker) -> list[Any]:
         provider = SlowProvider(ticker=ticker)
         values = [await aget_parameter("/app/table", provider=provider) for _ in range(3)]
         return [values, provider]
 
-    values, provider = ticking(main)
+    values, provider = run_ticking(main)
     assert values == ["value of /app/table"] * 3
     assert provider.fetches == 1
     assert provider.ticks_during[0] >= 3  # the loop ran while the provider was called
@@ -160,7 +132,7 @@ def test_every_async_lookup_calls_its_provider_off_the_loop(
         first = await lookup(provider)
         return [first, provider]
 
-    value, provider = ticking(main)
+    value, provider = run_ticking(main)
     assert value == expected
     assert provider.fetches == 1
     assert provider.ticks_during[0] >= 3
@@ -175,7 +147,7 @@ def test_async_batch_lookups_answer_from_the_cache_without_a_fetch() -> None:
         secrets = await aget_secrets(["s1"], provider=provider)
         return again, secrets, provider.fetches
 
-    again, secrets, fetches = ticking(main)
+    again, secrets, fetches = run_ticking(main)
     assert again == {"/y": "value of /y", "/x": "value of /x"}
     assert secrets == {"s1": "secret of s1"}
     assert fetches == 2
@@ -208,7 +180,7 @@ def test_with_parameters_on_an_async_handler_does_not_block_the_loop() -> None:
 
         return await handler({}, FakeContext())
 
-    assert ticking(main) == ("value of /app/table", "secret of prod/db")
+    assert run_ticking(main) == ("value of /app/table", "secret of prod/db")
     assert len(holder["p"].ticks_during) == 2 and min(holder["p"].ticks_during) >= 3
 
 
@@ -223,7 +195,7 @@ def test_concurrent_async_callers_of_one_uncached_key_make_one_fetch() -> None:
         provider.release.set()
         return await asyncio.gather(*callers), provider.fetches
 
-    values, fetches = ticking(main)
+    values, fetches = run_ticking(main)
     assert values == ["value of /app/key"] * 10
     assert fetches == 1
 
@@ -237,7 +209,7 @@ def test_the_fetch_error_is_shared_by_the_waiting_coroutines() -> None:
         provider.release.set()
         return await asyncio.gather(*callers, return_exceptions=True), provider.fetches
 
-    outcomes, fetches = ticking(main)
+    outcomes, fetches = run_ticking(main)
     assert fetches == 1
     assert all(isinstance(outcome, ParameterNotFoundError) for outcome in outcomes)
 
@@ -256,7 +228,7 @@ def test_a_cancelled_leader_still_answers_the_coroutines_waiting_on_its_fetch() 
             await leader
         return await follower, provider.fetches
 
-    assert ticking(main) == ("value of /app/key", 1)
+    assert run_ticking(main) == ("value of /app/key", 1)
 
 
 def test_threads_wait_on_an_async_leaders_fetch() -> None:
@@ -271,7 +243,7 @@ def test_threads_wait_on_an_async_leaders_fetch() -> None:
             provider.release.set()
             return [await leader, *[thread.result() for thread in threads]]
 
-    assert ticking(main) == ["value of /app/key"] * 4
+    assert run_ticking(main) == ["value of /app/key"] * 4
     assert provider.fetches == 1
 
 
@@ -290,7 +262,7 @@ def test_coroutines_wait_on_a_threads_fetch_without_blocking_the_loop() -> None:
             provider.release.set()
             return [thread.result(), *await asyncio.gather(*callers)]
 
-    assert ticking(main) == ["value of /app/key"] * 6
+    assert run_ticking(main) == ["value of /app/key"] * 6
     assert provider.fetches == 1
 
 
@@ -310,7 +282,7 @@ def test_an_interrupted_fetch_is_not_shared_the_waiting_coroutines_fetch_again()
         provider.release.set()
         return await asyncio.gather(*callers, return_exceptions=True), provider.fetches
 
-    outcomes, fetches = ticking(main)
+    outcomes, fetches = run_ticking(main)
     assert sum(isinstance(outcome, InvocationTimeout) for outcome in outcomes) == 1  # the leader only
     assert outcomes.count("value of /app/key") == 2
     assert fetches == 2
@@ -329,7 +301,7 @@ def test_aget_secret_and_aget_parameter_read_aws(counted: Aws) -> None:
         again = await aget_parameter("/app/table")
         return table, db, again
 
-    assert ticking(main) == ("orders", {"user": "app"}, "orders")
+    assert run_ticking(main) == ("orders", {"user": "app"}, "orders")
     assert counted.calls == {"GetParameter": 1, "GetSecretValue": 1}
 
 
